@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Serve the main app, notebooks/ethics_review.ipynb, with Voila.
+#
+# This is the one place that says how the app is served: `make serve` runs it and the
+# browser tests (tests/browser/conftest.py) run it too, so what is tested is what is served.
+#
+# Environment:
+#   PORT             port on 127.0.0.1 (default 8866); the server only binds the loopback address
+#   VOILA            voila executable (default: .venv/bin/voila of this repository)
+#   WORKBENCH_TOKEN  if set and non-empty, every request must carry it: open
+#                    http://127.0.0.1:PORT/?token=<WORKBENCH_TOKEN> once (a cookie is then set).
+#                    Unset or empty: no token, which is fine on a single-user machine.
+#
+# Options, in order:
+#   single notebook (never a directory tree), loopback only, no browser, port;
+#   template "workbench" (share/jupyter/voila/templates/workbench): Voila's "lab" template
+#     without its Font Awesome CDN <link>s, so the page requests nothing outside the server;
+#     the template cannot be swapped through the URL or notebook metadata;
+#   strip_sources / show_tracebacks=False: no cell source and no traceback reaches the browser;
+#   preheat_kernel + pool_size=1: one kernel has already run the notebook when a user arrives;
+#   cull_idle_timeout/cull_interval: a kernel idle for 10 min with no open page is shut down.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+port="${PORT:-8866}"
+voila="${VOILA:-$repo/.venv/bin/voila}"
+
+# Voila finds templates under $JUPYTER_PATH/voila/templates/<name>.
+export JUPYTER_PATH="$repo/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
+
+args=(
+    --no-browser
+    --Voila.ip=127.0.0.1
+    --port="$port"
+    --Voila.port_retries=0
+    --template=workbench
+    --VoilaConfiguration.allow_template_override=NO
+    --strip_sources=True
+    --show_tracebacks=False
+    --preheat_kernel=True
+    --pool_size=1
+    --MappingKernelManager.cull_idle_timeout=600
+    --MappingKernelManager.cull_interval=60
+)
+
+if [[ -n "${WORKBENCH_TOKEN:-}" ]]; then
+    # `--token` (no value) makes Voila use jupyter_server's token handling, which reads the
+    # token from JUPYTER_TOKEN; this keeps the token out of the process list.
+    export JUPYTER_TOKEN="$WORKBENCH_TOKEN"
+    args+=(--token)
+else
+    unset JUPYTER_TOKEN
+fi
+
+exec "$voila" "${args[@]}" notebooks/ethics_review.ipynb

@@ -1,0 +1,25 @@
+"""Exception types raised by the workbench; every message says what is wrong and what to do."""
+
+
+class WorkbenchError(Exception):
+    """Base class of every error the workbench raises on purpose."""
+
+
+class SpecError(WorkbenchError, ValueError):
+    """A model spec file is missing, unreadable or invalid."""
+
+
+class UnsafeFormatError(WorkbenchError):
+    """A weights file would execute code when loaded and the caller did not trust it."""
+
+
+class ModelLoadError(WorkbenchError):
+    """Weights, tokenizer or code named by a spec cannot be loaded."""
+
+
+class InputError(WorkbenchError, ValueError):
+    """Inputs given to a model do not fit what the model expects."""
+
+
+class DataError(WorkbenchError, ValueError):
+    """An evaluation data file is missing, unreadable or lacks required columns."""

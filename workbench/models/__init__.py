@@ -1,0 +1,33 @@
+"""The model adapter contract and its torch, sklearn, transformers and callable adapters."""
+
+from workbench.models._base import ModelAdapter, ModelKind
+from workbench.models._callable import CallableAdapter
+from workbench.models._loading import import_object, load_model, model_sha256
+from workbench.models._sklearn import SklearnAdapter
+from workbench.models._tabular_encoder import TabularEncoder
+from workbench.models._tokenizer import TextTokenizer, TokenBatch, WordTokenizer, split_words
+from workbench.models._torch import (
+    DifferentiableTabularModel,
+    DifferentiableTextModel,
+    TorchTabularAdapter,
+    TorchTextAdapter,
+)
+
+__all__ = [
+    "CallableAdapter",
+    "DifferentiableTabularModel",
+    "DifferentiableTextModel",
+    "ModelAdapter",
+    "ModelKind",
+    "SklearnAdapter",
+    "TabularEncoder",
+    "TextTokenizer",
+    "TokenBatch",
+    "TorchTabularAdapter",
+    "TorchTextAdapter",
+    "WordTokenizer",
+    "import_object",
+    "load_model",
+    "model_sha256",
+    "split_words",
+]

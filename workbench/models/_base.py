@@ -1,0 +1,191 @@
+"""The one model interface that every explainer and audit depends on."""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from workbench._errors import InputError
+
+ModelKind = Literal["text", "tabular"]
+TextInputs = Sequence[str] | pd.Series | np.ndarray
+Inputs = TextInputs | pd.DataFrame
+
+MSG_BARE_STRING = (
+    "predict_proba takes a list of texts, not one string; wrap a single message as [message]"
+)
+MSG_NOT_TEXT = (
+    "text input at position {position} is {kind}, not a string; give every message as str"
+)
+MSG_EMPTY_TEXT = (
+    "text input at position {position} is empty; a model cannot score an empty message, "
+    "remove it or pass allow_empty=True to score it as an empty message"
+)
+MSG_NOT_FRAME = "tabular models take a pandas DataFrame with columns {columns}; got {kind}"
+MSG_MISSING_COLUMNS = "input table lacks feature columns {missing}; it has {present}"
+MSG_MISSING_VALUES = (
+    "feature {column!r} has missing values in rows {rows}; impute or drop those rows first"
+)
+MSG_NOT_NUMERIC = "feature {column!r} must be numeric; found values such as {examples}"
+
+
+class ModelAdapter(ABC):
+    """A classifier of raw inputs (texts or table rows) that returns class probabilities.
+
+    Subclasses implement :meth:`_predict_batch`; batching, input checks and output checks live
+    here once. Adapters whose model has gradients also implement
+    :class:`~workbench.models.DifferentiableTextModel` or
+    :class:`~workbench.models.DifferentiableTabularModel`.
+    """
+
+    framework: str = "callable"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        kind: ModelKind,
+        class_names: Sequence[str],
+        positive_class: str | None = None,
+        feature_columns: Sequence[str] = (),
+        batch_size: int = 64,
+        fingerprint: str = "",
+    ) -> None:
+        if kind not in ("text", "tabular"):
+            raise InputError(f"model kind must be 'text' or 'tabular'; got {kind!r}")
+        if len(class_names) < 2:
+            raise InputError(f"a classifier needs at least two class names; got {class_names!r}")
+        if positive_class is not None and positive_class not in class_names:
+            raise InputError(
+                f"positive class {positive_class!r} is not one of the classes {list(class_names)}"
+            )
+        if kind == "tabular" and not feature_columns:
+            raise InputError("a tabular model needs its feature column names")
+        if batch_size < 1:
+            raise InputError(f"batch_size must be at least 1; got {batch_size}")
+        self.name = name
+        self.kind: ModelKind = kind
+        self.class_names: tuple[str, ...] = tuple(class_names)
+        self.positive_class = positive_class
+        self.feature_columns: tuple[str, ...] = tuple(feature_columns)
+        self.batch_size = int(batch_size)
+        self.fingerprint = fingerprint
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(name={self.name!r}, kind={self.kind!r}, "
+            f"classes={list(self.class_names)})"
+        )
+
+    @property
+    def differentiable(self) -> bool:
+        """Whether gradient methods (Integrated Gradients and friends) apply to this model."""
+        return False
+
+    @property
+    def positive_index(self) -> int | None:
+        """Column of the positive class in ``predict_proba`` output, if one is named."""
+        return None if self.positive_class is None else self.class_names.index(self.positive_class)
+
+    def predict_proba(self, inputs: Inputs, *, allow_empty: bool = False) -> np.ndarray:
+        """Class probabilities, shape (n_inputs, n_classes), computed in batches.
+
+        Texts are a list (or Series, or array) of strings; tabular rows are a DataFrame holding
+        at least the model's feature columns. ``allow_empty`` lets perturbation methods score
+        texts whose every word was removed.
+        """
+        prepared = self._check_inputs(inputs, allow_empty=allow_empty)
+        count = len(prepared)
+        if count == 0:
+            return np.zeros((0, len(self.class_names)))
+        parts = []
+        for start in range(0, count, self.batch_size):
+            chunk = prepared[start : start + self.batch_size]
+            parts.append(self._check_output(self._predict_batch(chunk), len(chunk)))
+        return np.concatenate(parts, axis=0)
+
+    def predict(self, inputs: Inputs) -> np.ndarray:
+        """Index of the most probable class for each input."""
+        return self.predict_proba(inputs).argmax(axis=1)
+
+    @abstractmethod
+    def _predict_batch(self, batch: Any) -> np.ndarray:
+        """Probabilities for one batch of checked inputs (a list of str, or a DataFrame)."""
+
+    def _check_inputs(self, inputs: Inputs, *, allow_empty: bool) -> Any:
+        if self.kind == "text":
+            return check_texts(inputs, allow_empty=allow_empty)
+        return check_table(inputs, self.feature_columns)
+
+    def _check_output(self, probabilities: Any, expected_rows: int) -> np.ndarray:
+        array = np.asarray(probabilities, dtype=float)
+        expected = (expected_rows, len(self.class_names))
+        if array.shape != expected:
+            raise InputError(
+                f"model {self.name!r} returned an array of shape {array.shape}; expected "
+                f"{expected} (one probability per class {list(self.class_names)})"
+            )
+        if not np.all(np.isfinite(array)) or np.any(array < -1e-6):
+            raise InputError(f"model {self.name!r} returned negative or non-finite probabilities")
+        if not np.allclose(array.sum(axis=1), 1.0, atol=1e-4):
+            raise InputError(
+                f"model {self.name!r} returned rows that do not sum to 1; return probabilities "
+                "(apply softmax to logits)"
+            )
+        return array
+
+
+def check_texts(inputs: Any, *, allow_empty: bool = False) -> list[str]:
+    """Validate text inputs and return them as a list of str."""
+    if isinstance(inputs, str):
+        raise InputError(MSG_BARE_STRING)
+    if isinstance(inputs, pd.DataFrame):
+        raise InputError("a text model takes a list of texts; pass one column, e.g. df['text']")
+    texts = list(inputs)
+    for position, text in enumerate(texts):
+        if not isinstance(text, str):
+            kind = "missing (NaN)" if _is_nan(text) else type(text).__name__
+            raise InputError(MSG_NOT_TEXT.format(position=position, kind=kind))
+        if not allow_empty and not text.strip():
+            raise InputError(MSG_EMPTY_TEXT.format(position=position))
+    return texts
+
+
+def check_table(inputs: Any, feature_columns: Sequence[str]) -> pd.DataFrame:
+    """Validate a table of rows and return just its feature columns, in model order."""
+    if not isinstance(inputs, pd.DataFrame):
+        raise InputError(
+            MSG_NOT_FRAME.format(columns=list(feature_columns), kind=type(inputs).__name__)
+        )
+    missing = [c for c in feature_columns if c not in inputs.columns]
+    if missing:
+        raise InputError(MSG_MISSING_COLUMNS.format(missing=missing, present=list(inputs.columns)))
+    table = inputs.loc[:, list(feature_columns)]
+    for column in feature_columns:
+        nulls = table[column].isna().to_numpy()
+        if nulls.any():
+            rows = table.index[nulls].tolist()
+            shown = rows[:10] + (["..."] if len(rows) > 10 else [])
+            raise InputError(MSG_MISSING_VALUES.format(column=column, rows=shown))
+    return table.reset_index(drop=True)
+
+
+def check_numeric(table: pd.DataFrame, columns: Sequence[str]) -> None:
+    """Raise an :class:`InputError` naming the first of ``columns`` that is not numeric."""
+    for column in columns:
+        if not pd.api.types.is_numeric_dtype(table[column]) or pd.api.types.is_bool_dtype(
+            table[column]
+        ):
+            converted = pd.to_numeric(table[column], errors="coerce")
+            bad = table[column][converted.isna()].astype(str).unique()[:3].tolist()
+            if bad:
+                raise InputError(MSG_NOT_NUMERIC.format(column=column, examples=bad))
+
+
+def _is_nan(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

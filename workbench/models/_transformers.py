@@ -1,0 +1,127 @@
+"""Adapter for Hugging Face ``transformers`` sequence classifiers loaded from a local folder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from workbench._errors import ModelLoadError, UnsafeFormatError
+from workbench.models._base import ModelAdapter
+from workbench.models._tokenizer import TokenBatch
+from workbench.models._torch import DifferentiableTextModel
+
+MSG_NO_TRANSFORMERS = (
+    "the transformers package is not installed; install the extra: pip install "
+    "'mh-workbench[transformers]'"
+)
+
+
+class HuggingFaceTokenizer:
+    """A ``transformers`` tokenizer behind the workbench tokenizer interface."""
+
+    def __init__(self, tokenizer: Any, *, max_length: int | None = None) -> None:
+        self.tokenizer = tokenizer
+        limit = getattr(tokenizer, "model_max_length", 512) or 512
+        self.max_length = int(min(max_length or limit, limit, 100_000))
+        if tokenizer.pad_token_id is None:
+            raise ModelLoadError("the tokenizer has no padding token; set tokenizer.pad_token")
+        self.pad_id = int(tokenizer.pad_token_id)
+        mask_id = getattr(tokenizer, "mask_token_id", None)
+        self.mask_id = None if mask_id is None else int(mask_id)
+        self.baseline_id = self.pad_id
+        self.special_ids = frozenset(int(i) for i in tokenizer.all_special_ids)
+
+    def encode(self, texts: Sequence[str]) -> TokenBatch:
+        """Padded ids and attention mask, truncated to ``max_length``."""
+        encoded = self.tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+        )
+        return TokenBatch(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"])
+
+    def tokens(self, text: str) -> list[str]:
+        """Readable sub-word tokens, special tokens included, aligned with the ids."""
+        ids = self.encode([text]).input_ids[0].tolist()
+        return list(self.tokenizer.convert_ids_to_tokens(ids))
+
+    def is_truncated(self, text: str) -> bool:
+        """Whether ``text`` has more tokens than the model reads."""
+        full = self.tokenizer(text, truncation=False)["input_ids"]
+        return len(full) > self.max_length
+
+
+class TransformersAdapter(DifferentiableTextModel, ModelAdapter):
+    """A ``PreTrainedModel`` for sequence classification plus its tokenizer."""
+
+    framework = "transformers"
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        class_names: Sequence[str],
+        name: str = "transformers model",
+        positive_class: str | None = None,
+        max_length: int | None = None,
+        batch_size: int = 16,
+        fingerprint: str = "",
+    ) -> None:
+        super().__init__(
+            name=name,
+            kind="text",
+            class_names=class_names,
+            positive_class=positive_class,
+            batch_size=batch_size,
+            fingerprint=fingerprint,
+        )
+        labels = getattr(model.config, "num_labels", len(class_names))
+        if labels != len(class_names):
+            raise ModelLoadError(
+                f"the transformers model has {labels} labels but the spec names "
+                f"{len(class_names)} classes: {list(class_names)}"
+            )
+        self.module = model.eval()
+        self.tokenizer = HuggingFaceTokenizer(tokenizer, max_length=max_length)
+        self.embedding_layer = model.get_input_embeddings()
+        self.output = "logits"
+
+    def _predict_batch(self, batch: list[str]) -> np.ndarray:
+        tokens = self.encode(batch)
+        with torch.no_grad():
+            return self.forward(tokens.input_ids, tokens.attention_mask).double().numpy()
+
+
+def load_transformers(folder: Path, *, trust_pickle: bool) -> tuple[Any, Any]:
+    """Model and tokenizer from a local folder; never reaches a model hub."""
+    try:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    except ImportError:
+        raise ModelLoadError(MSG_NO_TRANSFORMERS) from None
+    if not folder.is_dir():
+        raise ModelLoadError(
+            f"transformers weights must be a local folder (config.json, model.safetensors, "
+            f"tokenizer files); {folder} is not a folder"
+        )
+    has_safetensors = any(folder.glob("*.safetensors"))
+    if not has_safetensors and not trust_pickle:
+        raise UnsafeFormatError(
+            f"{folder} holds no .safetensors weights; pickle-based weights (pytorch_model.bin) "
+            "can run code when loaded. Convert them with model.save_pretrained("
+            "safe_serialization=True), or pass trust_pickle=True if you trust the source"
+        )
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            folder, local_files_only=True, use_safetensors=has_safetensors or None
+        )
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    except (OSError, ValueError) as err:
+        raise ModelLoadError(f"cannot load the transformers model in {folder}: {err}") from None
+    return model, tokenizer
