@@ -7,6 +7,7 @@ import importlib
 import importlib.util
 import pickle
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,9 @@ def _torch_module(spec: ModelSpec, *, trust_pickle: bool) -> torch.nn.Module:
 
 def _torch_load(weights: Path, *, trust_pickle: bool) -> Any:
     try:
-        return torch.load(weights, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            return torch.load(weights, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         if not trust_pickle:
             raise UnsafeFormatError(

@@ -89,7 +89,8 @@ class TransformersAdapter(DifferentiableTextModel, ModelAdapter):
                 f"{len(class_names)} classes: {list(class_names)}"
             )
         self.module = model.eval()
-        self.tokenizer = HuggingFaceTokenizer(tokenizer, max_length=max_length)
+        positions = getattr(model.config, "max_position_embeddings", None)
+        self.tokenizer = HuggingFaceTokenizer(tokenizer, max_length=max_length or positions)
         self.embedding_layer = model.get_input_embeddings()
         self.output = "logits"
 

@@ -1,0 +1,34 @@
+"""The workbench console script: help, version, and exit code 2 with a reason on bad input."""
+
+import subprocess
+import sys
+
+import pytest
+
+from workbench import __version__
+from workbench.cli import main
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"workbench {__version__}"
+
+
+def test_help_lists_verbs(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "models" in out and "check" in out and "synthetic" in out
+
+
+def test_bad_spec_exits_2_with_reason(tmp_path, capsys):
+    assert main(["check", "--model", str(tmp_path / "missing.yaml")]) == 2
+    assert "model spec not found" in capsys.readouterr().err
+
+
+def test_installed_console_script_runs():
+    result = subprocess.run([sys.executable, "-m", "workbench.cli", "--version"],
+                            capture_output=True, text=True, check=True)
+    assert __version__ in result.stdout
