@@ -14,8 +14,8 @@
 # Options, in order:
 #   single notebook (never a directory tree), loopback only, no browser, port;
 #   template "workbench" (share/jupyter/voila/templates/workbench): Voila's "lab" template
-#     without its Font Awesome CDN <link>s, so the page requests nothing outside the server;
-#     the template cannot be swapped through the URL or notebook metadata;
+#     without its CDN references (Font Awesome <link>s, Mermaid loader), so the page requests
+#     nothing outside the server; it cannot be swapped through the URL or notebook metadata;
 #   strip_sources / show_tracebacks=False: no cell source and no traceback reaches the browser;
 #   preheat_kernel + pool_size=1: one kernel has already run the notebook when a user arrives;
 #   cull_idle_timeout/cull_interval: a kernel idle for 10 min with no open page is shut down.
@@ -46,10 +46,11 @@ args=(
 )
 
 if [[ -n "${WORKBENCH_TOKEN:-}" ]]; then
-    # `--token` (no value) makes Voila use jupyter_server's token handling, which reads the
-    # token from JUPYTER_TOKEN; this keeps the token out of the process list.
+    # auto_token hands the token to jupyter_server's identity provider, which reads it from
+    # JUPYTER_TOKEN; this keeps it out of the process list. (Not the bare `--token` flag: it
+    # would swallow the next argument, the notebook, as the token and serve the directory.)
     export JUPYTER_TOKEN="$WORKBENCH_TOKEN"
-    args+=(--token)
+    args+=(--Voila.auto_token=True)
 else
     unset JUPYTER_TOKEN
 fi

@@ -11,7 +11,6 @@ from tiny_models import TINY_EMBEDDING, TINY_VOCABULARY, LinearTabular, MeanEmbe
 
 from workbench.models import TabularEncoder, WordTokenizer
 
-TINY_MODELS_FILE = Path(__file__).with_name("tiny_models.py")
 
 @pytest.fixture
 def tiny_text_module() -> MeanEmbeddingText:

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import skops.io
 import torch
-from conftest import TINY_MODELS_FILE
 from safetensors.torch import save_file
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
+from tiny_models import TINY_MODELS_FILE
 
 from workbench import ModelLoadError, UnsafeFormatError, load_model
 from workbench.models import CallableAdapter, SklearnAdapter, TorchTabularAdapter, TorchTextAdapter

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 from torch import nn
+
+TINY_MODELS_FILE = Path(__file__).resolve()
 
 TINY_VOCABULARY = ["[PAD]", "[UNK]", "hopeless", "tonight", "appointment", "refill", "i", "feel"]
 # Each word's embedding is its (routine, urgent) logit contribution.

@@ -1,0 +1,122 @@
+"""The main app, served as by `make serve`, in Debian's Chromium."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+import workbench
+
+pytestmark = pytest.mark.browser
+
+PICKER = ".wb-model-picker"
+SUMMARY = ".wb-model-summary"
+# What the notebook's code cells say; none of it may reach the browser (strip_sources).
+NOTEBOOK_SOURCE = ("from widgets import", "import ModelPicker", "ModelPicker()")
+# URLs that never leave the browser.
+LOCAL_SCHEMES = ("data", "blob", "about")
+RENDER_TIMEOUT_S = 120
+
+
+def _open(context, app):
+    """Open the app, recording every request and websocket the page makes."""
+    page = context.new_page()
+    urls: list[str] = []
+    context.on("request", lambda request: urls.append(request.url))
+    page.on("websocket", lambda ws: urls.append(ws.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    response = page.goto(app.url)
+    assert response is not None and response.ok, f"GET {app.url} -> {response}"
+    page.locator(f"{PICKER} select").wait_for(state="visible")
+    return page, response, urls, errors
+
+
+def test_model_picker_lists_models_and_updates_summary(context, app, artifacts):
+    names_to_paths = workbench.sample_model_specs()
+    names = list(names_to_paths)
+    assert len(names) >= 2, f"need at least two bundled sample models to switch; got {names}"
+
+    page, _, _, errors = _open(context, app)
+    select = page.locator(f"{PICKER} select")
+    summary = page.locator(SUMMARY)
+    name_cell = summary.locator("table.wb-spec td").first
+
+    expect(select.locator("option")).to_have_text(sorted(names))
+    first, second = sorted(names)[:2]
+    expect(select).to_have_value(first)
+    expect(name_cell).to_have_text(first)
+    expect(summary).to_contain_text("Positive class")
+
+    select.select_option(label=second)
+    expect(name_cell).to_have_text(second)
+    expect(summary).to_contain_text(workbench.load_spec(names_to_paths[second]).description)
+
+    page.screenshot(path=artifacts / "ethics_review.png", full_page=True)
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def test_page_has_no_source_and_requests_nothing_outside_the_server(context, app):
+    page, response, urls, _ = _open(context, app)
+    page.wait_for_load_state("networkidle")
+
+    served, rendered = response.text(), page.content()
+    for snippet in NOTEBOOK_SOURCE:
+        assert snippet not in served, f"notebook source {snippet!r} in the served HTML"
+        assert snippet not in rendered, f"notebook source {snippet!r} in the page"
+    assert "Traceback" not in rendered
+    for cdn in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "unpkg.com"):
+        assert cdn not in served, f"the served HTML refers to {cdn}"
+
+    assert urls, "no request was recorded"
+    outside = [
+        url
+        for url in urls
+        if urlsplit(url).scheme not in LOCAL_SCHEMES
+        and (urlsplit(url).hostname, urlsplit(url).port) != ("127.0.0.1", app.port)
+    ]
+    assert not outside, f"the page requested URLs outside the Voila server: {outside}"
+
+
+def test_serves_one_notebook_not_a_directory(app):
+    # In directory mode Voila answers these with a listing and a render; here the single
+    # notebook's handler redirects them to the (allowlisted, images only) files handler.
+    for path in ("voila/api/contents/", "voila/tree/", "voila/render/ethics_review.ipynb"):
+        status, _, _ = _get(app.url + path)
+        assert status == 302, f"{path} -> {status}: is Voila serving a directory?"
+    status, _, _ = _get(app.url + "voila/files/ethics_review.ipynb")
+    assert status == 403
+
+
+def test_token_is_required_when_set(serve_app):
+    token = "test-token-0123456789"
+    secured = serve_app(WORKBENCH_TOKEN=token)
+
+    status, headers, _ = _get(secured.url)
+    assert status == 302 and headers["Location"].startswith("/login"), (status, headers)
+    status, headers, _ = _get(secured.url + "?token=wrong")
+    assert status == 302 and headers["Location"].startswith("/login"), (status, headers)
+
+    status, _, body = _get(f"{secured.url}?token={token}")
+    assert status == 200
+    assert "Ethics review workbench" in body
+
+
+def _get(url: str) -> tuple[int, dict[str, str], str]:
+    """GET without following redirects: status, headers and body."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(url, timeout=RENDER_TIMEOUT_S) as response:
+            body = response.read().decode("utf-8", errors="replace")
+            return response.status, dict(response.headers), body
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), ""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
+        return None

@@ -1,0 +1,109 @@
+"""ModelPicker built in plain Python (no kernel, no browser), over real spec files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import workbench
+from widgets import ModelPicker
+
+
+def _write_spec(folder: Path, **fields: object) -> Path:
+    folder.mkdir(parents=True)
+    path = folder / "model.yaml"
+    path.write_text(yaml.safe_dump(fields), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def specs(tmp_path: Path) -> dict[str, Path]:
+    common = {
+        "kind": "tabular",
+        "framework": "callable",
+        "entry": "model.py:predict",
+        "classes": ["low", "high"],
+        "positive_class": "high",
+        "feature_columns": ["age", "score"],
+    }
+    return {
+        "alpha": _write_spec(tmp_path / "alpha", name="alpha", description="A <b>&", **common),
+        "beta": _write_spec(tmp_path / "beta", name="beta", description="Second", **common),
+        "broken": _write_spec(tmp_path / "broken", name="broken", kind="tabular"),
+    }
+
+
+def test_lists_the_bundled_sample_models():
+    picker = ModelPicker()
+    dropdown, _ = picker.children
+
+    specs = workbench.sample_model_specs()
+    assert dropdown.options == tuple(sorted(specs))
+    assert picker.error == ""
+    assert picker.spec == workbench.load_spec(specs[dropdown.value])
+
+
+def test_lists_models_and_shows_the_first(monkeypatch, specs):
+    monkeypatch.setattr(workbench, "sample_model_specs", lambda: specs)
+    picker = ModelPicker()
+    dropdown, summary = picker.children
+
+    assert dropdown.options == ("alpha", "beta", "broken")
+    assert not dropdown.disabled
+    assert picker.spec == workbench.load_spec(specs["alpha"])
+    assert picker.error == ""
+    for text in ("alpha", "tabular", "callable", "low, high", "high"):
+        assert text in summary.value
+    assert "A &lt;b&gt;&amp;" in summary.value and "<b>&" not in summary.value
+
+
+def test_selecting_a_model_updates_the_summary(monkeypatch, specs):
+    monkeypatch.setattr(workbench, "sample_model_specs", lambda: specs)
+    picker = ModelPicker()
+    dropdown, summary = picker.children
+
+    dropdown.value = "beta"
+
+    assert picker.spec.name == "beta"
+    assert "Second" in summary.value and "alpha" not in summary.value
+
+
+def test_an_invalid_spec_shows_the_core_message_not_a_traceback(monkeypatch, specs):
+    monkeypatch.setattr(workbench, "sample_model_specs", lambda: specs)
+    picker = ModelPicker()
+    dropdown, summary = picker.children
+
+    dropdown.value = "broken"
+
+    with pytest.raises(workbench.SpecError) as expected:
+        workbench.load_spec(specs["broken"])
+    assert picker.spec is None
+    assert picker.error == str(expected.value)
+    assert 'class="wb-error"' in summary.value and "Traceback" not in summary.value
+
+    dropdown.value = "alpha"
+    assert picker.error == "" and picker.spec.name == "alpha"
+
+
+def test_a_failing_model_list_is_shown_as_a_message(monkeypatch):
+    def fail() -> dict[str, Path]:
+        raise workbench.WorkbenchError("sample models <unavailable>")
+
+    monkeypatch.setattr(workbench, "sample_model_specs", fail)
+    picker = ModelPicker()
+    dropdown, summary = picker.children
+
+    assert dropdown.disabled and dropdown.options == ()
+    assert picker.spec is None
+    assert "sample models &lt;unavailable&gt;" in summary.value
+
+
+def test_no_models_says_so(monkeypatch):
+    monkeypatch.setattr(workbench, "sample_model_specs", dict)
+    picker = ModelPicker()
+    dropdown, summary = picker.children
+
+    assert dropdown.disabled
+    assert "No sample models were found." in summary.value
