@@ -2,8 +2,10 @@
 
 from workbench._errors import (
     DataError,
+    ExplanationError,
     InputError,
     ModelLoadError,
+    ReviewError,
     SpecError,
     UnsafeFormatError,
     WorkbenchError,
@@ -15,10 +17,12 @@ from workbench.spec import ModelSpec, load_spec, sample_model_specs
 
 __all__ = [
     "DataError",
+    "ExplanationError",
     "InputError",
     "ModelAdapter",
     "ModelLoadError",
     "ModelSpec",
+    "ReviewError",
     "SpecError",
     "UnsafeFormatError",
     "WorkbenchError",

@@ -23,3 +23,15 @@ class InputError(WorkbenchError, ValueError):
 
 class DataError(WorkbenchError, ValueError):
     """An evaluation data file is missing, unreadable or lacks required columns."""
+
+
+class AuditError(WorkbenchError, ValueError):
+    """A bias audit cannot run on the given predictions, labels or groups."""
+
+
+class ExplanationError(WorkbenchError, ValueError):
+    """An explanation cannot be computed as asked (method, target, input or parameters)."""
+
+
+class ReviewError(WorkbenchError, ValueError):
+    """A review record is invalid, or the review database cannot be opened or written."""

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from workbench._errors import WorkbenchError
 from workbench._version import __version__
 from workbench.models import load_model
+from workbench.review._cli import add_review_commands
 from workbench.spec import sample_model_specs
 
 EXIT_BAD_INPUT = 2
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow pickle-based weights (only for files you trust)",
     )
     check.set_defaults(run=_run_check)
+    add_review_commands(verbs)
     return parser
 
 

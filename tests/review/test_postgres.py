@@ -1,0 +1,94 @@
+"""A PostgreSQL URL serves a review board: URL handling always, a real server when one exists.
+
+The server tests start a throwaway PostgreSQL (initdb + pg_ctl, Unix socket only, no TCP) in a
+temporary folder; they are skipped when the binaries or the psycopg driver are missing.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, exc, text
+
+from workbench import ReviewError
+from workbench.review import (
+    APPEND_ONLY_MESSAGE,
+    MSG_DATABASE,
+    MSG_NO_DRIVER,
+    ReviewStore,
+)
+
+from .conftest import make_review, sha
+
+SECRET_URL = "postgresql+psycopg://board:s3cret-pass@127.0.0.1:1/reviews"
+HIDDEN_URL = "postgresql+psycopg://board:***@127.0.0.1:1/reviews"
+
+
+def test_postgres_url_is_taken_as_a_server_and_its_password_hidden():
+    with pytest.raises(ReviewError) as info:
+        ReviewStore(SECRET_URL)
+    message = str(info.value)
+    assert "s3cret-pass" not in message
+    prefix_missing_driver = MSG_NO_DRIVER.split("{detail}")[0].format(url=HIDDEN_URL)
+    prefix_no_server = MSG_DATABASE.split("{detail}")[0].format(location=HIDDEN_URL)
+    assert message.startswith((prefix_missing_driver, prefix_no_server))
+
+
+def _run_as_postgres(*command: str) -> None:
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    pytest.importorskip("psycopg")
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if not (initdb and pg_ctl):
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    if os.geteuid() == 0 and not shutil.which("runuser"):
+        pytest.skip("PostgreSQL refuses to run as root and runuser is missing")
+    folder = Path(tempfile.mkdtemp(prefix="workbench-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, user="postgres")
+    data = folder / "data"
+    _run_as_postgres(initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+    options = f"-c listen_addresses='' -k {folder} -c fsync=off"
+    _run_as_postgres(
+        pg_ctl, "-D", str(data), "-w", "-o", options, "-l", str(folder / "log"), "start"
+    )
+    yield f"postgresql+psycopg://postgres@/postgres?host={folder}"
+    _run_as_postgres(pg_ctl, "-D", str(data), "-m", "immediate", "stop")
+    shutil.rmtree(folder)
+
+
+@pytest.mark.slow
+def test_board_shares_one_server(postgres_url):
+    board = {"model_name": "pg-board"}
+    with ReviewStore(postgres_url) as alice, ReviewStore(postgres_url) as bo:
+        first = alice.record(make_review(reviewer="Alice", model_sha256=sha("pg v1"), **board))
+        bo.record(make_review(reviewer="Bo", decision="reject", model_sha256=sha("pg v1"), **board))
+        alice.record(make_review(reviewer="Alice", model_sha256=sha("pg v2"), **board))
+        assert [r.reviewer for r in bo.history(sha("pg v1"))] == ["Alice", "Bo"]
+        assert alice.latest(sha("pg v1")).decision.value == "reject"
+        assert bo.history(sha("pg v1"))[0] == first
+        versions = [r.model_sha256 for r in bo.history(model_name="pg-board")]
+        assert versions == [sha("pg v1"), sha("pg v1"), sha("pg v2")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "statement", ["UPDATE reviews SET reviewer = 'x'", "DELETE FROM reviews", "TRUNCATE reviews"]
+)
+def test_postgres_history_cannot_be_changed(postgres_url, statement):
+    with ReviewStore(postgres_url) as store:
+        store.record(make_review(model_sha256=sha("pg append-only")))
+        before = store.history()
+    engine = create_engine(postgres_url)
+    with pytest.raises(exc.DBAPIError, match=APPEND_ONLY_MESSAGE), engine.begin() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+    with ReviewStore(postgres_url) as store:
+        assert store.history() == before

@@ -1,0 +1,136 @@
+"""The ``review`` and ``reviews`` verbs of the ``workbench`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from workbench.models import model_sha256
+from workbench.review._records import Decision, Review, StoredReview
+from workbench.review._store import (
+    DATA_DIR_ENV,
+    DATABASE_FILE_NAME,
+    DEFAULT_DATA_DIR,
+    ReviewStore,
+    check_current,
+    model_changed_message,
+)
+from workbench.spec import load_spec
+
+MSG_RECORDED = (
+    "recorded review {id}: {decision} of {name} (model sha256 {sha}) by {reviewer} at {time}"
+)
+MSG_NO_REVIEWS = "no reviews of {name} (model sha256 {sha}) in {location}"
+SHORT_SHA = 12
+
+
+def add_review_commands(verbs: argparse._SubParsersAction) -> None:
+    """Add ``review`` (record a decision) and ``reviews`` (list them) to the sub-commands."""
+    review = verbs.add_parser("review", help="record a reviewer's decision on a model version")
+    review.add_argument("--model", required=True, help="path to the model.yaml spec reviewed")
+    review.add_argument(
+        "--decision",
+        required=True,
+        choices=[decision.value for decision in Decision],
+        help="approve, conditions (approve with conditions) or reject",
+    )
+    review.add_argument("--reviewer", required=True, help="the reviewer's name")
+    review.add_argument("--comment", required=True, help="what the decision rests on")
+    review.add_argument(
+        "--condition",
+        action="append",
+        default=[],
+        dest="conditions",
+        metavar="TEXT",
+        help="a condition of approval (needed for --decision conditions); repeat for several",
+    )
+    review.add_argument(
+        "--data", help="evaluation data file the review covers (default: the spec's data)"
+    )
+    _add_database_option(review)
+    review.set_defaults(run=_run_review)
+
+    reviews = verbs.add_parser("reviews", help="list the reviews of a model, oldest first")
+    reviews.add_argument("--model", required=True, help="path to the model.yaml spec")
+    _add_database_option(reviews)
+    reviews.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    reviews.set_defaults(run=_run_reviews)
+
+
+def _add_database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL_OR_PATH",
+        help="review database: a SQLite file or folder, or a SQLAlchemy URL such as "
+        f"postgresql+psycopg://host/db (default: ${DATA_DIR_ENV}/{DATABASE_FILE_NAME}, "
+        f"else {DEFAULT_DATA_DIR}/{DATABASE_FILE_NAME})",
+    )
+
+
+def _run_review(args: argparse.Namespace) -> int:
+    review = Review.for_spec(
+        args.model,
+        decision=args.decision,
+        reviewer=args.reviewer,
+        comment=args.comment,
+        conditions=args.conditions,
+        data=args.data,
+    )
+    with ReviewStore(args.db) as store:
+        stored = store.record(review)
+        stale = check_current(store, args.model)
+        print(
+            MSG_RECORDED.format(
+                id=stored.id,
+                decision=stored.decision.value,
+                name=stored.model_name,
+                sha=stored.model_sha256[:SHORT_SHA],
+                reviewer=stored.reviewer,
+                time=f"{stored.created_at:%Y-%m-%d %H:%M:%S} UTC",
+            )
+        )
+        print(f"database: {store.location}")
+    if stale:
+        print(f"note: {model_changed_message(stale, current_sha256=review.model_sha256)}")
+    return 0
+
+
+def _run_reviews(args: argparse.Namespace) -> int:
+    spec = load_spec(args.model)
+    sha = model_sha256(spec)
+    with ReviewStore(args.db) as store:
+        current = store.history(sha)
+        stale = check_current(store, spec)
+        location = store.location
+    if args.json:
+        document = {
+            "model_name": spec.name,
+            "model_sha256": sha,
+            "database": location,
+            "reviews": [review.as_dict() for review in current],
+            "other_versions": [review.as_dict() for review in stale],
+        }
+        print(json.dumps(document, indent=2))
+        return 0
+    if not current:
+        print(MSG_NO_REVIEWS.format(name=spec.name, sha=sha[:SHORT_SHA], location=location))
+    for review in current:
+        print(_line(review))
+    if stale:
+        print(f"note: {model_changed_message(stale, current_sha256=sha)}")
+    return 0
+
+
+def _line(review: StoredReview) -> str:
+    parts = [
+        f"#{review.id}",
+        f"{review.created_at:%Y-%m-%d %H:%M:%S} UTC",
+        review.decision.value,
+        review.reviewer,
+        review.comment,
+    ]
+    if review.conditions:
+        parts.append("conditions: " + "; ".join(review.conditions))
+    if review.dataset_sha256:
+        parts.append(f"data sha256 {review.dataset_sha256[:SHORT_SHA]}")
+    return "  ".join(parts)
