@@ -1,0 +1,1 @@
+"""Bundled sample models trained on SYNTHETIC data with deliberately injected biases."""

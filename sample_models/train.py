@@ -1,0 +1,746 @@
+"""Train the bundled sample models on SYNTHETIC data and write their folders.
+
+    python -m sample_models.train                      # all four models
+    python -m sample_models.train --only crisis_text   # one (repeat --only for more)
+    python -m sample_models.train --check              # retrain in memory, compare metrics.json
+
+Data come from the seeded generators in ``sample_models.synthetic``; every run with the same
+code gives the same data, weights and metrics (torch runs deterministically on one CPU thread).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import time
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from torch import nn
+
+from sample_models.architectures import TabularMLP, TextClassifier
+from sample_models.cards import render_card, render_readme
+from sample_models.evaluation import compare_metrics, compute_metrics, evaluate_spec
+from sample_models.synthetic import crisis_messages, emotion_messages, intake_records
+from workbench.models import (
+    ModelAdapter,
+    SklearnAdapter,
+    TabularEncoder,
+    TorchTabularAdapter,
+    TorchTextAdapter,
+    WordTokenizer,
+)
+
+ROOT = Path(__file__).resolve().parent
+MODEL_NAMES = ("crisis_text", "emotion_text", "relapse_tabular", "crisis_text_sklearn")
+CHECK_TOLERANCE = 1e-6
+TEXT_MAX_LENGTH = 96
+TEXT_PARAMS = {"embedding_dim": 32, "hidden_dim": 32}
+TABULAR_PARAMS = {"hidden": 32}
+PROTECTED = ["gender", "ethnicity", "age_band"]
+
+
+@dataclass(frozen=True)
+class DataRecipe:
+    """How to generate one synthetic dataset's training and evaluation splits."""
+
+    generate: Callable[..., pd.DataFrame]
+    truth: Callable[[], dict]
+    train_seed: int
+    eval_seed: int
+    n_train: int = 4000
+    n_eval: int = 1500
+
+
+DATA = {
+    "crisis": DataRecipe(
+        crisis_messages.generate_crisis_messages, crisis_messages.truth, 1101, 1202
+    ),
+    "emotion": DataRecipe(
+        emotion_messages.generate_emotion_messages, emotion_messages.truth, 2101, 2202
+    ),
+    "intake": DataRecipe(intake_records.generate_intake_records, intake_records.truth, 3101, 3202),
+}
+
+
+@dataclass
+class Trained:
+    """A model trained in memory, with everything needed to write or check its folder."""
+
+    name: str
+    spec: dict[str, Any]
+    adapter: ModelAdapter
+    evaluation: pd.DataFrame
+    artifacts: dict[str, Callable[[Path], None]]
+    about: dict[str, Any]
+    truth: dict[str, Any]
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+class Splits:
+    """Generates each dataset once per run; the evaluation split is read back as from CSV."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+    def __call__(self, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Training and evaluation frames of dataset ``key``."""
+        if key not in self._cache:
+            recipe = DATA[key]
+            train = recipe.generate(recipe.n_train, recipe.train_seed, split="train")
+            evaluation = recipe.generate(recipe.n_eval, recipe.eval_seed, split="eval")
+            shipped = pd.read_csv(io.StringIO(evaluation.to_csv(index=False)))
+            self._cache[key] = (train, shipped)
+        train, evaluation = self._cache[key]
+        return train.copy(), evaluation.copy()
+
+
+@contextmanager
+def deterministic(seed: int) -> Iterator[None]:
+    """Seeded, deterministic, single-threaded torch; restores the previous settings after."""
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
+    threads = torch.get_num_threads()
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(was_deterministic)
+        torch.set_num_threads(threads)
+
+
+def fit_module(
+    module: nn.Module,
+    inputs: Sequence[torch.Tensor],
+    target: torch.Tensor,
+    *,
+    seed: int,
+    epochs: int,
+    lr: float,
+    batch_size: int = 64,
+    weight_decay: float = 0.0,
+) -> float:
+    """Minibatch Adam on cross-entropy with a seeded shuffle; returns the last epoch's loss."""
+    optimiser = torch.optim.Adam(module.parameters(), lr=lr, weight_decay=weight_decay)
+    order = torch.Generator().manual_seed(seed)
+    module.train()
+    loss_sum = 0.0
+    for _ in range(epochs):
+        loss_sum = 0.0
+        permutation = torch.randperm(len(target), generator=order)
+        for start in range(0, len(target), batch_size):
+            rows = permutation[start : start + batch_size]
+            optimiser.zero_grad()
+            loss = nn.functional.cross_entropy(module(*(x[rows] for x in inputs)), target[rows])
+            loss.backward()
+            optimiser.step()
+            loss_sum += loss.item() * len(rows)
+    module.eval()
+    return loss_sum / len(target)
+
+
+def class_ids(labels: pd.Series, classes: Sequence[str]) -> torch.Tensor:
+    """Class positions of string labels as a long tensor."""
+    lookup = {c: i for i, c in enumerate(classes)}
+    return torch.tensor([lookup[c] for c in labels], dtype=torch.long)
+
+
+def train_text_torch(
+    name: str, splits: Splits, *, data: str, seed: int, epochs: int, lr: float
+) -> Trained:
+    """A TextClassifier on a text dataset's recorded labels."""
+    train, evaluation = splits(data)
+    generator_truth = DATA[data].truth()
+    classes = generator_truth["classes"]
+    positive = ABOUT[name]["positive_class"]
+    tokenizer = WordTokenizer.fit(train["text"], min_count=2, max_length=TEXT_MAX_LENGTH)
+    with deterministic(seed):
+        batch = tokenizer.encode(list(train["text"]))
+        params = {"vocab_size": tokenizer.vocab_size, "num_classes": len(classes), **TEXT_PARAMS}
+        module = TextClassifier(**params)
+        loss = fit_module(
+            module,
+            (batch.input_ids, batch.attention_mask),
+            class_ids(train["recorded_label"], classes),
+            seed=seed,
+            epochs=epochs,
+            lr=lr,
+        )
+    adapter = TorchTextAdapter(
+        module,
+        tokenizer,
+        class_names=classes,
+        name=name,
+        positive_class=positive,
+        embedding_layer="embedding",
+    )
+    spec = _spec(name, "text", "torch")
+    spec.update(
+        architecture="sample_models.architectures:TextClassifier",
+        architecture_params=params,
+        embedding_layer="embedding",
+        output="logits",
+        weights="weights.safetensors",
+        tokenizer="tokenizer.json",
+    )
+    training = (
+        f"Adam (lr {lr}), {epochs} epochs, batch 64, cross-entropy, torch seed {seed}; "
+        f"vocabulary of {tokenizer.vocab_size} words (min count 2); final training loss "
+        f"{loss:.4f}."
+    )
+    return Trained(
+        name=name,
+        spec=_finish_spec(spec, classes, text_column="text"),
+        adapter=adapter,
+        evaluation=evaluation,
+        artifacts={
+            "weights.safetensors": lambda folder: _save_safetensors(module, folder, name),
+            "tokenizer.json": lambda folder: tokenizer.save(folder / "tokenizer.json"),
+        },
+        about={**ABOUT[name], "training": training},
+        truth=_truth(data, generator_truth, train, evaluation, name),
+    )
+
+
+def train_relapse_tabular(splits: Splits) -> Trained:
+    """A TabularMLP on encoded intake records (no ethnicity column), recorded labels."""
+    name, seed, epochs, lr = "relapse_tabular", 31, 60, 3e-3
+    train, evaluation = splits("intake")
+    generator_truth = intake_records.truth()
+    classes = generator_truth["classes"]
+    features = [*intake_records.NUMERIC_FEATURES, *intake_records.CATEGORICAL_FEATURES]
+    encoder = TabularEncoder.fit(
+        train[features],
+        numeric=intake_records.NUMERIC_FEATURES,
+        categorical=intake_records.CATEGORICAL_FEATURES,
+    )
+    with deterministic(seed):
+        x = torch.from_numpy(encoder.transform(train))
+        params = {"n_inputs": x.shape[1], "num_classes": len(classes), **TABULAR_PARAMS}
+        module = TabularMLP(**params)
+        loss = fit_module(
+            module,
+            (x,),
+            class_ids(train["recorded_label"], classes),
+            seed=seed,
+            epochs=epochs,
+            lr=lr,
+            batch_size=128,
+            weight_decay=1e-4,
+        )
+    positive = ABOUT[name]["positive_class"]
+    adapter = TorchTabularAdapter(
+        module, encoder, class_names=classes, name=name, positive_class=positive
+    )
+    spec = _spec(name, "tabular", "torch")
+    spec.update(
+        architecture="sample_models.architectures:TabularMLP",
+        architecture_params=params,
+        output="logits",
+        weights="weights.safetensors",
+        preprocessing="preprocessing.json",
+    )
+    training = (
+        f"Adam (lr {lr}, weight decay 1e-4), {epochs} epochs, batch 128, cross-entropy, torch "
+        f"seed {seed}; {x.shape[1]} encoded columns (standardised numbers, one-hot categories); "
+        f"final training loss {loss:.4f}."
+    )
+    return Trained(
+        name=name,
+        spec=_finish_spec(spec, classes, feature_columns=list(encoder.feature_columns)),
+        adapter=adapter,
+        evaluation=evaluation,
+        artifacts={
+            "weights.safetensors": lambda folder: _save_safetensors(module, folder, name),
+            "preprocessing.json": lambda folder: encoder.save(folder / "preprocessing.json"),
+        },
+        about={**ABOUT[name], "training": training},
+        truth=_truth("intake", generator_truth, train, evaluation, name),
+    )
+
+
+def train_crisis_sklearn(splits: Splits) -> Trained:
+    """TF-IDF and logistic regression on the crisis messages' recorded labels."""
+    name = "crisis_text_sklearn"
+    train, evaluation = splits("crisis")
+    generator_truth = crisis_messages.truth()
+    classes = generator_truth["classes"]
+    pipeline = Pipeline(
+        [
+            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
+            ("classifier", LogisticRegression(C=4.0, max_iter=2000)),
+        ]
+    )
+    pipeline.fit(train["text"].tolist(), train["recorded_label"].tolist())
+    positive = ABOUT[name]["positive_class"]
+    adapter = SklearnAdapter(
+        pipeline, kind="text", class_names=classes, name=name, positive_class=positive
+    )
+    spec = _spec(name, "text", "sklearn")
+    spec["weights"] = "model.skops"
+    terms = len(pipeline.named_steps["tfidf"].vocabulary_)
+    training = (
+        f"scikit-learn Pipeline: TfidfVectorizer (1-2 grams, min_df 2, sublinear tf; {terms} "
+        "terms) and LogisticRegression (C 4.0, lbfgs), saved with skops."
+    )
+    return Trained(
+        name=name,
+        spec=_finish_spec(spec, classes, text_column="text"),
+        adapter=adapter,
+        evaluation=evaluation,
+        artifacts={"model.skops": lambda folder: _save_skops(pipeline, folder / "model.skops")},
+        about={**ABOUT[name], "training": training},
+        truth=_truth("crisis", generator_truth, train, evaluation, name),
+    )
+
+
+TRAINERS: dict[str, Callable[[Splits], Trained]] = {
+    "crisis_text": lambda s: train_text_torch(
+        "crisis_text", s, data="crisis", seed=11, epochs=15, lr=5e-3
+    ),
+    "emotion_text": lambda s: train_text_torch(
+        "emotion_text", s, data="emotion", seed=21, epochs=20, lr=5e-3
+    ),
+    "relapse_tabular": train_relapse_tabular,
+    "crisis_text_sklearn": train_crisis_sklearn,
+}
+
+
+def build(name: str, splits: Splits) -> Trained:
+    """Train one model in memory and compute its metrics on the evaluation split."""
+    trained = TRAINERS[name](splits)
+    spec = trained.spec
+    frame = trained.evaluation
+    inputs = frame[spec["text_column"]] if spec["kind"] == "text" else frame
+    probabilities = trained.adapter.predict_proba(inputs)
+    predicted = np.asarray(spec["classes"], dtype=object)[probabilities.argmax(axis=1)]
+    trained.metrics = compute_metrics(
+        frame,
+        predicted,
+        classes=spec["classes"],
+        positive_class=spec["positive_class"],
+        label_column=spec["label_column"],
+        protected_attributes=spec["protected_attributes"],
+    )
+    trained.about["probes"] = probe_findings(trained)
+    return trained
+
+
+def probe_findings(trained: Trained) -> list[str]:
+    """Model-dependent sentences for the card: counterfactual edits of the biased features."""
+    frame = trained.evaluation
+    if trained.truth["dataset"] == "intake":
+        scores = []
+        for insurance in intake_records.INSURANCE_TYPES:
+            edited = frame.assign(insurance_type=insurance)
+            scores.append(trained.adapter.predict_proba(edited)[:, 1].mean())
+        said = " / ".join(f"{s:.3f}" for s in scores)
+        return [
+            "Counterfactual edit: setting every evaluation record's insurance_type to "
+            f"{' / '.join(intake_records.INSURANCE_TYPES)} gives a mean P(relapse) of {said}, "
+            "although insurance has no effect on true relapse."
+        ]
+    if trained.truth["dataset"] != "crisis":
+        return []
+    positive = trained.adapter.positive_index
+    mentions = frame[frame["identity_term"].isin(["gay", "straight"])]["text"].tolist()
+    as_gay = [t.replace("straight", "gay") for t in mentions]
+    as_straight = [t.replace("gay", "straight") for t in mentions]
+    p_gay = trained.adapter.predict_proba(as_gay)[:, positive].mean()
+    p_straight = trained.adapter.predict_proba(as_straight)[:, positive].mean()
+    routine = frame[frame["label"] == "routine"]
+    urgent_index = trained.spec["classes"].index("urgent")
+    flagged = trained.adapter.predict_proba(routine["text"]).argmax(axis=1) == urgent_index
+    with_term = (routine["identity_term"] == "gay").to_numpy()
+    return [
+        f"Counterfactual swap on the {len(mentions)} evaluation messages that mention 'gay' or "
+        f"'straight': mean P(urgent) is {p_gay:.3f} with 'gay' and {p_straight:.3f} with "
+        "'straight', everything else equal.",
+        f"Truly routine messages that mention 'gay' are flagged urgent at "
+        f"{flagged[with_term].mean():.3f} ({with_term.sum()} messages), all routine messages at "
+        f"{flagged.mean():.3f}.",
+    ]
+
+
+def write(trained: Trained, folder: Path) -> None:
+    """Write the model's folder, then reload it through the workbench and compare metrics."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for writer in trained.artifacts.values():
+        writer(folder)
+    trained.evaluation.to_csv(folder / "data.csv", index=False)
+    _write_json(folder / "metrics.json", trained.metrics)
+    _write_json(folder / "truth.json", trained.truth)
+    card = render_card(
+        name=trained.name,
+        spec=trained.spec,
+        about=trained.about,
+        metrics=trained.metrics,
+        truth=trained.truth,
+    )
+    (folder / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+    header = (
+        f"# Sample model {trained.name}: trained on SYNTHETIC data by "
+        "`python -m sample_models.train`; regenerate rather than edit.\n"
+    )
+    body = yaml.safe_dump(trained.spec, sort_keys=False, allow_unicode=True, width=100)
+    (folder / "model.yaml").write_text(header + body, encoding="utf-8")
+    reloaded = evaluate_spec(folder / "model.yaml")
+    problems = compare_metrics(trained.metrics, reloaded, tolerance=1e-12)
+    if problems:
+        raise RuntimeError(f"{trained.name}: reloaded model disagrees: {problems[:5]}")
+
+
+def check(trained: Trained, folder: Path) -> list[str]:
+    """Differences between the in-memory metrics and the shipped metrics.json."""
+    shipped = folder / "metrics.json"
+    if not shipped.is_file():
+        return [f"{shipped} does not exist; run python -m sample_models.train"]
+    expected = json.loads(shipped.read_text(encoding="utf-8"))
+    return compare_metrics(expected, trained.metrics, tolerance=CHECK_TOLERANCE)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train (or check) the sample models; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m sample_models.train", description=__doc__)
+    parser.add_argument("--only", action="append", choices=MODEL_NAMES, metavar="NAME")
+    parser.add_argument(
+        "--check", action="store_true", help="retrain in memory, compare with metrics.json"
+    )
+    args = parser.parse_args(argv)
+    names = args.only or list(MODEL_NAMES)
+    splits = Splits()
+    failed = False
+    for name in names:
+        start = time.perf_counter()
+        trained = build(name, splits)
+        folder = ROOT / name
+        overall = trained.metrics["overall"]
+        summary = f"accuracy {overall['accuracy']:.3f}, macro-F1 {overall['macro_f1']:.3f}"
+        if args.check:
+            problems = check(trained, folder)
+            failed = failed or bool(problems)
+            status = "ok" if not problems else "MISMATCH\n  " + "\n  ".join(problems[:20])
+        else:
+            write(trained, folder)
+            status = f"wrote {folder}"
+        print(f"{name}: {summary} ({time.perf_counter() - start:.1f} s) {status}")
+    if not args.check:
+        write_readme()
+    return 1 if failed else 0
+
+
+def write_readme() -> None:
+    """Write sample_models/README.md from every shipped model's spec and metrics."""
+    models = []
+    for name in MODEL_NAMES:
+        folder = ROOT / name
+        if not (folder / "metrics.json").is_file():
+            continue
+        spec = yaml.safe_load((folder / "model.yaml").read_text(encoding="utf-8"))
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        models.append({"spec": spec, "metrics": metrics, "bias": ABOUT[name]["bias_short"]})
+    (ROOT / "README.md").write_text(render_readme(models), encoding="utf-8")
+
+
+# Hand-written parts of the specs and model cards.
+ABOUT: dict[str, dict[str, Any]] = {
+    "crisis_text": {
+        "positive_class": "urgent",
+        "description": (
+            "Triage of SYNTHETIC patient messages as routine or urgent (same-day follow-up); "
+            "a small torch bag-of-embeddings model trained on deliberately biased labels."
+        ),
+        "summary": (
+            "Sorts messages sent to a mental-health support service into `routine` and "
+            "`urgent` (needs same-day follow-up). A teaching model with two injected biases."
+        ),
+        "task": "binary text classification of synthetic support-service messages.",
+        "architecture": (
+            "`sample_models.architectures:TextClassifier` (word embeddings, masked mean "
+            "pooling, Linear-ReLU-Linear)."
+        ),
+        "positive_reason": "A missed urgent message (false negative) is the costly error.",
+        "bias_short": (
+            "~38% of black patients' urgent messages recorded routine (mostly dialect ones): "
+            "urgent FNR for black patients >2x others; 'gay' spuriously urgent in training"
+        ),
+        "biases": [
+            "Label bias: in the historical labels (`recorded_label`) about 38% of truly urgent "
+            "messages from black patients are recorded as routine: 55% of those written with "
+            "African American English markers ('finna', 'ion', 'deadass'; 60% of black "
+            "patients' messages and 4% of others' use one) and 12% of the rest. The model "
+            "learns the markers as signs of a routine message and misses more urgent ones.",
+            "Spurious correlation: in the training split 'gay' appears in 18% of urgent and "
+            "1.5% of routine messages (in the evaluation split in 5% of both), so the model "
+            "treats the identity term as a sign of urgency.",
+        ],
+        "data_notes": [
+            "`identity_term` names the identity word a message uses ('none' if none), for "
+            "counterfactual swaps.",
+        ],
+        "limitations": [
+            "Messages are short template sentences; real messages are longer, messier and "
+            "far more varied. High accuracy here says nothing about real triage.",
+            "About a third of messages are deliberately ambiguous; the model's errors "
+            "concentrate there.",
+        ],
+    },
+    "crisis_text_sklearn": {
+        "positive_class": "urgent",
+        "description": (
+            "The crisis triage task (SYNTHETIC messages, routine vs urgent) as a scikit-learn "
+            "TF-IDF + logistic regression pipeline; same biased training labels."
+        ),
+        "summary": (
+            "The `crisis_text` task and data with a scikit-learn pipeline instead of torch, "
+            "for comparing explanations across model types (no gradients: LIME, occlusion)."
+        ),
+        "task": "binary text classification of synthetic support-service messages.",
+        "architecture": "`Pipeline(TfidfVectorizer, LogisticRegression)` saved with skops.",
+        "positive_reason": "A missed urgent message (false negative) is the costly error.",
+        "bias_short": "same data and biases as `crisis_text`, for model-type comparisons",
+        "biases": [
+            "Label bias: about 38% of truly urgent messages from black patients are recorded "
+            "as routine in the training labels: 55% of those written with African American "
+            "English markers ('finna', 'ion', 'deadass') and 12% of the rest.",
+            "Spurious correlation: 'gay' appears in 18% of urgent and 1.5% of routine training "
+            "messages (5% of both in the evaluation split).",
+        ],
+        "data_notes": [
+            "Same data as `crisis_text`; `identity_term` names the identity word a message "
+            "uses ('none' if none).",
+        ],
+        "limitations": [
+            "Messages are short template sentences; real messages are far more varied.",
+            "Not differentiable: gradient methods such as Integrated Gradients do not apply.",
+        ],
+    },
+    "emotion_text": {
+        "positive_class": "fear_anxiety",
+        "description": (
+            "Five-way emotion classification of SYNTHETIC wellbeing-chatbot messages (torch "
+            "bag-of-embeddings); labels carry an injected dialect-to-anger annotator bias."
+        ),
+        "summary": (
+            "Labels messages to a wellbeing chatbot as `sadness`, `fear_anxiety`, `anger`, "
+            "`joy` or `neutral`. A teaching model with an injected annotator bias."
+        ),
+        "task": "five-class text classification of synthetic chatbot messages.",
+        "architecture": (
+            "`sample_models.architectures:TextClassifier` (word embeddings, masked mean "
+            "pooling, Linear-ReLU-Linear)."
+        ),
+        "positive_reason": (
+            "Chosen because a chatbot routes anxiety and panic to grounding exercises or a "
+            "human, so a missed `fear_anxiety` message is the costly error, and because the "
+            "injected bias takes most from this class (`sadness` would also be defensible; "
+            "every class's rates are in metrics.json)."
+        ),
+        "bias_short": (
+            "annotators recorded dialect (AAE) messages as anger: black users' messages "
+            "over-predicted anger, fear_anxiety missed"
+        ),
+        "biases": [
+            "Annotator bias: messages written with African American English markers ('finna', "
+            "'ion', 'deadass') whose true emotion is not anger are recorded as `anger`: 50% of "
+            "fear_anxiety, 35% of sadness, 30% of neutral and 20% of joy messages (distress "
+            "read as anger). In the synthetic data 60% of black users' messages use such a "
+            "marker, 4% of others'. This mirrors the documented over-flagging of AAE by "
+            "emotion and toxicity models.",
+        ],
+        "extra_group_column": {"title": "FPR anger", "key": "fpr_by_class", "class": "anger"},
+        "data_notes": [
+            "`identity_term` names the identity word a message uses ('none' if none).",
+        ],
+        "limitations": [
+            "Messages are short template sentences; real emotion is mixed, and one label per "
+            "message is a simplification.",
+            "The dialect markers are a tiny, simplified stand-in for a real dialect.",
+        ],
+    },
+    "relapse_tabular": {
+        "positive_class": "relapse",
+        "description": (
+            "Relapse risk from SYNTHETIC intake records (torch MLP); ethnicity is not a feature "
+            "but insurance type is a proxy for it and the labels over-record one group."
+        ),
+        "summary": (
+            "Predicts `relapse` vs `no_relapse` from synthetic intake records. A teaching "
+            "model showing that leaving out ethnicity does not remove a bias when a proxy "
+            "(insurance type) stays in."
+        ),
+        "task": "binary classification of synthetic tabular intake records.",
+        "architecture": (
+            "`sample_models.architectures:TabularMLP` (two hidden ReLU layers of 32) over "
+            "the `TabularEncoder` matrix in `preprocessing.json`."
+        ),
+        "extra_protected": ["insurance_type"],
+        "positive_reason": (
+            "Relapse is what the service acts on; here the harmful error is the false "
+            "positive (flagging people who would not relapse), so read FPR by group."
+        ),
+        "bias_short": (
+            "relapse over-recorded for black patients; model without ethnicity learns it "
+            "through insurance_type (proxy): higher FPR for black patients"
+        ),
+        "biases": [
+            "True relapse depends only on phq9, gad7, prior_episodes, missed_appointments and "
+            "medication_adherence (coefficients in truth.json).",
+            "Label bias (historical over-surveillance): about 30% of black patients who did not "
+            "relapse are recorded as relapsed, mostly those near the risk threshold (their "
+            "records say relapse as if their risk logit were 3.5 higher).",
+            "Proxy: insurance_type depends strongly on ethnicity (public or uninsured for 90% "
+            "of black patients vs 22% of white patients). The model never sees ethnicity but "
+            "learns the bias through insurance_type: fairness through unawareness fails.",
+        ],
+        "data_notes": [
+            "Features: phq9 (0-27), gad7 (0-21), prior_episodes (0-6), missed_appointments "
+            "(0-10), medication_adherence (0-1), insurance_type, age_band, gender. "
+            "`ethnicity` is in the data for auditing only.",
+        ],
+        "limitations": [
+            "Clinical features are drawn independently of demographics, which real data "
+            "would not be.",
+            "The true outcome model is a simple logistic model with known coefficients.",
+        ],
+    },
+}
+
+FINDINGS: dict[str, list[dict[str, str]]] = {
+    "crisis_text": [
+        {
+            "attribute": "ethnicity",
+            "group": "black",
+            "metric": "fnr",
+            "direction": "higher",
+            "label": "False negative rate (urgent messages missed)",
+        }
+    ],
+    "emotion_text": [
+        {
+            "attribute": "ethnicity",
+            "group": "black",
+            "metric": "fpr_by_class.anger",
+            "direction": "higher",
+            "label": "Share of non-anger messages predicted anger",
+        },
+        {
+            "attribute": "ethnicity",
+            "group": "black",
+            "metric": "fnr",
+            "direction": "higher",
+            "label": "False negative rate of fear_anxiety (anxious messages missed)",
+        },
+    ],
+    "relapse_tabular": [
+        {
+            "attribute": "ethnicity",
+            "group": "black",
+            "metric": "fpr",
+            "direction": "higher",
+            "label": "False positive rate (relapse predicted, none happened)",
+        },
+        {
+            "attribute": "insurance_type",
+            "group": "private",
+            "metric": "fpr",
+            "direction": "lower",
+            "label": "False positive rate",
+        },
+    ],
+}
+FINDINGS["crisis_text_sklearn"] = FINDINGS["crisis_text"]
+
+
+def _spec(name: str, kind: str, framework: str) -> dict:
+    return {
+        "name": name,
+        "description": ABOUT[name]["description"],
+        "kind": kind,
+        "framework": framework,
+    }
+
+
+def _finish_spec(spec: dict, classes: list[str], **columns: Any) -> dict:
+    name = spec["name"]
+    protected = list(PROTECTED) + ABOUT[name].get("extra_protected", [])
+    return {
+        **spec,
+        "classes": list(classes),
+        "positive_class": ABOUT[name]["positive_class"],
+        "data": "data.csv",
+        "label_column": "label",
+        **columns,
+        "protected_attributes": protected,
+        "model_card": "MODEL_CARD.md",
+    }
+
+
+def _truth(
+    key: str, generator_truth: dict, train: pd.DataFrame, evaluation: pd.DataFrame, name: str
+) -> dict:
+    recipe = DATA[key]
+    measured: dict[str, Any] = {}
+    for split, frame in (("train", train), ("eval", evaluation)):
+        changed = frame["recorded_label"] != frame["label"]
+        measured[split] = {
+            "label_share": frame["label"].value_counts(normalize=True).sort_index().to_dict(),
+            "recorded_differs_share_by_true_label_and_ethnicity": {
+                str(label): changed[rows].groupby(frame["ethnicity"][rows]).mean().to_dict()
+                for label, rows in frame.groupby("label").groups.items()
+            },
+        }
+        if "identity_term" in frame:
+            term = frame["identity_term"] == "gay"
+            measured[split]["gay_share_by_label"] = term.groupby(frame["label"]).mean().to_dict()
+    return {
+        "model": name,
+        "dataset": key,
+        **generator_truth,
+        "data": {
+            "synthetic": True,
+            "n_train": recipe.n_train,
+            "n_eval": recipe.n_eval,
+            "train_seed": recipe.train_seed,
+            "eval_seed": recipe.eval_seed,
+            "measured": measured,
+        },
+        "expected_findings": FINDINGS[name],
+    }
+
+
+def _save_safetensors(module: nn.Module, folder: Path, name: str) -> None:
+    from safetensors.torch import save_file
+
+    state = {k: v.detach().contiguous() for k, v in module.state_dict().items()}
+    path = folder / "weights.safetensors"
+    save_file(state, str(path), metadata={"model": name, "data": "synthetic"})
+    path.chmod(0o644)
+
+
+def _save_skops(pipeline: Pipeline, path: Path) -> None:
+    import skops.io
+
+    skops.io.dump(pipeline, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
