@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from workbench._errors import WorkbenchError
+from workbench.audit._cli import add_audit_command
 from workbench._version import __version__
 from workbench.models import load_model
 from workbench.review._cli import add_review_commands
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(run=_run_check)
     add_review_commands(verbs)
+    add_audit_command(verbs)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks of the workbench against the raw libraries, measured in the same run."""

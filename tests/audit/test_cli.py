@@ -1,0 +1,147 @@
+"""`workbench audit`: JSON out, exit 0 when the bounds hold, 1 on a breach, 2 on bad input."""
+
+import json
+
+import pytest
+
+from workbench import sample_model_specs
+from workbench.audit._cli import (
+    MSG_BAD_BOUNDS_FILE,
+    MSG_BAD_PRIVILEGED,
+    MSG_BREACHED,
+    MSG_CANNOT_WRITE,
+    MSG_NO_DATA,
+    MSG_NO_LABEL,
+    MSG_NO_PROTECTED,
+    MSG_PASSED,
+    MSG_SKIPPED,
+)
+from workbench.cli import main
+
+LOOSE = {
+    "disparate_impact": [0.01, 100],
+    "statistical_parity_difference": 1,
+    "equal_opportunity_difference": 1,
+    "average_odds_difference": 1,
+    "false_negative_rate_difference": 1,
+    "error_rate_difference": 1,
+}
+
+
+@pytest.fixture(scope="module")
+def crisis_spec():
+    return str(sample_model_specs()["crisis_text"])
+
+
+def _run(spec, tmp_path, *extra):
+    out = tmp_path / "audit.json"
+    code = main(["audit", "--model", spec, "--json", str(out), "--bootstrap", "20", *extra])
+    return code, out
+
+
+def test_breach_exits_1_and_prints_which(crisis_spec, tmp_path, capsys):
+    code, out = _run(crisis_spec, tmp_path, "--protected", "ethnicity", "--no-intersections")
+    printed = capsys.readouterr().out
+    payload = json.loads(out.read_text())
+    assert code == 1
+    assert MSG_BREACHED.format(count=len(payload["breaches"])) in printed
+    assert "ethnicity = black vs the rest: false negative rate difference is +" in printed
+    assert payload["passed"] is False and payload["params"]["protected"] == ["ethnicity"]
+    assert {row["attribute"] for row in payload["by_group"]} == {"ethnicity"}
+
+
+def test_bounds_that_hold_exit_0(crisis_spec, tmp_path, capsys):
+    bounds = tmp_path / "bounds.json"
+    bounds.write_text(json.dumps(LOOSE))
+    code, out = _run(
+        crisis_spec,
+        tmp_path,
+        "--bounds",
+        str(bounds),
+        "--threshold",
+        "0.4",
+        "--privileged",
+        "gender=male,ethnicity=white",
+    )
+    assert code == 0
+    assert MSG_PASSED in capsys.readouterr().out
+    payload = json.loads(out.read_text())
+    assert payload["params"]["threshold"] == 0.4
+    assert payload["params"]["privileged"] == {"gender": "male", "ethnicity": "white"}
+    assert {row["reference"] for row in payload["differences"]} >= {"male", "white"}
+
+
+def test_missing_protected_column_exits_2_after_writing_the_rest(crisis_spec, tmp_path, capsys):
+    code, out = _run(crisis_spec, tmp_path, "--protected", "gender,religion")
+    assert code == 2
+    assert MSG_SKIPPED.format(attributes=["religion"]) in capsys.readouterr().out
+    assert json.loads(out.read_text())["skipped"] == ["religion"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--privileged", "gender"], MSG_BAD_PRIVILEGED.format(value="gender")),
+        (["--label", "outcome"], "label column 'outcome' is not in the data"),
+        (["--threshold", "2"], "a decision threshold must be a number from 0 to 1; got 2.0"),
+        (["--min-group-size", "0"], "min_group_size must be a whole number of at least 1"),
+    ],
+    ids=["privileged format", "label column", "threshold", "min group size"],
+)
+def test_bad_input_exits_2_with_the_reason(crisis_spec, tmp_path, capsys, extra, message):
+    code, out = _run(crisis_spec, tmp_path, *extra)
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_spec_without_data_exits_2(tmp_path, spec_writer, capsys):
+    spec = spec_writer(
+        name="bare",
+        kind="text",
+        framework="callable",
+        classes=["routine", "urgent"],
+        positive_class="urgent",
+        entry="json:loads",
+    )
+    code, _ = _run(str(spec), tmp_path)
+    assert code == 2
+    assert MSG_NO_DATA.format(path=spec.resolve()) in capsys.readouterr().err
+
+
+def test_unreadable_bounds_file_and_unwritable_output_exit_2(crisis_spec, tmp_path, capsys):
+    bounds = tmp_path / "bounds.json"
+    bounds.write_text("{not json")
+    code, _ = _run(crisis_spec, tmp_path, "--bounds", str(bounds))
+    assert code == 2
+    assert MSG_BAD_BOUNDS_FILE.split("{")[0] + str(bounds) in capsys.readouterr().err
+    out = tmp_path / "missing-folder" / "audit.json"
+    code = main(["audit", "--model", crisis_spec, "--json", str(out), "--bootstrap", "0"])
+    assert code == 2
+    assert MSG_CANNOT_WRITE.split("{")[0] + str(out) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({}, MSG_NO_LABEL),
+        ({"data": "data.csv", "label_column": "label"}, MSG_NO_PROTECTED),
+    ],
+    ids=["no label column", "no protected attributes"],
+)
+def test_spec_without_label_or_protected_exits_2(tmp_path, spec_writer, capsys, keys, message):
+    spec = spec_writer(
+        name="bare",
+        kind="tabular",
+        framework="callable",
+        classes=["no", "yes"],
+        positive_class="yes",
+        entry="json:loads",
+        feature_columns=["a"],
+    )
+    data = spec.parent / "data.csv"
+    data.write_text("a,label\n1,yes\n")
+    spec.write_text(spec.read_text() + "".join(f"{k}: {v}\n" for k, v in keys.items()))
+    code, _ = _run(str(spec), tmp_path, "--data", str(data))
+    assert code == 2
+    assert message.format(path=spec.resolve()) in capsys.readouterr().err

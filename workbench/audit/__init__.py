@@ -1,0 +1,46 @@
+"""Bias audit: AIF360 group metrics across protected attributes and their intersections,
+counterfactual identity swaps for text models, and mitigation with before/after audits."""
+
+from workbench._errors import AuditError
+from workbench.audit._audit import DEFAULT_BOUNDS, audit
+from workbench.audit._bounds import Breach, FairnessBounds
+from workbench.audit._counterfactual import (
+    CounterfactualResult,
+    counterfactual_swaps,
+    load_terms,
+    shipped_categories,
+)
+from workbench.audit._groups import MISSING_GROUP
+from workbench.audit._metrics import BETWEEN, RATES
+from workbench.audit._mitigation import (
+    POSTPROCESSORS,
+    MitigationResult,
+    postprocess,
+    reweigh,
+    reweighing_weights,
+)
+from workbench.audit._result import AuditResult
+from workbench.audit._threshold import GroupThresholds, threshold_sweep
+
+__all__ = [
+    "BETWEEN",
+    "DEFAULT_BOUNDS",
+    "MISSING_GROUP",
+    "POSTPROCESSORS",
+    "RATES",
+    "AuditError",
+    "AuditResult",
+    "Breach",
+    "CounterfactualResult",
+    "FairnessBounds",
+    "GroupThresholds",
+    "MitigationResult",
+    "audit",
+    "counterfactual_swaps",
+    "load_terms",
+    "postprocess",
+    "reweigh",
+    "reweighing_weights",
+    "shipped_categories",
+    "threshold_sweep",
+]

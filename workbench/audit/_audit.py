@@ -1,0 +1,390 @@
+"""The audit: group rates and AIF360 between-group metrics for every protected attribute and
+intersection, with bootstrap confidence intervals, fairness bounds and plain-words notes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench._errors import AuditError
+from workbench.audit._bootstrap import interval, resample
+from workbench.audit._bounds import FairnessBounds, find_breaches
+from workbench.audit._metrics import (
+    BETWEEN,
+    RATES,
+    Cells,
+    Level,
+    aggregate,
+    aif360_level,
+    aif360_overall,
+    confusion,
+    level_of,
+    level_tables,
+    overall_confusion,
+    rates,
+    reference_counts,
+    theil_between,
+    theil_index,
+)
+from workbench.audit._prepare import Prepared, group_labels, prepare, reference_of
+from workbench.audit._result import AuditResult, indexed
+from workbench.audit._threshold import GroupThresholds, row_thresholds
+
+DEFAULT_BOUNDS = FairnessBounds()
+MSG_BAD_MIN_SIZE = "min_group_size must be a whole number of at least 1; got {value!r}"
+MSG_BAD_BOOTSTRAP = "bootstrap must be 0 (off) or a whole number of replicates; got {value!r}"
+MSG_BAD_CONFIDENCE = "confidence must be between 0 and 1, e.g. 0.95; got {value!r}"
+MSG_BAD_BOUNDS = "bounds must be a FairnessBounds; got {kind}"
+MSG_SMALL = (
+    "{level}: {count} of {total} group(s) have fewer than {minimum} rows ({groups}); their "
+    "numbers are flagged 'small' and not checked against the fairness bounds"
+)
+MSG_REFERENCE_ABSENT = (
+    "{level}: the privileged combination {group!r} has no rows, so its groups are compared with "
+    "all other rows instead"
+)
+MSG_MULTICLASS_THRESHOLD = (
+    "the model has more than two classes, so each decision is its most probable class and "
+    "the threshold {threshold} is not used"
+)
+MSG_GROUP_PROBLEMS = {
+    "no_positives": (
+        "{prefix}{level}: {groups} have no truly '{positive}' rows: tpr and fnr are undefined "
+        "(NaN) there, and so are their equal opportunity, average odds and false negative rate "
+        "differences"
+    ),
+    "no_negatives": (
+        "{prefix}{level}: {groups} have no rows that are truly not '{positive}': fpr is "
+        "undefined (NaN) there, and so is their average odds difference"
+    ),
+    "no_predicted_positives": (
+        "{prefix}{level}: the model predicts '{positive}' for nobody in {groups}: precision is "
+        "undefined (NaN) there"
+    ),
+}
+MSG_REFERENCE_PROBLEMS = {
+    "no_positives": (
+        "{prefix}{level}: what {groups} are compared with ({reference}) has no truly "
+        "'{positive}' rows: their equal opportunity, average odds and false negative rate "
+        "differences are undefined (NaN)"
+    ),
+    "no_negatives": (
+        "{prefix}{level}: what {groups} are compared with ({reference}) has no rows that are "
+        "truly not '{positive}': their average odds differences are undefined (NaN)"
+    ),
+    "no_predicted_positives": (
+        "{prefix}{level}: the model predicts '{positive}' for nobody in what {groups} are "
+        "compared with ({reference}): their disparate impact is undefined (NaN)"
+    ),
+}
+_SHOWN = 8
+_INDEX = {
+    "overall": ["class"],
+    "by_group": ["class", "attribute", "group"],
+    "differences": ["class", "attribute", "group"],
+    "by_attribute": ["class", "attribute"],
+}
+
+
+@dataclass(frozen=True)
+class _Settings:
+    min_group_size: int
+    bootstrap: int
+    confidence: float
+
+
+def audit(
+    model_or_scores: Any,
+    data: pd.DataFrame,
+    *,
+    label: str | Sequence[Any] | np.ndarray | pd.Series,
+    protected: str | Sequence[str],
+    positive_class: Any = None,
+    threshold: float | GroupThresholds = 0.5,
+    privileged: Mapping[str, Any] | None = None,
+    bounds: FairnessBounds = DEFAULT_BOUNDS,
+    min_group_size: int = 30,
+    bootstrap: int = 200,
+    seed: int = 0,
+    confidence: float = 0.95,
+    intersections: bool = True,
+    classes: Sequence[str] | None = None,
+    text_column: str | None = None,
+) -> AuditResult:
+    """Audit a model (a ``ModelAdapter``) or its predictions for group fairness.
+
+    ``model_or_scores`` is a model adapter, or predictions made anywhere: one score (or 0/1
+    decision) per row, or one probability column per class (named by ``classes``). ``label``
+    is a column of ``data`` or one value per row; ``protected`` names the columns whose groups
+    and intersections are audited. Each group is compared with the ``privileged`` group of
+    its attribute (e.g. ``{"gender": "male"}``), or else with all other rows.
+    """
+    settings = _settings(min_group_size, bootstrap, confidence)
+    if not isinstance(bounds, FairnessBounds):
+        raise AuditError(MSG_BAD_BOUNDS.format(kind=type(bounds).__name__))
+    prepared = prepare(
+        model_or_scores,
+        data,
+        label=label,
+        protected=protected,
+        positive_class=positive_class,
+        classes=classes,
+        text_column=text_column,
+        privileged=privileged,
+        intersections=intersections,
+    )
+    outcomes = prepared.outcomes
+    notes = list(prepared.notes)
+    if outcomes.multiclass and threshold != 0.5:
+        notes.append(MSG_MULTICLASS_THRESHOLD.format(threshold=threshold))
+    decisions = outcomes.decisions(row_thresholds(threshold, prepared.groups))
+    rng = np.random.default_rng(seed)
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in _INDEX}
+    for j, positive in enumerate(outcomes.classes):
+        cells = aggregate(
+            prepared.groups.codes, prepared.groups.sizes, outcomes.y_true[:, j], decisions[:, j]
+        )
+        replicates = (
+            resample(cells.counts, replicates=settings.bootstrap, rng=rng)
+            if settings.bootstrap
+            else None
+        )
+        parts["overall"].append(_overall(positive, cells, replicates, settings))
+        for positions, key in prepared.plan:
+            tables, level_notes = _level(
+                prepared, positive, cells, positions, key, replicates, settings, first=j == 0
+            )
+            for name, table in tables.items():
+                parts[name].append(table)
+            notes += level_notes
+    result_tables = {name: _frame(name, frames) for name, frames in parts.items()}
+    breaches = find_breaches(
+        result_tables["differences"],
+        result_tables["by_group"],
+        bounds,
+        confidence=settings.confidence,
+        multiclass=outcomes.multiclass,
+    )
+    params = {
+        "classes": list(outcomes.classes),
+        "multiclass": outcomes.multiclass,
+        "rows": int(outcomes.kept.sum()),
+        "protected": list(prepared.groups.attributes),
+        "privileged": prepared.privileged,
+        "threshold": threshold.to_dict() if isinstance(threshold, GroupThresholds) else threshold,
+        "min_group_size": settings.min_group_size,
+        "bootstrap": settings.bootstrap,
+        "confidence": settings.confidence,
+        "seed": seed,
+        "bounds": bounds.to_dict(),
+        **outcomes.source,
+    }
+    return AuditResult(
+        overall=result_tables["overall"],
+        by_group=result_tables["by_group"],
+        differences=result_tables["differences"],
+        by_attribute=result_tables["by_attribute"],
+        breaches=tuple(breaches),
+        warnings=tuple(dict.fromkeys(notes)),
+        skipped=prepared.skipped,
+        params=params,
+    )
+
+
+def _settings(min_group_size: Any, bootstrap: Any, confidence: Any) -> _Settings:
+    if not _is_whole(min_group_size) or min_group_size < 1:
+        raise AuditError(MSG_BAD_MIN_SIZE.format(value=min_group_size))
+    if not _is_whole(bootstrap) or bootstrap < 0:
+        raise AuditError(MSG_BAD_BOOTSTRAP.format(value=bootstrap))
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
+        raise AuditError(MSG_BAD_CONFIDENCE.format(value=confidence))
+    if not 0 < confidence < 1:
+        raise AuditError(MSG_BAD_CONFIDENCE.format(value=confidence))
+    return _Settings(int(min_group_size), int(bootstrap), float(confidence))
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _overall(
+    positive: str, cells: Cells, replicates: np.ndarray | None, settings: _Settings
+) -> pd.DataFrame:
+    values = aif360_overall(cells)
+    values["theil_index"] = float(theil_index(overall_confusion(cells)))
+    boot = None
+    if replicates is not None:
+        counts = overall_confusion(cells, replicates)
+        boot = {**rates(counts), "theil_index": theil_index(counts)}
+    table = pd.DataFrame({name: [value] for name, value in values.items()})
+    table = _with_intervals(table, boot, (*RATES, "theil_index"), settings)
+    table.insert(0, "class", positive)
+    return table
+
+
+def _level(
+    prepared: Prepared,
+    positive: str,
+    cells: Cells,
+    positions: tuple[int, ...],
+    key: tuple[int, ...] | None,
+    replicates: np.ndarray | None,
+    settings: _Settings,
+    *,
+    first: bool,
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    groups = prepared.groups
+    level = level_of(cells, positions)
+    reference, reference_name = reference_of(groups, level, key)
+    point = aif360_level(cells, level, reference)
+    counts = confusion(cells, level)
+    small = counts.sum(axis=-1) < settings.min_group_size
+    boot_rates = boot_between = boot_theil = None
+    if replicates is not None:
+        boot_rates, boot_between, boot_theil = level_tables(cells, level, reference, replicates)
+    labels = {
+        "class": positive,
+        "attribute": groups.level_name(positions),
+        "group": group_labels(groups, level),
+    }
+    by_group = pd.DataFrame(point.rates)
+    by_group = _with_intervals(by_group, boot_rates, RATES, settings)
+    by_group["caveats"] = [", ".join(found) for found in _caveats(counts, small)]
+    differences = pd.DataFrame(point.between)
+    differences = _with_intervals(differences, boot_between, BETWEEN, settings)
+    compared_small = reference_counts(counts, reference).sum(axis=-1) < settings.min_group_size
+    differences["caveats"] = np.where(small | compared_small, "small", "")
+    differences.insert(0, "reference", reference_name)
+    compared = np.arange(level.n_groups) != (-1 if reference is None else reference)
+    for table in (by_group, differences):
+        for column, value in reversed(labels.items()):
+            table.insert(0, column, value)
+    by_attribute = pd.DataFrame(
+        {"between_all_groups_theil_index": [float(theil_between(counts, cells.total))]}
+    )
+    by_attribute = _with_intervals(
+        by_attribute,
+        None if boot_theil is None else {"between_all_groups_theil_index": boot_theil[:, None]},
+        ("between_all_groups_theil_index",),
+        settings,
+    )
+    by_attribute.insert(0, "reference", reference_name)
+    by_attribute.insert(0, "groups", level.n_groups)
+    by_attribute.insert(0, "attribute", labels["attribute"])
+    by_attribute.insert(0, "class", positive)
+    tables = {
+        "by_group": by_group,
+        "differences": differences[compared] if level.n_groups > 1 else differences[:0],
+        "by_attribute": by_attribute,
+    }
+    notes = _level_notes(prepared, positive, level, counts, key, reference, settings, first=first)
+    return tables, notes
+
+
+def _level_notes(
+    prepared: Prepared,
+    positive: str,
+    level: Level,
+    counts: np.ndarray,
+    key: tuple[int, ...] | None,
+    reference: int | None,
+    settings: _Settings,
+    *,
+    first: bool,
+) -> list[str]:
+    groups = prepared.groups
+    positions = level.positions
+    level_name = groups.level_name(positions)
+    names = group_labels(groups, level)
+    sizes = counts.sum(axis=-1)
+    small = sizes < settings.min_group_size
+    notes = []
+    if first and key is not None and reference is None:
+        notes.append(
+            MSG_REFERENCE_ABSENT.format(level=level_name, group=groups.group_name(positions, key))
+        )
+    if first and small.any():
+        listed = [f"{names[g]} ({int(sizes[g])})" for g in np.flatnonzero(small)]
+        notes.append(
+            MSG_SMALL.format(
+                level=level_name,
+                count=int(small.sum()),
+                total=level.n_groups,
+                minimum=settings.min_group_size,
+                groups=_listing(listed),
+            )
+        )
+    words = {
+        "prefix": f"class '{positive}': " if prepared.outcomes.multiclass else "",
+        "level": level_name,
+        "positive": positive,
+        "reference": "the rest" if reference is None else names[reference],
+    }
+    notes += _problems(names, _caveats(counts, small), MSG_GROUP_PROBLEMS, words)
+    if level.n_groups > 1:
+        reference_caveats = _caveats(reference_counts(counts, reference), np.zeros_like(small))
+        if reference is not None:
+            reference_caveats[reference] = []
+        notes += _problems(names, reference_caveats, MSG_REFERENCE_PROBLEMS, words)
+    return notes
+
+
+def _caveats(counts: np.ndarray, small: np.ndarray) -> list[list[str]]:
+    tp, fp, tn, fn = np.moveaxis(counts, -1, 0)
+    caveats: list[list[str]] = []
+    for g in range(len(tp)):
+        found = []
+        if small[g]:
+            found.append("small")
+        if tp[g] + fn[g] == 0:
+            found.append("no_positives")
+        if fp[g] + tn[g] == 0:
+            found.append("no_negatives")
+        if tp[g] + fp[g] == 0:
+            found.append("no_predicted_positives")
+        caveats.append(found)
+    return caveats
+
+
+def _problems(
+    names: list[str], caveats: list[list[str]], templates: dict[str, str], words: dict[str, str]
+) -> list[str]:
+    notes = []
+    for problem, template in templates.items():
+        hit = [name for name, found in zip(names, caveats) if problem in found]
+        if hit:
+            notes.append(template.format(groups=_listing(hit), **words))
+    return notes
+
+
+def _listing(names: list[str]) -> str:
+    shown = ", ".join(names[:_SHOWN])
+    return shown if len(names) <= _SHOWN else f"{shown} and {len(names) - _SHOWN} more"
+
+
+def _with_intervals(
+    table: pd.DataFrame,
+    replicates: dict[str, np.ndarray] | None,
+    metrics: Sequence[str],
+    settings: _Settings,
+) -> pd.DataFrame:
+    """The table with ``<metric>_low`` and ``<metric>_high`` columns (NaN without bootstrap)."""
+    limits = {}
+    for metric in metrics:
+        if replicates is None:
+            low = high = np.full(len(table), np.nan)
+        else:
+            low, high = interval(replicates[metric], confidence=settings.confidence)
+        limits[f"{metric}_low"], limits[f"{metric}_high"] = low, high
+    return pd.concat([table, pd.DataFrame(limits, index=table.index)], axis=1)
+
+
+def _frame(name: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frame = pd.concat(frames, ignore_index=True)
+    if "size" in frame:
+        frame["size"] = frame["size"].astype(np.int64)
+    return indexed(frame, _INDEX[name])

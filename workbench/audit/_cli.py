@@ -1,0 +1,159 @@
+"""The ``audit`` verb: audit a model spec on data and gate on the fairness bounds (exit 0/1/2)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from workbench._errors import AuditError
+from workbench.audit._audit import audit
+from workbench.audit._bounds import FairnessBounds
+from workbench.data import read_table
+from workbench.models import load_model
+from workbench.spec import load_spec
+
+EXIT_PASSED = 0
+EXIT_BREACHED = 1
+EXIT_BAD_INPUT = 2
+MSG_NO_DATA = "model spec {path} names no evaluation data; pass --data FILE"
+MSG_NO_LABEL = "model spec {path} names no label_column; pass --label COLUMN"
+MSG_NO_PROTECTED = "model spec {path} names no protected_attributes; pass --protected a,b"
+MSG_BAD_PRIVILEGED = (
+    "--privileged takes attribute=group pairs separated by commas, e.g. gender=male; got {value!r}"
+)
+MSG_BAD_BOUNDS_FILE = "cannot read fairness bounds from {path}: {reason}"
+MSG_CANNOT_WRITE = "cannot write the audit JSON to {path}: {reason}"
+MSG_SKIPPED = "protected attribute(s) {attributes} could not be audited (see the notes above)"
+MSG_PASSED = "PASS: every fairness bound holds"
+MSG_BREACHED = "FAIL: {count} fairness bound(s) breached:"
+
+
+def add_audit_command(verbs: argparse._SubParsersAction) -> None:
+    """Add the ``audit`` verb to the sub-commands."""
+    parser = verbs.add_parser(
+        "audit",
+        help="bias-audit a model on its data; exit 1 if a fairness bound is breached",
+        description="Audit a model for group fairness on every protected attribute and their "
+        "intersections; write the full result as JSON. Exit 0 when every fairness bound holds, "
+        "1 when one is breached (printing which), 2 on bad input.",
+    )
+    parser.add_argument("--model", required=True, help="path to a model.yaml spec")
+    parser.add_argument("--data", help="CSV or Parquet file to audit on (default: the spec's)")
+    parser.add_argument("--label", help="column of true classes (default: the spec's)")
+    parser.add_argument(
+        "--protected", help="protected columns, comma-separated (default: the spec's)"
+    )
+    parser.add_argument(
+        "--threshold", type=float, default=0.5, help="decision threshold (default 0.5)"
+    )
+    parser.add_argument(
+        "--positive-class",
+        help="audit this class against the rest (default: the spec's positive class for a "
+        "binary model, every class one-vs-rest for a multiclass one)",
+    )
+    parser.add_argument(
+        "--privileged",
+        help="reference groups as attribute=group pairs, e.g. gender=male,ethnicity=white "
+        "(default: each group against all others)",
+    )
+    parser.add_argument(
+        "--bounds", help='JSON file of fairness bounds, e.g. {"disparate_impact": [0.8, 1.25]}'
+    )
+    parser.add_argument("--min-group-size", type=int, default=30, help="default 30")
+    parser.add_argument(
+        "--bootstrap", type=int, default=200, help="bootstrap replicates, 0 for none (default 200)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    parser.add_argument(
+        "--no-intersections", action="store_true", help="audit each attribute on its own only"
+    )
+    parser.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow pickle-based weights (only for files you trust)",
+    )
+    parser.add_argument("--json", required=True, metavar="OUT", help="where to write the result")
+    parser.set_defaults(run=run_audit)
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    """Run the audit a parsed command line asks for; returns the exit code."""
+    spec = load_spec(args.model)
+    file = args.data or spec.data
+    if file is None:
+        raise AuditError(MSG_NO_DATA.format(path=spec.path))
+    label = args.label or spec.label_column
+    if label is None:
+        raise AuditError(MSG_NO_LABEL.format(path=spec.path))
+    protected = _names(args.protected) if args.protected else list(spec.protected_attributes)
+    if not protected:
+        raise AuditError(MSG_NO_PROTECTED.format(path=spec.path))
+    bounds = FairnessBounds.from_mapping(_read_bounds(args.bounds)) if args.bounds else None
+    data = read_table(file)
+    model = load_model(spec, trust_pickle=args.trust_pickle)
+    result = audit(
+        model,
+        data,
+        label=label,
+        protected=protected,
+        positive_class=args.positive_class,
+        threshold=args.threshold,
+        privileged=_privileged(args.privileged),
+        min_group_size=args.min_group_size,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        intersections=not args.no_intersections,
+        text_column=spec.text_column,
+        bounds=bounds or FairnessBounds(),
+    )
+    payload = {"spec": str(spec.path), "data": str(Path(file).resolve()), **result.to_dict()}
+    _write(Path(args.json), payload)
+    print(
+        f"audited {result.params['rows']} rows of {Path(file).name} with {spec.name}: "
+        f"{len(result.by_group)} group rows over {', '.join(result.params['protected'])}"
+        f"{'' if args.no_intersections else ' and their intersections'}; result in {args.json}"
+    )
+    for note in result.warnings:
+        print(f"note: {note}")
+    if result.skipped:
+        print(f"workbench: error: {MSG_SKIPPED.format(attributes=list(result.skipped))}")
+        return EXIT_BAD_INPUT
+    if result.breaches:
+        print(MSG_BREACHED.format(count=len(result.breaches)))
+        for breach in result.breaches:
+            print(f"  - {breach}")
+        return EXIT_BREACHED
+    print(MSG_PASSED)
+    return EXIT_PASSED
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _privileged(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    pairs = {}
+    for item in _names(text):
+        attribute, equals, group = item.partition("=")
+        if not equals or not attribute.strip() or not group.strip():
+            raise AuditError(MSG_BAD_PRIVILEGED.format(value=text))
+        pairs[attribute.strip()] = group.strip()
+    return pairs
+
+
+def _read_bounds(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise AuditError(MSG_BAD_BOUNDS_FILE.format(path=path, reason=err)) from None
+
+
+def _write(path: Path, payload: dict[str, Any]) -> None:
+    try:
+        path.write_text(json.dumps(payload, indent=1, allow_nan=False), encoding="utf-8")
+    except OSError as err:
+        raise AuditError(MSG_CANNOT_WRITE.format(path=path, reason=err)) from None

@@ -1,0 +1,159 @@
+"""Inputs of an audit checked and coded once: outcomes, protected groups and the comparisons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from workbench._errors import AuditError
+from workbench.audit._groups import GroupCodes, encode_groups, group_name, levels
+from workbench.audit._inputs import Outcomes, resolve_outcomes
+from workbench.audit._metrics import Level
+
+REST = "rest"
+
+MSG_NO_PROTECTED = "name at least one protected attribute (a column of the data) in protected="
+MSG_PROTECTED_NOT_TEXT = "protected attributes must be column names (str); got {value!r}"
+MSG_MISSING_PROTECTED = (
+    "protected attribute {attribute!r} is not a column of the data, so it was not audited; "
+    "the data's columns are {columns}"
+)
+MSG_NO_PROTECTED_COLUMNS = (
+    "none of the protected attributes {protected} is a column of the data; its columns are "
+    "{columns}"
+)
+MSG_ONE_GROUP = (
+    "{attribute}: only one group ({group!r}) is present, so there is nothing to compare it with; "
+    "its rates are reported but it has no between-group metrics and no intersections"
+)
+MSG_PRIVILEGED_NOT_MAPPING = (
+    "privileged must map attribute to its privileged group, e.g. {{'gender': 'male'}}; got {kind}"
+)
+MSG_PRIVILEGED_ATTRIBUTE = (
+    "privileged names attribute {attribute!r}, which is not an audited protected attribute "
+    "{protected}"
+)
+MSG_PRIVILEGED_GROUP = (
+    "privileged group {group!r} of {attribute!r} is not in the data; its groups are {groups}"
+)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything an audit needs, checked: outcomes, group codes and what to compare."""
+
+    outcomes: Outcomes
+    groups: GroupCodes
+    plan: tuple[tuple[tuple[int, ...], tuple[int, ...] | None], ...]
+    privileged: dict[str, str]
+    notes: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+def prepare(
+    model_or_scores: Any,
+    data: pd.DataFrame,
+    *,
+    label: Any,
+    protected: str | Sequence[str],
+    positive_class: Any,
+    classes: Sequence[str] | None,
+    text_column: str | None,
+    privileged: Mapping[str, Any] | None,
+    intersections: bool,
+) -> Prepared:
+    """Check and code the inputs of an audit; problems that stop it raise ``AuditError``."""
+    outcomes = resolve_outcomes(
+        model_or_scores,
+        data,
+        label=label,
+        positive_class=positive_class,
+        classes=classes,
+        text_column=text_column,
+    )
+    attributes = _protected_names(protected)
+    present = [a for a in attributes if a in data.columns]
+    notes = list(outcomes.notes)
+    skipped = tuple(a for a in attributes if a not in data.columns)
+    notes += [
+        MSG_MISSING_PROTECTED.format(attribute=a, columns=list(data.columns)) for a in skipped
+    ]
+    if not present:
+        raise AuditError(
+            MSG_NO_PROTECTED_COLUMNS.format(protected=attributes, columns=list(data.columns))
+        )
+    rows = data.loc[outcomes.kept, present].reset_index(drop=True)
+    groups = encode_groups(rows, present)
+    notes += groups.notes
+    chosen = _privileged(privileged, groups)
+    varied = [i for i, size in enumerate(groups.sizes) if size > 1]
+    notes += [
+        MSG_ONE_GROUP.format(attribute=groups.attributes[i], group=groups.categories[i][0])
+        for i, size in enumerate(groups.sizes)
+        if size == 1
+    ]
+    plan = [((i,), _reference(groups, (i,), chosen)) for i in range(len(present))]
+    for combo in levels(len(varied), intersections=intersections):
+        if len(combo) > 1:
+            positions = tuple(varied[i] for i in combo)
+            plan.append((positions, _reference(groups, positions, chosen)))
+    return Prepared(outcomes, groups, tuple(plan), chosen, tuple(notes), skipped)
+
+
+def _protected_names(protected: str | Sequence[str]) -> list[str]:
+    names = [protected] if isinstance(protected, str) else list(protected or [])
+    if not names:
+        raise AuditError(MSG_NO_PROTECTED)
+    for name in names:
+        if not isinstance(name, str):
+            raise AuditError(MSG_PROTECTED_NOT_TEXT.format(value=name))
+    return list(dict.fromkeys(names))
+
+
+def _privileged(privileged: Mapping[str, Any] | None, groups: GroupCodes) -> dict[str, str]:
+    if privileged is None:
+        return {}
+    if not isinstance(privileged, Mapping):
+        raise AuditError(MSG_PRIVILEGED_NOT_MAPPING.format(kind=type(privileged).__name__))
+    chosen = {}
+    for attribute, value in privileged.items():
+        if attribute not in groups.attributes:
+            raise AuditError(
+                MSG_PRIVILEGED_ATTRIBUTE.format(
+                    attribute=attribute, protected=list(groups.attributes)
+                )
+            )
+        names = groups.categories[groups.attributes.index(attribute)]
+        if group_name(value) not in names:
+            raise AuditError(
+                MSG_PRIVILEGED_GROUP.format(group=value, attribute=attribute, groups=list(names))
+            )
+        chosen[attribute] = group_name(value)
+    return chosen
+
+
+def _reference(
+    groups: GroupCodes, positions: tuple[int, ...], privileged: dict[str, str]
+) -> tuple[int, ...] | None:
+    names = [groups.attributes[p] for p in positions]
+    if not all(name in privileged for name in names):
+        return None
+    return tuple(groups.categories[p].index(privileged[name]) for p, name in zip(positions, names))
+
+
+def group_labels(groups: GroupCodes, level: Level) -> list[str]:
+    """Names of a level's observed groups, in order."""
+    return [groups.group_name(level.positions, key) for key in level.keys]
+
+
+def reference_of(
+    groups: GroupCodes, level: Level, key: tuple[int, ...] | None
+) -> tuple[int | None, str]:
+    """Position and name of a level's reference group; (None, 'rest') for all other rows."""
+    index = None if key is None else level.index_of(key)
+    if index is None:
+        return None, REST
+    return index, groups.group_name(level.positions, key)
