@@ -7,8 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from workbench._errors import WorkbenchError
-from workbench.audit._cli import add_audit_command
 from workbench._version import __version__
+from workbench.audit._cli import add_audit_command
+from workbench.explain._cli import add_explain_command
 from workbench.models import load_model
 from workbench.review._cli import add_review_commands
 from workbench.spec import sample_model_specs
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_run_check)
     add_review_commands(verbs)
     add_audit_command(verbs)
+    add_explain_command(verbs)
     return parser
 
 

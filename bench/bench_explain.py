@@ -1,0 +1,240 @@
+"""Explanation speed: the workbench against Captum and LIME called by hand, in the same run.
+
+Run with ``python -m bench.bench_explain``; writes ``bench/results/explain.json`` and prints a
+table. Every figure is the median of several repeats, workbench and hand-written code taking
+turns so that both see the same machine load. Ratios compare CPU time of this process
+(``time.process_time``), which other programs on a shared machine barely disturb; wall-clock
+medians are recorded too. Torch runs on one thread by default (``--threads``), since two
+threads on a busy two-core machine mostly wait for each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from captum.attr import LayerIntegratedGradients
+from lime.lime_text import LimeTextExplainer
+
+import workbench
+from workbench.explain import ExplanationCache, explain, explain_batch
+from workbench.models import split_words
+
+RESULTS = Path(__file__).with_name("results") / "explain.json"
+MODEL = "crisis_text"
+IG_STEPS = 50
+LIME_SAMPLES = 5000
+BATCH_MESSAGES = 1000
+BATCH_SIZE = 64
+TARGETS = {
+    "ig_single_ratio": 1.10,
+    "lime_single_ratio": 1.10,
+    "batch_throughput_ratio": 1.0,
+    "cached_repeat_ms": 10.0,
+}
+
+
+def hand_ig(model, text: str) -> tuple[list[str], np.ndarray, float]:
+    """Layer Integrated Gradients as a Captum user writes it, predicted class as target."""
+    batch = model.tokenizer.encode([text])
+    with torch.no_grad():
+        target = int(model.forward(batch.input_ids, batch.attention_mask).argmax())
+    method = LayerIntegratedGradients(model.forward, model.embedding_layer)
+    attributions, delta = method.attribute(
+        batch.input_ids,
+        baselines=torch.full_like(batch.input_ids, model.tokenizer.baseline_id),
+        target=target,
+        additional_forward_args=(batch.attention_mask,),
+        n_steps=IG_STEPS,
+        return_convergence_delta=True,
+    )
+    tokens = model.tokenizer.tokens(text)
+    return tokens, attributions.sum(dim=-1)[0].detach().numpy(), float(delta)
+
+
+def hand_lime(model, text: str) -> list[tuple[str, float]]:
+    """LIME's text explainer as a LIME user writes it, the top class explained."""
+    explainer = LimeTextExplainer(class_names=list(model.class_names), random_state=0)
+    result = explainer.explain_instance(
+        text,
+        lambda texts: model.predict_proba(texts, allow_empty=True),
+        top_labels=1,
+        num_features=len(split_words(text)),
+        num_samples=LIME_SAMPLES,
+    )
+    return result.as_list(label=result.top_labels[0])
+
+
+def hand_batch(model, texts: list[str]) -> list[np.ndarray]:
+    """Batched Layer Integrated Gradients by hand: pad each batch, one attribute call."""
+    method = LayerIntegratedGradients(model.forward, model.embedding_layer)
+    out = []
+    for start in range(0, len(texts), BATCH_SIZE):
+        chunk = texts[start : start + BATCH_SIZE]
+        batch = model.tokenizer.encode(chunk)
+        with torch.no_grad():
+            targets = model.forward(batch.input_ids, batch.attention_mask).argmax(dim=1)
+        attributions = method.attribute(
+            batch.input_ids,
+            baselines=torch.full_like(batch.input_ids, model.tokenizer.baseline_id),
+            target=targets,
+            additional_forward_args=(batch.attention_mask,),
+            n_steps=IG_STEPS,
+        ).sum(dim=-1)
+        for row, text in enumerate(chunk):
+            length = int(batch.attention_mask[row].sum())
+            out.append((model.tokenizer.tokens(text), attributions[row, :length].detach().numpy()))
+    return out
+
+
+def timed(function: Callable[[], object]) -> tuple[float, float]:
+    """CPU seconds and wall-clock seconds of one call."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    function()
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def paired(workbench_run: Callable, hand_run: Callable, repeats: int) -> dict[str, dict]:
+    """Median CPU and wall seconds of each, alternating which goes first."""
+    runs: dict[str, list[tuple[float, float]]] = {"workbench": [], "hand": []}
+    for repeat in range(repeats):
+        order = [("hand", hand_run), ("workbench", workbench_run)]
+        for name, run in order if repeat % 2 else order[::-1]:
+            runs[name].append(timed(run))
+    return {
+        name: {
+            "cpu": statistics.median(c for c, _ in values),
+            "wall": statistics.median(w for _, w in values),
+        }
+        for name, values in runs.items()
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7, help="repeats per measurement")
+    parser.add_argument("--messages", type=int, default=BATCH_MESSAGES, help="batch size")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    specs = workbench.sample_model_specs()
+    model = workbench.load_model(specs[MODEL])
+    texts = workbench.load_dataset(specs[MODEL])["text"].tolist()
+    singles = texts[:10]
+    text = sorted(singles, key=len)[len(singles) // 2]
+    batch_texts = (texts * (args.messages // len(texts) + 1))[: args.messages]
+
+    for warm in singles[:3]:
+        explain(model, warm, cache=None)
+        hand_ig(model, warm)
+    explain_batch(model, batch_texts[:100], cache=None, progress=False)
+    hand_batch(model, batch_texts[:100])
+
+    ig = paired(
+        lambda: [explain(model, t, method="ig", n_steps=IG_STEPS, cache=None) for t in singles],
+        lambda: [hand_ig(model, t) for t in singles],
+        args.repeats,
+    )
+    lime = paired(
+        lambda: explain(model, text, method="lime", n_samples=LIME_SAMPLES, cache=None),
+        lambda: hand_lime(model, text),
+        max(3, args.repeats // 2),
+    )
+    batch = paired(
+        lambda: explain_batch(
+            model,
+            batch_texts,
+            method="ig",
+            n_steps=IG_STEPS,
+            cache=None,
+            progress=False,
+            batch_size=BATCH_SIZE,
+        ),
+        lambda: hand_batch(model, batch_texts),
+        max(3, args.repeats // 2),
+    )
+    cache = ExplanationCache()
+    explain(model, text, cache=cache)
+    explain(model, text, method="lime", n_samples=LIME_SAMPLES, cache=cache)
+    cached_ig = statistics.median(
+        timed(lambda: explain(model, text, cache=cache))[1] for _ in range(50)
+    )
+    cached_lime = statistics.median(
+        timed(lambda: explain(model, text, method="lime", n_samples=LIME_SAMPLES, cache=cache))[1]
+        for _ in range(50)
+    )
+
+    per_message = {k: {t: v / len(singles) for t, v in d.items()} for k, d in ig.items()}
+    results = {
+        "model": MODEL,
+        "torch_threads": torch.get_num_threads(),
+        "repeats": args.repeats,
+        "ig_single_seconds": per_message,
+        "ig_single_ratio": ig["workbench"]["cpu"] / ig["hand"]["cpu"],
+        "ig_single_ratio_wall": ig["workbench"]["wall"] / ig["hand"]["wall"],
+        "lime_single_seconds": lime,
+        "lime_single_ratio": lime["workbench"]["cpu"] / lime["hand"]["cpu"],
+        "lime_single_ratio_wall": lime["workbench"]["wall"] / lime["hand"]["wall"],
+        "batch_messages": len(batch_texts),
+        "batch_messages_per_second": {
+            name: {t: len(batch_texts) / v for t, v in d.items()} for name, d in batch.items()
+        },
+        "batch_throughput_ratio": batch["hand"]["cpu"] / batch["workbench"]["cpu"],
+        "batch_throughput_ratio_wall": batch["hand"]["wall"] / batch["workbench"]["wall"],
+        "cached_repeat_ms": 1000 * max(cached_ig, cached_lime),
+        "cached_repeat_ms_by_method": {"ig": 1000 * cached_ig, "lime": 1000 * cached_lime},
+        "targets": TARGETS,
+    }
+    results["targets_met"] = {
+        "ig_single_ratio": results["ig_single_ratio"] <= TARGETS["ig_single_ratio"],
+        "lime_single_ratio": results["lime_single_ratio"] <= TARGETS["lime_single_ratio"],
+        "batch_throughput_ratio": (
+            results["batch_throughput_ratio"] >= TARGETS["batch_throughput_ratio"]
+        ),
+        "cached_repeat_ms": results["cached_repeat_ms"] < TARGETS["cached_repeat_ms"],
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    _print_table(results)
+    return results
+
+
+def _print_table(results: dict) -> None:
+    met = results["targets_met"]
+    print(f"torch threads: {results['torch_threads']}; ratios from CPU time (wall in brackets)")
+    print(f"{'measurement':<38}{'workbench':>11}{'by hand':>11}{'ratio':>16}  target")
+    rows = [
+        ("LIG, one message, 50 steps (ms)", "ig_single_seconds", "ig_single_ratio", 1000),
+        ("LIME text, 5000 samples (ms)", "lime_single_seconds", "lime_single_ratio", 1000),
+    ]
+    for label, values, key, scale in rows:
+        ours, hand = results[values]["workbench"]["cpu"], results[values]["hand"]["cpu"]
+        ratio = f"{results[key]:.3f} ({results[key + '_wall']:.3f})"
+        verdict = "ok" if met[key] else "MISSED"
+        print(
+            f"{label:<38}{ours * scale:>11.2f}{hand * scale:>11.2f}{ratio:>16}  <= 1.10x {verdict}"
+        )
+    rate = results["batch_messages_per_second"]
+    label = f"LIG batch of {results['batch_messages']} (messages/s)"
+    ratio = (
+        f"{results['batch_throughput_ratio']:.3f} ({results['batch_throughput_ratio_wall']:.3f})"
+    )
+    verdict = "ok" if met["batch_throughput_ratio"] else "MISSED"
+    print(
+        f"{label:<38}{rate['workbench']['cpu']:>11.1f}{rate['hand']['cpu']:>11.1f}{ratio:>16}"
+        f"  >= 1.00x {verdict}"
+    )
+    verdict = "ok" if met["cached_repeat_ms"] else "MISSED"
+    label = "cached repeat, wall (ms)"
+    print(f"{label:<38}{results['cached_repeat_ms']:>11.3f}{'':>11}{'':>16}  < 10 ms {verdict}")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Captum gradient methods for differentiable tabular models, over the encoded row.
+
+Attributions of the encoded columns of one feature (the one-hot columns of a category) are
+summed into one attribution per source feature.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from captum.attr import DeepLift, GradientShap, IntegratedGradients
+
+from workbench.explain._captum_text import DEEPLIFT_HOOK_WARNING, completeness_gap
+from workbench.explain._subjects import (
+    EncodedSubject,
+    RawAttribution,
+    choose_targets,
+    targets_of,
+)
+from workbench.explain._torch_wrappers import ProbabilityModule, seeded
+
+
+def integrated_gradients(
+    model: Any, subjects: Sequence[EncodedSubject], requested: int | None, settings: Mapping
+) -> Iterator[RawAttribution]:
+    """Integrated Gradients from the baseline row to the row."""
+    inputs, baselines = _stack(subjects)
+    with torch.no_grad():
+        ends = model.forward(torch.cat([inputs, baselines])).double()
+    scores = ends[: len(subjects)].numpy()
+    targets = targets_of(scores, requested)
+    attributions = IntegratedGradients(model.forward).attribute(
+        inputs, baselines=baselines, target=targets, n_steps=settings["n_steps"]
+    )
+    delta = completeness_gap(attributions, ends, targets)
+    yield from _by_feature(subjects, attributions, scores, targets, delta)
+
+
+def deeplift(
+    model: Any, subjects: Sequence[EncodedSubject], requested: int | None, settings: Mapping
+) -> Iterator[RawAttribution]:
+    """DeepLift (rescale rule) from the baseline row to the row."""
+    scores, targets = choose_targets(model, subjects, requested)
+    inputs, baselines = _stack(subjects)
+    inputs.requires_grad_()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=DEEPLIFT_HOOK_WARNING)
+        attributions, delta = DeepLift(ProbabilityModule(model)).attribute(
+            inputs, baselines=baselines, target=targets, return_convergence_delta=True
+        )
+    yield from _by_feature(subjects, attributions, scores, targets, delta)
+
+
+def gradient_shap(
+    model: Any, subjects: Sequence[EncodedSubject], requested: int | None, settings: Mapping
+) -> Iterator[RawAttribution]:
+    """GradientShap with the background rows (or the baseline row) as baseline distribution."""
+    # Each row is seeded on its own, so a row gets the same numbers alone or in a batch.
+    scores, targets = choose_targets(model, subjects, requested)
+    method = GradientShap(model.forward)
+    for subject, score, target in zip(subjects, scores, targets):
+        distribution = subject.background if subject.background is not None else subject.baseline
+        with seeded(settings["seed"]):
+            attributions, delta = method.attribute(
+                subject.x,
+                baselines=distribution,
+                n_samples=settings["n_samples"],
+                stdevs=settings["stdevs"],
+                target=target,
+                return_convergence_delta=True,
+            )
+        yield from _by_feature([subject], attributions, [score], [target], delta.mean()[None])
+
+
+def _stack(subjects: Sequence[EncodedSubject]) -> tuple[torch.Tensor, torch.Tensor]:
+    inputs = torch.cat([s.x for s in subjects])
+    baselines = torch.cat([s.baseline for s in subjects])
+    return inputs, baselines
+
+
+def _by_feature(
+    subjects: Sequence[EncodedSubject],
+    attributions: torch.Tensor,
+    scores: Sequence[np.ndarray],
+    targets: Sequence[int],
+    delta: torch.Tensor,
+) -> Iterator[RawAttribution]:
+    index = subjects[0].feature_index
+    grouped = torch.zeros((len(subjects), len(subjects[0].features)), dtype=torch.float64)
+    grouped.index_add_(1, index, attributions.detach().double())
+    for row, target in enumerate(targets):
+        yield RawAttribution(
+            attributions=grouped[row].numpy(),
+            target=target,
+            probabilities=scores[row],
+            delta=float(delta[row]),
+        )

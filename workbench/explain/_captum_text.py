@@ -1,0 +1,156 @@
+"""Captum gradient methods for differentiable text models, over the embedding layer.
+
+Every method attributes the target's probability to the embedding of each token; a token's
+attribution is the sum over the embedding dimension. Messages are explained in padded batches,
+with the attention mask passed through to the model.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from captum.attr import (
+    GradientShap,
+    LayerDeepLift,
+    LayerGradientXActivation,
+    LayerIntegratedGradients,
+)
+
+from workbench.explain._subjects import (
+    RawAttribution,
+    TokenSubject,
+    choose_targets,
+    pad,
+    targets_of,
+    text_baseline_id,
+)
+from workbench.explain._torch_wrappers import EmbeddingForward, ProbabilityModule, seeded
+
+DEEPLIFT_HOOK_WARNING = "Setting forward, backward hooks and attributes on non-linear"
+
+
+def integrated_gradients(
+    model: Any, subjects: Sequence[TokenSubject], requested: int | None, settings: Mapping
+) -> Iterator[RawAttribution]:
+    """Layer Integrated Gradients from the baseline tokens to the message."""
+    ids, mask, baselines = pad(model, subjects, text_baseline_id(model, settings["baseline"]))
+    with torch.no_grad():
+        ends = model.forward(torch.cat([ids, baselines]), torch.cat([mask, mask])).double()
+    scores = ends[: len(subjects)].numpy()
+    targets = targets_of(scores, requested)
+    method = LayerIntegratedGradients(model.forward, model.embedding_layer)
+    attributions = method.attribute(
+        ids,
+        baselines=baselines,
+        target=targets,
+        additional_forward_args=(mask,),
+        n_steps=settings["n_steps"],
+    ).sum(dim=-1)
+    delta = completeness_gap(attributions, ends, targets)
+    yield from _split(attributions, mask, scores, targets, delta)
+
+
+def saliency(
+    model: Any, subjects: Sequence[TokenSubject], requested: int | None, settings: Mapping
+) -> Iterator[RawAttribution]:
+    """Absolute gradient of the target with respect to each token's embedding."""
+    scores, targets = choose_targets(model, subjects, requested)
+    ids, mask, _ = pad(model, subjects)
+    method = LayerGradientXActivation(
+        model.forward, model.embedding_layer, multiply_by_inputs=False
+    )
+    gradients = method.attribute(ids, target=targets, additional_forward_args=(mask,))
+    yield from _split(gradients.abs().sum(dim=-1), mask, scores, targets)
+
+
+def input_x_gradient(
+    model: Any, subjects: Sequence[TokenSubject], requested: int | None, settings: Mapping
+) -> Iterator[RawAttribution]:
+    """Gradient times embedding for each token."""
+    scores, targets = choose_targets(model, subjects, requested)
+    ids, mask, _ = pad(model, subjects)
+    method = LayerGradientXActivation(model.forward, model.embedding_layer)
+    attributions = method.attribute(ids, target=targets, additional_forward_args=(mask,))
+    yield from _split(attributions.sum(dim=-1), mask, scores, targets)
+
+
+def deeplift(
+    model: Any, subjects: Sequence[TokenSubject], requested: int | None, settings: Mapping
+) -> Iterator[RawAttribution]:
+    """Layer DeepLift (rescale rule) from the baseline tokens to the message."""
+    scores, targets = choose_targets(model, subjects, requested)
+    ids, mask, baselines = pad(model, subjects, text_baseline_id(model, settings["baseline"]))
+    method = LayerDeepLift(ProbabilityModule(model), model.embedding_layer)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=DEEPLIFT_HOOK_WARNING)
+        attributions, delta = method.attribute(
+            ids,
+            baselines=baselines,
+            target=targets,
+            additional_forward_args=(mask,),
+            return_convergence_delta=True,
+        )
+    yield from _split(attributions.sum(dim=-1), mask, scores, targets, delta)
+
+
+def gradient_shap(
+    model: Any, subjects: Sequence[TokenSubject], requested: int | None, settings: Mapping
+) -> Iterator[RawAttribution]:
+    """GradientShap over token embeddings (ids cannot be interpolated, so not the layer form)."""
+    scores, targets = choose_targets(model, subjects, requested)
+    baseline_id = text_baseline_id(model, settings["baseline"])
+    method = GradientShap(EmbeddingForward(model))
+    for subject, score, target in zip(subjects, scores, targets):
+        ids, mask, baselines = pad(model, [subject], baseline_id)
+        with torch.no_grad():
+            embeddings = model.embedding_layer(ids)
+            baseline_embeddings = model.embedding_layer(baselines)
+        with seeded(settings["seed"]):
+            attributions, delta = method.attribute(
+                embeddings,
+                baselines=baseline_embeddings,
+                n_samples=settings["n_samples"],
+                stdevs=settings["stdevs"],
+                target=target,
+                additional_forward_args=(mask,),
+                return_convergence_delta=True,
+            )
+        yield RawAttribution(
+            attributions=attributions.sum(dim=-1)[0].detach().double().numpy(),
+            target=target,
+            probabilities=score,
+            delta=float(delta.mean()),
+        )
+
+
+def completeness_gap(
+    attributions: torch.Tensor, ends: torch.Tensor, targets: Sequence[int]
+) -> torch.Tensor:
+    """Sum of attributions minus the score difference, from the scores of inputs then baselines."""
+    # Captum's return_convergence_delta computes the same with one more forward pass per call.
+    rows = torch.arange(len(targets))
+    chosen = torch.as_tensor(list(targets))
+    half = len(targets)
+    difference = ends[:half][rows, chosen] - ends[half:][rows, chosen]
+    return attributions.detach().double().reshape(half, -1).sum(dim=1) - difference
+
+
+def _split(
+    attributions: torch.Tensor,
+    mask: torch.Tensor,
+    scores: np.ndarray,
+    targets: Sequence[int],
+    delta: torch.Tensor | None = None,
+) -> Iterator[RawAttribution]:
+    values = attributions.detach().double()
+    for row, target in enumerate(targets):
+        yield RawAttribution(
+            attributions=values[row][mask[row].bool()].numpy(),
+            target=target,
+            probabilities=scores[row],
+            delta=None if delta is None else float(delta[row]),
+        )

@@ -1,0 +1,190 @@
+"""The ``explain`` verb: explain one message or one row of a data file, written as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workbench._errors import ExplanationError
+from workbench.data import read_table
+from workbench.explain._explain import explain
+from workbench.explain._explanation import Explanation
+from workbench.explain._methods import METHODS
+from workbench.models import load_model
+from workbench.spec import load_spec
+
+MSG_DATA_NEEDS_ROW = "--data needs --row N, the position of the row to explain (0 is the first)"
+MSG_ROW_NEEDS_DATA = "--row needs --data FILE, the table holding the row"
+MSG_TABULAR_NEEDS_ROW = "model {model!r} is tabular; explain a row with --data FILE --row N"
+MSG_BAD_ROW = "--row {row} is outside the {n} rows of {file} (give 0 to {last})"
+MSG_NO_TEXT_COLUMN = (
+    "cannot find the messages in {file}: the spec names text_column {column!r} and the file has "
+    "columns {present}"
+)
+MSG_BAD_PARAM = "--param takes NAME=VALUE, e.g. n_steps=50; got {value!r}"
+MSG_CANNOT_WRITE = "cannot write the explanation JSON to {path}: {reason}"
+TOP_SHOWN = 5
+
+
+def add_explain_command(verbs: argparse._SubParsersAction) -> None:
+    """Add the ``explain`` verb to the sub-commands."""
+    parser = verbs.add_parser(
+        "explain",
+        help="explain one message or one table row; write the attributions as JSON",
+        description="Explain a model's score for one input with Captum or LIME, check the "
+        "explanation's faithfulness, and write it as JSON. Exit 2 with the reason on bad input.",
+    )
+    parser.add_argument("--model", required=True, help="path to a model.yaml spec")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", help="the message to explain (text models)")
+    source.add_argument("--data", help="CSV or Parquet file holding the row to explain")
+    parser.add_argument("--row", type=int, help="position of the row in --data (0 is the first)")
+    parser.add_argument(
+        "--method",
+        choices=list(METHODS),
+        help="explanation method (default: ig for models with gradients, else feature_ablation)",
+    )
+    parser.add_argument("--target", help="class to explain, by name or index (default: predicted)")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a method parameter, e.g. n_steps=50 or n_samples=1000 (repeatable)",
+    )
+    parser.add_argument(
+        "--background",
+        help="rows whose mean or median is the tabular baseline (default: the spec's data, "
+        "else --data)",
+    )
+    parser.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow pickle-based weights (only for files you trust)",
+    )
+    parser.add_argument(
+        "--json", required=True, metavar="OUT", help="where to write the explanation ('-': stdout)"
+    )
+    parser.set_defaults(run=run_explain)
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    """Explain the input named on the command line and write the JSON; 0 on success."""
+    if args.data is not None and args.row is None:
+        raise ExplanationError(MSG_DATA_NEEDS_ROW)
+    if args.data is None and args.row is not None:
+        raise ExplanationError(MSG_ROW_NEEDS_DATA)
+    spec = load_spec(args.model)
+    model = load_model(spec, trust_pickle=args.trust_pickle)
+    params = dict(_parse_param(value) for value in args.param)
+    target = _parse_target(args.target, model.class_names)
+    if model.kind == "text":
+        text = args.text if args.text is not None else _text_of_row(args.data, args.row, spec)
+        explanation = explain(
+            model, text, method=args.method, target=target, faithfulness=True, **params
+        )
+        described: dict[str, Any] = {"text": text}
+        if args.data is not None:
+            described.update(data=str(args.data), row=args.row)
+    else:
+        if args.data is None:
+            raise ExplanationError(MSG_TABULAR_NEEDS_ROW.format(model=model.name))
+        row = _row(read_table(args.data), args.row, args.data)
+        background_file = args.background or spec.data or args.data
+        explanation = explain(
+            model,
+            row,
+            method=args.method,
+            target=target,
+            background=read_table(background_file),
+            faithfulness=True,
+            **params,
+        )
+        described = {
+            "data": str(args.data),
+            "row": args.row,
+            "values": json.loads(row.to_json(orient="records"))[0],
+            "background": str(background_file),
+        }
+    payload = {
+        "model": {"name": model.name, "spec": str(spec.path), "fingerprint": model.fingerprint},
+        "input": described,
+        **explanation.to_dict(),
+    }
+    _write(args.json, payload)
+    if args.json != "-":
+        _summarise(explanation, args.json)
+    return 0
+
+
+def _parse_param(value: str) -> tuple[str, Any]:
+    name, sep, raw = value.partition("=")
+    if not sep or not name.strip() or not raw.strip():
+        raise ExplanationError(MSG_BAD_PARAM.format(value=value))
+    raw = raw.strip()
+    if raw.lower() in ("true", "false"):
+        return name.strip(), raw.lower() == "true"
+    for convert in (int, float):
+        try:
+            return name.strip(), convert(raw)
+        except ValueError:
+            continue
+    return name.strip(), raw
+
+
+def _parse_target(value: str | None, class_names: tuple[str, ...]) -> int | str | None:
+    if value is None or value in class_names or not value.isdigit():
+        return value
+    return int(value)
+
+
+def _row(table: pd.DataFrame, position: int, file: str) -> pd.DataFrame:
+    if not 0 <= position < len(table):
+        raise ExplanationError(
+            MSG_BAD_ROW.format(row=position, n=len(table), file=file, last=len(table) - 1)
+        )
+    return table.iloc[[position]].reset_index(drop=True)
+
+
+def _text_of_row(file: str, position: int, spec: Any) -> str:
+    table = read_table(file)
+    column = spec.text_column or "text"
+    if column not in table.columns:
+        raise ExplanationError(
+            MSG_NO_TEXT_COLUMN.format(file=file, column=column, present=list(table.columns))
+        )
+    return _row(table, position, file)[column].iloc[0]
+
+
+def _write(destination: str, payload: dict[str, Any]) -> None:
+    text = json.dumps(payload, indent=2)
+    if destination == "-":
+        print(text)
+        return
+    try:
+        Path(destination).write_text(text + "\n", encoding="utf-8")
+    except OSError as err:
+        raise ExplanationError(
+            MSG_CANNOT_WRITE.format(path=destination, reason=err.strerror or err)
+        ) from None
+
+
+def _summarise(explanation: Explanation, destination: str) -> None:
+    print(
+        f"{explanation.method} explanation of {explanation.target_name!r} "
+        f"(score {explanation.score:.3f}):"
+    )
+    for feature, value in explanation.top(TOP_SHOWN):
+        print(f"  {feature:<24} {value:+.4f}")
+    faith = explanation.faithfulness
+    print(
+        f"faithfulness: comprehensiveness {faith.comprehensiveness:.3f}, "
+        f"sufficiency {faith.sufficiency:.3f}"
+    )
+    for note in explanation.notes:
+        print(f"note: {note}")
+    print(f"wrote {destination}")

@@ -1,0 +1,298 @@
+"""The one entry point: explain a message or a row (or many) with any applicable method."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from workbench._errors import ExplanationError
+from workbench.explain._cache import ExplanationCache, cache_key, default_cache
+from workbench.explain._explanation import Explanation, Faithfulness, merge_subwords
+from workbench.explain._faithfulness import faithfulness_of
+from workbench.explain._methods import MethodInfo, default_method, method_info
+from workbench.explain._subjects import (
+    TokenSubject,
+    background_digest,
+    check_background,
+    check_rows,
+    check_text,
+    make_subjects,
+)
+from workbench.models import ModelAdapter
+
+MSG_BAD_TARGET = (
+    "target {target!r} is not a class of model {model!r}; give a class name from {names} or an "
+    "index from 0 to {last}"
+)
+MSG_TEXTS_NOT_LIST = "explain_batch takes a list (or Series) of messages; got {kind}"
+MSG_NOTHING_TO_EXPLAIN = "explain_batch got no inputs to explain"
+MSG_BACKGROUND_TEXT = "background rows set the baseline of tabular models; a text model takes none"
+MSG_BAD_BATCH_SIZE = "batch_size must be a positive whole number; got {value!r}"
+MSG_FEATURES_DIFFER = (
+    "the explanation's {n} features do not match the {m} the input has for method {method!r}; "
+    "compute faithfulness before merging sub-words, with the same input"
+)
+
+
+def explain(
+    model: ModelAdapter,
+    inputs: Any,
+    *,
+    method: str | None = None,
+    target: int | str | None = None,
+    background: pd.DataFrame | None = None,
+    faithfulness: bool = False,
+    cache: ExplanationCache | None = default_cache,
+    **params: Any,
+) -> Explanation:
+    """Explain one message (str) or one row (one-row DataFrame, Series or dict).
+
+    ``method`` defaults to Integrated Gradients for models with gradients and feature ablation
+    otherwise; ``target`` (a class name or index) to the predicted class. Tabular baselines are
+    the mean (or ``baseline='median'``) of ``background`` rows. ``params`` are the method's
+    parameters (see :data:`METHODS`); ``faithfulness`` adds ERASER and deletion/insertion scores.
+    """
+    if model.kind == "text":
+        items: Sequence[str] | pd.DataFrame = [check_text(inputs)]
+    else:
+        items = check_rows(model, inputs, single=True)
+    return _explain_items(
+        model,
+        items,
+        method=method,
+        target=target,
+        background=background,
+        faithfulness=faithfulness,
+        cache=cache,
+        progress=False,
+        batch_size=None,
+        params=params,
+    )[0]
+
+
+def explain_batch(
+    model: ModelAdapter,
+    inputs: Any,
+    *,
+    method: str | None = None,
+    target: int | str | None = None,
+    background: pd.DataFrame | None = None,
+    faithfulness: bool = False,
+    cache: ExplanationCache | None = default_cache,
+    progress: bool = True,
+    batch_size: int | None = None,
+    **params: Any,
+) -> list[Explanation]:
+    """Explain every message of a list (or Series), or every row of a DataFrame, in batches.
+
+    Gradient methods run ``batch_size`` inputs per pass (default: the model's batch size), the
+    messages sorted by length to save padding; cached explanations are not recomputed.
+    """
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ExplanationError(MSG_BAD_BATCH_SIZE.format(value=batch_size))
+    if model.kind == "text":
+        if isinstance(inputs, str | pd.DataFrame) or not hasattr(inputs, "__iter__"):
+            raise ExplanationError(MSG_TEXTS_NOT_LIST.format(kind=type(inputs).__name__))
+        items: Sequence[str] | pd.DataFrame = [check_text(text) for text in inputs]
+    else:
+        items = check_rows(model, inputs, single=False)
+    if len(items) == 0:
+        raise ExplanationError(MSG_NOTHING_TO_EXPLAIN)
+    return _explain_items(
+        model,
+        items,
+        method=method,
+        target=target,
+        background=background,
+        faithfulness=faithfulness,
+        cache=cache,
+        progress=progress,
+        batch_size=batch_size,
+        params=params,
+    )
+
+
+def evaluate_faithfulness(
+    model: ModelAdapter,
+    inputs: Any,
+    explanation: Explanation,
+    *,
+    background: pd.DataFrame | None = None,
+) -> Faithfulness:
+    """Faithfulness of an existing explanation of ``inputs`` (give the same background)."""
+    info = method_info(model, explanation.method)
+    if model.kind == "text":
+        items: Sequence[str] | pd.DataFrame = [check_text(inputs)]
+    else:
+        items = check_rows(model, inputs, single=True)
+        background = None if background is None else check_background(model, background)
+    subject = make_subjects(
+        model,
+        items,
+        raw_input=info.raw_input,
+        baseline=explanation.params.get("baseline"),
+        background=background,
+    )[0]
+    if subject.features != explanation.features:
+        raise ExplanationError(
+            MSG_FEATURES_DIFFER.format(
+                n=len(explanation.features), m=len(subject.features), method=info.name
+            )
+        )
+    return faithfulness_of(model, subject, explanation)
+
+
+def resolve_target(model: ModelAdapter, target: int | str | None) -> int | None:
+    """The class index of ``target`` (a name or an index); None stays None (predicted class)."""
+    if target is None:
+        return None
+    if isinstance(target, str) and target in model.class_names:
+        return model.class_names.index(target)
+    if isinstance(target, int | np.integer) and not isinstance(target, bool):
+        if 0 <= int(target) < len(model.class_names):
+            return int(target)
+    raise ExplanationError(
+        MSG_BAD_TARGET.format(
+            target=target,
+            model=model.name,
+            names=list(model.class_names),
+            last=len(model.class_names) - 1,
+        )
+    )
+
+
+def _explain_items(
+    model: ModelAdapter,
+    items: Sequence[str] | pd.DataFrame,
+    *,
+    method: str | None,
+    target: int | str | None,
+    background: pd.DataFrame | None,
+    faithfulness: bool,
+    cache: ExplanationCache | None,
+    progress: bool,
+    batch_size: int | None,
+    params: dict[str, Any],
+) -> list[Explanation]:
+    info = method_info(model, method or default_method(model))
+    settings = info.settings(model.kind, params)
+    requested = resolve_target(model, target)
+    if background is not None:
+        if model.kind == "text":
+            raise ExplanationError(MSG_BACKGROUND_TEXT)
+        background = check_background(model, background)
+    keys = _keys(model, items, info, requested, settings, background, faithfulness, cache)
+    results: list[Explanation | None] = [cache.get(k) if k else None for k in keys]
+    missing = [i for i, found in enumerate(results) if found is None]
+    if not missing:
+        return results
+    to_explain = (
+        items.iloc[missing] if isinstance(items, pd.DataFrame) else [items[i] for i in missing]
+    )
+    subjects = make_subjects(
+        model,
+        to_explain,
+        raw_input=info.raw_input,
+        baseline=settings.get("baseline"),
+        background=background,
+    )
+    order = list(range(len(subjects)))
+    if isinstance(subjects[0], TokenSubject):
+        order.sort(key=lambda i: len(subjects[i].features))
+    size = (batch_size or model.batch_size) if info.batched else len(order)
+    bar = tqdm(total=len(order), desc=f"explain ({info.name})") if progress else None
+    try:
+        for start in range(0, len(order), size):
+            chunk = order[start : start + size]
+            explained = _explain_chunk(
+                model,
+                info,
+                [subjects[i] for i in chunk],
+                requested=requested,
+                settings=_recorded(settings, background),
+                faithfulness=faithfulness,
+            )
+            for i, explanation in zip(chunk, explained):
+                results[missing[i]] = explanation
+                if keys[missing[i]]:
+                    cache.put(keys[missing[i]], explanation)
+                if bar is not None:
+                    bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return results
+
+
+def _explain_chunk(
+    model: ModelAdapter,
+    info: MethodInfo,
+    subjects: list[Any],
+    *,
+    requested: int | None,
+    settings: dict[str, Any],
+    faithfulness: bool,
+) -> Iterator[Explanation]:
+    raws = info.runners[model.kind](model, subjects, requested, settings)
+    for subject, raw in zip(subjects, raws):
+        explanation = Explanation(
+            method=info.name,
+            kind=model.kind,
+            features=subject.features,
+            attributions=raw.attributions,
+            target=raw.target,
+            target_name=model.class_names[raw.target],
+            score=float(raw.probabilities[raw.target]),
+            params=settings,
+            convergence_delta=raw.delta,
+            truncated=subject.truncated,
+            notes=subject.notes,
+        )
+        if faithfulness:
+            explanation = replace(
+                explanation, faithfulness=faithfulness_of(model, subject, explanation)
+            )
+        if settings.get("merge_subwords"):
+            explanation = merge_subwords(explanation)
+        yield explanation
+
+
+def _keys(
+    model: ModelAdapter,
+    items: Sequence[str] | pd.DataFrame,
+    info: MethodInfo,
+    target: int | None,
+    settings: dict[str, Any],
+    background: pd.DataFrame | None,
+    faithfulness: bool,
+    cache: ExplanationCache | None,
+) -> list[str]:
+    if cache is None or not model.fingerprint:
+        return [""] * len(items)
+    rows = items.to_numpy(dtype=object).tolist() if isinstance(items, pd.DataFrame) else items
+    digest = background_digest(background)
+    return [
+        cache_key(
+            fingerprint=model.fingerprint,
+            item=row,
+            method=info.name,
+            target=target,
+            settings=settings,
+            background=digest,
+            faithfulness=faithfulness,
+        )
+        for row in rows
+    ]
+
+
+def _recorded(settings: dict[str, Any], background: pd.DataFrame | None) -> dict[str, Any]:
+    if background is None or "baseline" not in settings:
+        return settings
+    return {**settings, "background_rows": len(background)}

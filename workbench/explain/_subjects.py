@@ -1,0 +1,447 @@
+"""Inputs prepared for explaining: their features, and the model's score with features removed.
+
+Every subject can score any set of "presence" masks, shape (masks, features), 1 keeping a feature
+and 0 removing it. Perturbation methods, LIME's neighbourhoods and the faithfulness curves all go
+through these masks, so removal means the same thing everywhere: a removed word is dropped from
+the message, a removed table feature takes its baseline value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.nn.utils.rnn import pad_sequence
+
+from workbench._errors import ExplanationError
+from workbench.models import ModelAdapter, split_words
+
+MSG_TEXT_NOT_STR = "a text model explains one message given as str; got {kind}"
+MSG_EMPTY_TEXT = "the message is empty; a model cannot be explained on an empty message"
+MSG_NOT_A_ROW = (
+    "a tabular model explains one row: a one-row DataFrame, a Series or a dict of feature "
+    "values; got {kind}"
+)
+MSG_ONE_ROW = "explain takes one row; got a table of {n} rows (use explain_batch for many)"
+MSG_MISSING_FEATURES = "the row lacks feature columns {missing} that model {model!r} needs"
+MSG_MISSING_VALUES = "the row has no value for feature(s) {columns}; impute them first"
+MSG_NEEDS_BACKGROUND = (
+    "the {baseline!r} baseline of a tabular explanation is computed from background rows; pass "
+    "background=<a DataFrame of training or evaluation rows>{alternative}"
+)
+MSG_BACKGROUND_COLUMNS = "the background rows lack feature columns {missing}"
+MSG_BACKGROUND_EMPTY = "the background has no rows with a value in every feature column"
+MSG_TOKENS_MISALIGNED = (
+    "the tokenizer of model {model!r} gave {tokens} readable tokens but {ids} ids for one "
+    "message; tokens(text) must align with encode([text])"
+)
+MSG_NO_MASK_TOKEN = "the tokenizer of model {model!r} has no mask token; use baseline='pad'"
+
+TabularBaseline = Literal["mean", "median", "zero"]
+TextBaseline = Literal["pad", "mask"]
+
+
+@dataclass(frozen=True, eq=False)
+class TokenSubject:
+    """A message as the token ids of a differentiable model; removal drops tokens."""
+
+    features: tuple[str, ...]
+    ids: torch.Tensor
+    special: torch.Tensor
+    truncated: bool
+    notes: tuple[str, ...]
+
+    def probabilities(self, model: Any, presence: np.ndarray) -> np.ndarray:
+        """Class probabilities of the message with the absent tokens removed."""
+        keep = torch.as_tensor(np.asarray(presence) > 0.5) | self.special
+        parts = []
+        with torch.no_grad():
+            for start in range(0, len(keep), model.batch_size):
+                ids, mask = compact(self.ids, keep[start : start + model.batch_size], model)
+                parts.append(model.forward(ids, mask).double().numpy())
+        return np.concatenate(parts, axis=0)
+
+
+@dataclass(frozen=True, eq=False)
+class WordSubject:
+    """A message as its words (lower case) and their spans in the text; removal drops words."""
+
+    features: tuple[str, ...]
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    truncated: bool
+    notes: tuple[str, ...]
+
+    def texts(self, presence: np.ndarray) -> list[str]:
+        """The message with absent words replaced by a space, once per presence mask."""
+        pieces, cut = [], 0
+        for start, end in self.spans:
+            pieces.append(self.text[cut:start])
+            cut = end
+        tail = self.text[cut:]
+        words = [self.text[start:end] for start, end in self.spans]
+        return [
+            "".join(gap + (word if kept else " ") for gap, word, kept in zip(pieces, words, row))
+            + tail
+            for row in np.asarray(presence) > 0.5
+        ]
+
+    def probabilities(self, model: ModelAdapter, presence: np.ndarray) -> np.ndarray:
+        """Class probabilities of the message with the absent words removed."""
+        with torch.no_grad():
+            return model.predict_proba(self.texts(presence), allow_empty=True)
+
+
+@dataclass(frozen=True, eq=False)
+class EncodedSubject:
+    """A row encoded for a differentiable tabular model; removal sets a feature to baseline."""
+
+    features: tuple[str, ...]
+    x: torch.Tensor
+    baseline: torch.Tensor
+    background: torch.Tensor | None
+    feature_index: torch.Tensor
+    truncated: bool = False
+    notes: tuple[str, ...] = ()
+
+    def probabilities(self, model: Any, presence: np.ndarray) -> np.ndarray:
+        """Class probabilities of the row with absent features at their baseline."""
+        keep = torch.as_tensor(np.asarray(presence), dtype=self.x.dtype)[:, self.feature_index]
+        mixed = self.baseline + (self.x - self.baseline) * keep
+        with torch.no_grad():
+            return model.forward(mixed).double().numpy()
+
+
+@dataclass(frozen=True, eq=False)
+class RowSubject:
+    """A row of raw feature values, for any tabular model; removal sets a feature to baseline."""
+
+    features: tuple[str, ...]
+    row: pd.DataFrame
+    baseline: pd.DataFrame
+    background: pd.DataFrame
+    truncated: bool = False
+    notes: tuple[str, ...] = ()
+
+    def rows(self, presence: np.ndarray) -> pd.DataFrame:
+        """One row per presence mask, absent features at their baseline."""
+        keep = np.asarray(presence) > 0.5
+        return pd.DataFrame(
+            {
+                name: np.where(keep[:, j], self.row[name].iloc[0], self.baseline[name].iloc[0])
+                for j, name in enumerate(self.features)
+            }
+        )
+
+    def probabilities(self, model: ModelAdapter, presence: np.ndarray) -> np.ndarray:
+        """Class probabilities of the row with absent features at their baseline."""
+        with torch.no_grad():
+            return model.predict_proba(self.rows(presence))
+
+
+Subject = TokenSubject | WordSubject | EncodedSubject | RowSubject
+
+
+@dataclass(frozen=True, eq=False)
+class RawAttribution:
+    """What a method returns for one subject, before it becomes an :class:`Explanation`."""
+
+    attributions: np.ndarray
+    target: int
+    probabilities: np.ndarray
+    delta: float | None = None
+
+
+def compact(ids: torch.Tensor, keep: torch.Tensor, model: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ids and attention mask with the dropped tokens removed; an empty row is one pad token."""
+    # One attended pad token is how the word tokenizer encodes an empty message.
+    width = ids.shape[0]
+    order = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)
+    gathered = ids.expand(len(keep), width).gather(1, order)
+    lengths = keep.sum(dim=1, keepdim=True)
+    mask = torch.arange(width)[None, :] < lengths
+    gathered = torch.where(mask, gathered, model.tokenizer.pad_id)
+    mask[:, 0] = True
+    longest = max(int(lengths.max()), 1)
+    return gathered[:, :longest], mask[:, :longest].long()
+
+
+def pad(
+    model: Any, subjects: Sequence[TokenSubject], baseline_id: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Padded ids, attention mask and baseline ids (special tokens kept) of the messages."""
+    pad_id = model.tokenizer.pad_id
+    fill = pad_id if baseline_id is None else baseline_id
+    ids = pad_sequence([s.ids for s in subjects], batch_first=True, padding_value=pad_id)
+    lengths = torch.tensor([len(s.ids) for s in subjects])
+    mask = (torch.arange(ids.shape[1])[None, :] < lengths[:, None]).long()
+    special = pad_sequence([s.special for s in subjects], batch_first=True)
+    baselines = torch.where(special | (mask == 0), ids, fill)
+    return ids, mask, baselines
+
+
+def check_text(text: Any) -> str:
+    """The message, if it is a non-empty str."""
+    if not isinstance(text, str):
+        raise ExplanationError(MSG_TEXT_NOT_STR.format(kind=type(text).__name__))
+    if not text.strip():
+        raise ExplanationError(MSG_EMPTY_TEXT)
+    return text
+
+
+def token_subject(model: Any, text: str) -> TokenSubject:
+    """The message as the ids and readable tokens of a differentiable text model."""
+    tokenizer = model.tokenizer
+    features = tuple(tokenizer.tokens(text))
+    ids = model.encode([text]).input_ids[0]
+    if len(features) != len(ids):
+        raise ExplanationError(
+            MSG_TOKENS_MISALIGNED.format(model=model.name, tokens=len(features), ids=len(ids))
+        )
+    special = torch.isin(ids, torch.tensor(sorted(tokenizer.special_ids), dtype=ids.dtype))
+    truncated = len(features) >= tokenizer.max_length and tokenizer.is_truncated(text)
+    return TokenSubject(
+        features=features,
+        ids=ids,
+        special=special,
+        truncated=truncated,
+        notes=_text_notes(model, ids, features, truncated, f"{len(features)} tokens"),
+    )
+
+
+def word_subject(model: ModelAdapter, text: str) -> WordSubject:
+    """The message as the words of its text, cut where the model's tokenizer stops reading."""
+    words = split_words(text)
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        text = lowered
+    spans, cursor = [], 0
+    for word in words:
+        start = lowered.index(word, cursor)
+        cursor = start + len(word)
+        spans.append((start, cursor))
+    tokenizer = getattr(model, "tokenizer", None)
+    truncated = tokenizer is not None and tokenizer.is_truncated(text)
+    if truncated:
+        low, high = 1, len(spans)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if tokenizer.is_truncated(text[: spans[middle - 1][1]]):
+                high = middle - 1
+            else:
+                low = middle
+        spans = spans[:low]
+        text = text[: spans[-1][1]]
+    notes: tuple[str, ...] = ()
+    if tokenizer is not None:
+        ids = model.encode([text]).input_ids[0]
+        read = f"{len(spans)} words"
+        notes = _text_notes(model, ids, tuple(tokenizer.tokens(text)), truncated, read)
+    return WordSubject(
+        features=tuple(words[: len(spans)]),
+        text=text,
+        spans=tuple(spans),
+        truncated=truncated,
+        notes=notes,
+    )
+
+
+def text_baseline_id(model: Any, baseline: TextBaseline) -> int:
+    """Token id that replaces every non-special token in the baseline of gradient methods."""
+    if baseline == "pad":
+        return int(model.tokenizer.baseline_id)
+    mask_id = getattr(model.tokenizer, "mask_id", None)
+    if mask_id is None:
+        raise ExplanationError(MSG_NO_MASK_TOKEN.format(model=model.name))
+    return int(mask_id)
+
+
+def check_rows(model: ModelAdapter, rows: Any, *, single: bool) -> pd.DataFrame:
+    """The feature columns of the rows to explain, checked for missing columns and values."""
+    if isinstance(rows, pd.Series):
+        rows = pd.DataFrame([rows.to_dict()]).infer_objects()
+    elif isinstance(rows, dict):
+        rows = pd.DataFrame([rows])
+    elif not isinstance(rows, pd.DataFrame):
+        raise ExplanationError(MSG_NOT_A_ROW.format(kind=type(rows).__name__))
+    if single and len(rows) != 1:
+        raise ExplanationError(MSG_ONE_ROW.format(n=len(rows)))
+    missing = [c for c in model.feature_columns if c not in rows.columns]
+    if missing:
+        raise ExplanationError(MSG_MISSING_FEATURES.format(missing=missing, model=model.name))
+    table = rows.loc[:, list(model.feature_columns)].reset_index(drop=True)
+    empty = [c for c in model.feature_columns if table[c].isna().any()]
+    if empty:
+        raise ExplanationError(MSG_MISSING_VALUES.format(columns=empty))
+    return table
+
+
+def check_background(model: ModelAdapter, background: pd.DataFrame) -> pd.DataFrame:
+    """Background rows restricted to the feature columns, without rows missing a value."""
+    missing = [c for c in model.feature_columns if c not in background.columns]
+    if missing:
+        raise ExplanationError(MSG_BACKGROUND_COLUMNS.format(missing=missing))
+    table = background.loc[:, list(model.feature_columns)].dropna().reset_index(drop=True)
+    if table.empty:
+        raise ExplanationError(MSG_BACKGROUND_EMPTY)
+    return table
+
+
+def background_digest(background: pd.DataFrame | None) -> str:
+    """SHA-256 of the background rows' values (part of the cache key)."""
+    if background is None:
+        return ""
+    hashed = pd.util.hash_pandas_object(background, index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def encoded_subjects(
+    model: Any,
+    rows: pd.DataFrame,
+    *,
+    baseline: TabularBaseline,
+    background: pd.DataFrame | None,
+) -> list[EncodedSubject]:
+    """Rows encoded for a differentiable tabular model, with the baseline of ``baseline``."""
+    encoded_background = None if background is None else model.encode(background)
+    if baseline == "zero":
+        reference = torch.zeros((1, len(model.encoder.encoded_names)))
+    elif encoded_background is None:
+        alternative = " or baseline='zero' for the encoded zero vector"
+        raise ExplanationError(
+            MSG_NEEDS_BACKGROUND.format(baseline=baseline, alternative=alternative)
+        )
+    elif baseline == "mean":
+        reference = encoded_background.mean(dim=0, keepdim=True)
+    else:
+        reference = encoded_background.quantile(0.5, dim=0, keepdim=True)
+    x = model.encode(rows)
+    index = torch.as_tensor(model.encoder.feature_index)
+    features = tuple(model.feature_columns)
+    return [
+        EncodedSubject(
+            features=features,
+            x=x[i : i + 1],
+            baseline=reference,
+            background=encoded_background,
+            feature_index=index,
+        )
+        for i in range(len(rows))
+    ]
+
+
+def row_subjects(
+    model: ModelAdapter,
+    rows: pd.DataFrame,
+    *,
+    baseline: TabularBaseline,
+    background: pd.DataFrame | None,
+) -> list[RowSubject]:
+    """Rows of raw values, for any tabular model, with a baseline row from the background."""
+    if background is None or baseline == "zero":
+        raise ExplanationError(MSG_NEEDS_BACKGROUND.format(baseline=baseline, alternative=""))
+    reference = {}
+    for column in model.feature_columns:
+        values = background[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            reference[column] = values.mean() if baseline == "mean" else values.median()
+        else:
+            reference[column] = values.mode().iloc[0]
+    baseline_row = pd.DataFrame([reference])
+    features = tuple(model.feature_columns)
+    return [
+        RowSubject(
+            features=features,
+            row=rows.iloc[[i]].reset_index(drop=True),
+            baseline=baseline_row,
+            background=background,
+        )
+        for i in range(len(rows))
+    ]
+
+
+def categorical_columns(model: Any, background: pd.DataFrame) -> list[str]:
+    """Feature columns to treat as categories: the encoder's, or the non-numeric ones."""
+    encoder = getattr(model, "encoder", None)
+    if encoder is not None:
+        return [c for c in model.feature_columns if c in encoder.categorical]
+    return [
+        c
+        for c in model.feature_columns
+        if not pd.api.types.is_numeric_dtype(background[c])
+        or pd.api.types.is_bool_dtype(background[c])
+    ]
+
+
+def _text_notes(
+    model: Any, ids: torch.Tensor, tokens: Sequence[str], truncated: bool, explained: str
+) -> tuple[str, ...]:
+    notes = []
+    if truncated:
+        notes.append(
+            f"the message is longer than the {model.tokenizer.max_length} tokens the model "
+            f"reads; only the first {explained} are explained"
+        )
+    unk_id = getattr(model.tokenizer, "unk_id", None)
+    if unk_id is not None:
+        unknown = sorted({t for t, i in zip(tokens, ids.tolist()) if i == unk_id})
+        if unknown:
+            notes.append(
+                f"{len(unknown)} word(s) are not in the model's vocabulary and are read as an "
+                f"unknown token: {', '.join(unknown)}"
+            )
+    return tuple(notes)
+
+
+def choose_targets(
+    model: Any, subjects: Sequence[Subject], requested: int | None
+) -> tuple[np.ndarray, list[int]]:
+    """The subjects' class probabilities, and the requested target or else the predicted one."""
+    scores = probabilities(model, subjects)
+    return scores, targets_of(scores, requested)
+
+
+def targets_of(scores: np.ndarray, requested: int | None) -> list[int]:
+    """The requested target for every row of ``scores``, or each row's most probable class."""
+    if requested is not None:
+        return [requested] * len(scores)
+    return [int(i) for i in np.argmax(scores, axis=1)]
+
+
+def probabilities(model: Any, subjects: Sequence[Subject]) -> np.ndarray:
+    """The model's class probabilities of each subject as given, in as few calls as possible."""
+    first = subjects[0]
+    with torch.no_grad():
+        if isinstance(first, TokenSubject):
+            parts = []
+            for start in range(0, len(subjects), model.batch_size):
+                ids, mask, _ = pad(model, subjects[start : start + model.batch_size])
+                parts.append(model.forward(ids, mask).double().numpy())
+            return np.concatenate(parts, axis=0)
+        if isinstance(first, EncodedSubject):
+            return model.forward(torch.cat([s.x for s in subjects])).double().numpy()
+        if isinstance(first, WordSubject):
+            return model.predict_proba([s.text for s in subjects])
+        return model.predict_proba(pd.concat([s.row for s in subjects], ignore_index=True))
+
+
+def make_subjects(
+    model: Any,
+    items: Sequence[str] | pd.DataFrame,
+    *,
+    raw_input: bool,
+    baseline: TabularBaseline | None,
+    background: pd.DataFrame | None,
+) -> list[Subject]:
+    """Subjects for a method: tokens or encoded rows in model space, else words or raw rows."""
+    in_model_space = model.differentiable and not raw_input
+    if model.kind == "text":
+        build = token_subject if in_model_space else word_subject
+        return [build(model, text) for text in items]
+    build_rows = encoded_subjects if in_model_space else row_subjects
+    return build_rows(model, items, baseline=baseline, background=background)
