@@ -35,3 +35,7 @@ class ExplanationError(WorkbenchError, ValueError):
 
 class ReviewError(WorkbenchError, ValueError):
     """A review record is invalid, or the review database cannot be opened or written."""
+
+
+class ReportError(WorkbenchError, ValueError):
+    """A report cannot be assembled from the given parts, or cannot be written where asked."""

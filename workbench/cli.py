@@ -11,6 +11,7 @@ from workbench._version import __version__
 from workbench.audit._cli import add_audit_command
 from workbench.explain._cli import add_explain_command
 from workbench.models import load_model
+from workbench.report._cli import add_report_command
 from workbench.review._cli import add_review_commands
 from workbench.spec import sample_model_specs
 
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_review_commands(verbs)
     add_audit_command(verbs)
     add_explain_command(verbs)
+    add_report_command(verbs)
     return parser
 
 

@@ -12,6 +12,7 @@ from workbench.audit._audit import audit
 from workbench.audit._bounds import FairnessBounds
 from workbench.data import read_table
 from workbench.models import load_model
+from workbench.report import build_report, write_html
 from workbench.spec import load_spec
 
 EXIT_PASSED = 0
@@ -28,6 +29,7 @@ MSG_CANNOT_WRITE = "cannot write the audit JSON to {path}: {reason}"
 MSG_SKIPPED = "protected attribute(s) {attributes} could not be audited (see the notes above)"
 MSG_PASSED = "PASS: every fairness bound holds"
 MSG_BREACHED = "FAIL: {count} fairness bound(s) breached:"
+MSG_REPORT = "report in {path}"
 
 
 def add_audit_command(verbs: argparse._SubParsersAction) -> None:
@@ -75,6 +77,11 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
         help="allow pickle-based weights (only for files you trust)",
     )
     parser.add_argument("--json", required=True, metavar="OUT", help="where to write the result")
+    parser.add_argument(
+        "--report",
+        metavar="OUT.html",
+        help="also write a self-contained HTML report: model card, data, bias table, provenance",
+    )
     parser.set_defaults(run=run_audit)
 
 
@@ -110,11 +117,15 @@ def run_audit(args: argparse.Namespace) -> int:
     )
     payload = {"spec": str(spec.path), "data": str(Path(file).resolve()), **result.to_dict()}
     _write(Path(args.json), payload)
+    if args.report:
+        write_html(build_report(spec, data=file, audit_result=result), args.report)
     print(
         f"audited {result.params['rows']} rows of {Path(file).name} with {spec.name}: "
         f"{len(result.by_group)} group rows over {', '.join(result.params['protected'])}"
         f"{'' if args.no_intersections else ' and their intersections'}; result in {args.json}"
     )
+    if args.report:
+        print(MSG_REPORT.format(path=args.report))
     for note in result.warnings:
         print(f"note: {note}")
     if result.skipped:

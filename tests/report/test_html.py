@@ -1,0 +1,120 @@
+"""The HTML report: self-contained, and showing the bias table, breaches, intervals, highlighted
+tokens with redaction tags, the reviews and the provenance."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from markupsafe import escape
+
+from workbench.report import markdown_to_html
+
+from .conftest import PLANTED_EMAIL, PLANTED_PHONE
+
+LOADING_TAGS = {"script", "link", "iframe", "img", "object", "embed", "video", "audio", "source"}
+REFERENCE_ATTRIBUTES = {"src", "href", "action", "formaction", "poster", "srcset", "data"}
+
+
+class _References(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in LOADING_TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name in REFERENCE_ATTRIBUTES and not (value or "").startswith("#"):
+                self.found.append(f"{name}={value}")
+            if name == "style" and re.search(r"url\s*\(", value or "", flags=re.I):
+                self.found.append(f"style={value}")
+
+    def handle_data(self, data):
+        if self.lasttag == "style" and re.search(r"url\s*\(|@import", data, flags=re.I):
+            self.found.append("url() or @import in <style>")
+
+
+def external_references(html: str) -> list[str]:
+    """Every tag that loads something and every reference that is not an in-page anchor."""
+    parser = _References()
+    parser.feed(html)
+    return parser.found
+
+
+@pytest.mark.parametrize("case", ["crisis", "relapse"])
+def test_report_is_self_contained(case, request):
+    html = request.getfixturevalue(case).html
+    assert external_references(html) == []
+    assert "http://" not in html and "https://" not in html
+    assert html.startswith("<!DOCTYPE html>") and "@media print" in html
+    assert all(
+        f'href="#{part}"' in html and f'id="{part}"' in html for part in ("audit", "reviews")
+    )
+
+
+def test_bias_table_breaches_and_intervals(crisis):
+    html, result = crisis.html, crisis.content.audit
+    assert "ethnicity: group rates" in html and "ethnicity: differences against the rest" in html
+    for breach in result.breaches:
+        if " & " not in breach.attribute:
+            assert str(escape(breach.message)) in html
+    black = result.by_group.loc[("urgent", "ethnicity", "black")]
+    assert f"{black['fnr']:.3f}" in html
+    assert f"{black['fnr_low']:.3f} to {black['fnr_high']:.3f}" in html
+    assert html.count('class="breach"') >= len(
+        [b for b in result.breaches if " & " not in b.attribute]
+    )
+
+
+def test_tokens_are_highlighted_with_a_legend_and_tags(crisis):
+    html = crisis.html
+    assert len(re.findall(r'<span class="tok" style="background: #[0-9a-f]{6};"', html)) > 20
+    assert len(re.findall(r'<span class="tok tag" style="background: #[0-9a-f]{6};"', html)) >= 6
+    assert 'aria-label="Colour scale"' in html and "redacted identifier" in html
+    assert "[EMAIL]" in html and "[PHONE]" in html
+
+
+def test_planted_identifiers_are_nowhere_in_the_page(crisis):
+    html = crisis.html.lower()
+    for piece in (PLANTED_EMAIL, "jane", "example.org", PLANTED_PHONE, "5309"):
+        assert piece not in html
+
+
+def test_reviews_and_the_stale_warning_are_shown(crisis):
+    html = crisis.html
+    for text in ("Grace Board", "monitor the missed urgent messages", "re-audit every month"):
+        assert text in html
+    assert str(escape(crisis.content.review_warning)) in html
+    warning = html.index("Reviews of other versions of this model")
+    assert html.index("Ada Old") > warning
+
+
+def test_provenance_is_shown(crisis):
+    html, provenance = crisis.html, crisis.content.provenance
+    assert provenance.model_sha256 in html and provenance.data_sha256 in html
+    for name, version in provenance.packages.items():
+        assert f'<td class="l">{name}</td><td class="l mono">{version}</td>' in html
+    assert "audit_bootstrap = 0" in html and provenance.platform in html
+
+
+def test_model_card_is_rendered_without_raw_html(crisis):
+    assert "<h3>Model card: crisis_text</h3>" in crisis.html
+    assert "<blockquote>" in crisis.html and "<table>" in crisis.html
+
+
+def test_markdown_escapes_html_and_drops_links_and_images():
+    html = markdown_to_html(
+        "# Card\n<script>alert(1)</script> [site](https://example.org) [here](#audit) "
+        '![chart](http://example.org/c.png) <img src="http://example.org/x.png">'
+    )
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert external_references(html) == []
+    assert '<span class="link">site</span> &lt;https://example.org&gt;' in html
+    assert '<a href="#audit">here</a>' in html
+    assert "[image: chart]" in html and "<h3>Card</h3>" in html
+
+
+def test_tabular_features_are_shown_with_their_values(relapse):
+    example = relapse.content.examples[0]
+    for token in example.tokens:
+        assert f"{token.text} = {token.value}</span>" in relapse.html

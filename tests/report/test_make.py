@@ -1,0 +1,99 @@
+"""What make_report notes when a part cannot run: no protected attributes, no database yet,
+nothing to mitigate, a multiclass model, a failed mitigation, a score moved by redaction."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from workbench import load_spec, sample_model_specs
+from workbench.audit import AuditError
+from workbench.explain import Explanation
+from workbench.privacy import redact
+from workbench.report import MSG_NO_DEFAULT_DATABASE, MSG_SCORE_AFTER_REDACTION, _make, make_report
+from workbench.review import DATA_DIR_ENV, DATABASE_FILE_NAME
+
+from .conftest import PLANTED
+
+
+def test_no_protected_attributes_and_no_database_yet_are_noted(relapse, tmp_path, monkeypatch):
+    raw = yaml.safe_load(relapse.spec.read_text(encoding="utf-8"))
+    del raw["protected_attributes"]
+    spec = relapse.spec.parent / "unprotected.yaml"
+    spec.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
+    content = make_report(spec, examples=0, mitigation=None, progress=False)
+    assert content.notes == (
+        MSG_NO_DEFAULT_DATABASE.format(path=tmp_path / DATABASE_FILE_NAME),
+        _make.MSG_NO_PROTECTED,
+    )
+    assert content.audit is None and content.examples == () and content.mitigation is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def _mitigate(spec, audit_result, frame=None):
+    frame = pd.DataFrame({"ethnicity": ["black", "white"]}) if frame is None else frame
+    probabilities = np.full((len(frame), 2), 0.5)
+    return _make._mitigate(spec, frame, probabilities, audit_result, "equalized_odds", 0, 0)
+
+
+def test_multiclass_models_are_not_mitigated(crisis):
+    emotion = load_spec(sample_model_specs()["emotion_text"])
+    assert _mitigate(emotion, crisis.content.audit) == (
+        None,
+        [_make.MSG_MULTICLASS.format(count=5)],
+    )
+
+
+def test_nothing_to_mitigate_when_single_attributes_hold(crisis):
+    holding = dataclasses.replace(
+        crisis.content.audit,
+        breaches=tuple(b for b in crisis.content.audit.breaches if " & " in b.attribute),
+    )
+    assert _mitigate(load_spec(crisis.spec), holding) == (None, [_make.MSG_NO_MITIGATION_BREACH])
+
+
+def test_failed_mitigation_is_noted(crisis, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AuditError("nobody to compare with")
+
+    monkeypatch.setattr(_make, "postprocess", refuse)
+    assert _mitigate(load_spec(crisis.spec), crisis.content.audit) == (
+        None,
+        [
+            _make.MSG_MITIGATION_FAILED.format(
+                method="equalized_odds", attribute="ethnicity", reason="nobody to compare with"
+            )
+        ],
+    )
+
+
+@pytest.mark.parametrize(("original", "noted"), [(0.9, True), (0.201, False)])
+def test_a_score_moved_by_redaction_is_noted(crisis, original, noted):
+    message = "I feel hopeless." + PLANTED
+    explanation = Explanation(
+        method="ig",
+        kind="text",
+        features=("i", "feel", "hopeless"),
+        attributions=np.zeros(3),
+        target=1,
+        target_name="urgent",
+        score=0.2,
+    )
+    values = pd.Series(
+        {"label": "urgent", "gender": "female", "ethnicity": "black", "age_band": "26-40"},
+        name=7,
+    )
+    example = _make._example(
+        load_spec(crisis.spec),
+        values,
+        np.array([1 - original, original]),
+        explanation,
+        redact(message),
+        "why",
+    )
+    expected = MSG_SCORE_AFTER_REDACTION.format(target="urgent", original=original, redacted=0.2)
+    assert example.notes == ((expected,) if noted else ())
+    assert example.row == 7 and example.redactions == ("EMAIL", "PHONE")

@@ -1,0 +1,320 @@
+"""The report as one self-contained HTML page, rendered with Jinja2 from a ReportContent.
+
+Everything the page needs is in the page: styles in a ``<style>`` element (with a print
+stylesheet), token highlights as inline ``background`` colours, the model card rendered from
+Markdown without raw HTML. Nothing is loaded from elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from workbench.audit import AuditResult, Breach, CounterfactualResult, MitigationResult
+from workbench.report._choose import JOIN, excess
+from workbench.report._content import SHORT_SHA, ReportContent
+from workbench.report._examples import ShownExample, Token
+from workbench.report._markdown import markdown_to_html
+
+TEMPLATE = "report.html.j2"
+MISSING = "n/a"
+RATE_COLUMNS = (
+    ("size", "rows"),
+    ("base_rate", "base rate"),
+    ("selection_rate", "selection rate"),
+    ("tpr", "TPR"),
+    ("fnr", "FNR"),
+    ("fpr", "FPR"),
+    ("precision", "precision"),
+    ("accuracy", "accuracy"),
+)
+DIFFERENCE_COLUMNS = (
+    ("statistical_parity_difference", "statistical parity diff."),
+    ("disparate_impact", "disparate impact"),
+    ("equal_opportunity_difference", "equal opportunity diff."),
+    ("average_odds_difference", "average odds diff."),
+    ("false_negative_rate_difference", "FNR diff."),
+    ("error_rate_difference", "error rate diff."),
+)
+MITIGATION_METRICS = (
+    ("selection_rate", "selection rate"),
+    ("tpr", "TPR"),
+    ("fnr", "FNR"),
+    ("fpr", "FPR"),
+    ("accuracy", "accuracy"),
+    ("statistical_parity_difference", "statistical parity diff."),
+    ("equal_opportunity_difference", "equal opportunity diff."),
+    ("false_negative_rate_difference", "FNR diff."),
+)
+SHOWN_INTERSECTION_BREACHES = 20
+SHOWN_PAIRS = 10
+SHOWN_FLIPS = 5
+SHOWN_TOP_TOKENS = 5
+POSITIVE_RGB = (214, 96, 77)
+NEGATIVE_RGB = (67, 147, 195)
+LEGEND_STEPS = 9
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One number of a table as shown: the value, its interval, and whether it breaches."""
+
+    value: str
+    interval: str = ""
+    breached: bool = False
+
+
+def render_html(content: ReportContent) -> str:
+    """The report as a self-contained HTML document."""
+    template = _environment().get_template(TEMPLATE)
+    return template.render(
+        report=content,
+        card=Markup(markdown_to_html(content.model_card)) if content.model_card else None,
+        audit=_audit_view(content.audit),
+        examples=[_example_view(example) for example in content.examples],
+        legend=_legend(),
+        counterfactual=_counterfactual_view(content.counterfactual),
+        mitigation=_mitigation_view(content.mitigation),
+        short_sha=SHORT_SHA,
+    )
+
+
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("workbench.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["num"] = number
+    environment.filters["signed"] = signed
+    return environment
+
+
+def number(value: Any, digits: int = 3) -> str:
+    """A number with ``digits`` decimals (whole numbers as they are); NaN and None as n/a."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return f"{float(value):.{digits}f}"
+
+
+def signed(value: Any, digits: int = 3) -> str:
+    """A number with its sign, e.g. ``+0.109``; NaN and None as n/a."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    return f"{float(value):+.{digits}f}"
+
+
+def shade(value: float, scale: float) -> str:
+    """Background colour of an attribution on a diverging scale: red pushes toward the target
+    class, blue away from it, white is neutral; ``scale`` is the largest |attribution| shown."""
+    strength = 0.0 if scale <= 0 or not math.isfinite(value) else max(-1.0, min(1.0, value / scale))
+    red, green, blue = POSITIVE_RGB if strength >= 0 else NEGATIVE_RGB
+    mix = abs(strength)
+    return "#{:02x}{:02x}{:02x}".format(
+        *(round(255 + (channel - 255) * mix) for channel in (red, green, blue))
+    )
+
+
+def _legend() -> list[tuple[str, str]]:
+    steps = [2 * i / (LEGEND_STEPS - 1) - 1 for i in range(LEGEND_STEPS)]
+    return [(shade(step, 1.0), signed(step, 2)) for step in steps]
+
+
+def _audit_view(result: AuditResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    confidence = round(result.params.get("confidence", 0.95) * 100)
+    single, joined = _split_breaches(result.breaches)
+    bounds = result.params.get("bounds", {})
+    classes = []
+    for positive in result.classes:
+        overall = result.overall.loc[positive]
+        attributes = [
+            _attribute_view(result, positive, attribute)
+            for attribute in dict.fromkeys(
+                result.by_group.loc[positive].index.get_level_values("attribute")
+            )
+            if JOIN not in attribute
+        ]
+        classes.append(
+            {
+                "name": positive,
+                "overall": [_cell(overall, metric) for metric, _ in RATE_COLUMNS],
+                "attributes": attributes,
+            }
+        )
+    return {
+        "result": result,
+        "confidence": confidence,
+        "rate_headers": [label for _, label in RATE_COLUMNS],
+        "difference_headers": [
+            (label, _bound_words(bounds.get(metric), metric))
+            for metric, label in DIFFERENCE_COLUMNS
+        ],
+        "classes": classes,
+        "single_breaches": [breach.message for breach in single],
+        "intersection_breaches": [
+            breach.message for breach in joined[:SHOWN_INTERSECTION_BREACHES]
+        ],
+        "more_intersection_breaches": max(0, len(joined) - SHOWN_INTERSECTION_BREACHES),
+        "intersections": [
+            name
+            for name in dict.fromkeys(result.by_group.index.get_level_values("attribute"))
+            if JOIN in name
+        ],
+    }
+
+
+def _attribute_view(result: AuditResult, positive: str, attribute: str) -> dict[str, Any]:
+    rates = result.by_group.loc[(positive, attribute)]
+    key = (positive, attribute)
+    has_differences = key in result.differences.index.droplevel("group")
+    differences = result.differences.loc[key] if has_differences else None
+    breached = {
+        (breach.group, breach.metric)
+        for breach in result.breaches
+        if breach.positive_class == positive and breach.attribute == attribute
+    }
+    rows = []
+    for group, row in rates.iterrows():
+        compared = None
+        if differences is not None and group in differences.index:
+            compared = differences.loc[group]
+        cells = [
+            Cell(MISSING)
+            if compared is None
+            else replace(
+                _cell(compared, metric, signed_value=metric != "disparate_impact"),
+                breached=(group, metric) in breached,
+            )
+            for metric, _ in DIFFERENCE_COLUMNS
+        ]
+        rows.append(
+            {
+                "group": group,
+                "rates": [_cell(row, metric) for metric, _ in RATE_COLUMNS],
+                "differences": cells,
+                "breached": any(cell.breached for cell in cells),
+                "caveats": row["caveats"],
+                "reference": "" if compared is None else _reference(compared["reference"]),
+            }
+        )
+    references = sorted({row["reference"] for row in rows if row["reference"]})
+    return {
+        "name": attribute,
+        "rows": rows,
+        "reference": ", ".join(references) or "the rest",
+        "breaches": sum(row["breached"] for row in rows),
+    }
+
+
+def _cell(row: pd.Series, metric: str, *, signed_value: bool = False) -> Cell:
+    value = row[metric]
+    if metric == "size":
+        return Cell(number(int(value)))
+    show = signed if signed_value else number
+    low, high = row.get(f"{metric}_low"), row.get(f"{metric}_high")
+    interval = "" if low is None or pd.isna(low) else f"{show(low)} to {show(high)}"
+    return Cell(show(value), interval)
+
+
+def _bound_words(bound: Any, metric: str) -> str:
+    if bound is None:
+        return "no bound"
+    if metric == "disparate_impact":
+        return f"allowed {bound[0]:g} to {bound[1]:g}"
+    return f"allowed ±{bound:g}"
+
+
+def _reference(name: str) -> str:
+    return "the rest" if name == "rest" else str(name)
+
+
+def _split_breaches(breaches: Iterable[Breach]) -> tuple[list[Breach], list[Breach]]:
+    single = [breach for breach in breaches if JOIN not in breach.attribute]
+    joined = [breach for breach in breaches if JOIN in breach.attribute]
+    joined.sort(key=excess, reverse=True)
+    return single, joined
+
+
+def _example_view(example: ShownExample) -> dict[str, Any]:
+    scale = max((abs(token.attribution) for token in example.tokens), default=0.0)
+    return {
+        "example": example,
+        "tokens": [_token_view(token, scale) for token in example.tokens],
+        "top": [_token_view(token, scale) for token in example.top(SHOWN_TOP_TOKENS)],
+        "scale": number(scale),
+    }
+
+
+def _token_view(token: Token, scale: float) -> dict[str, Any]:
+    return {
+        "text": token.text,
+        "value": token.value,
+        "tag": token.tag,
+        "attribution": signed(token.attribution, 4),
+        "background": shade(token.attribution, scale),
+    }
+
+
+def _counterfactual_view(result: CounterfactualResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    pairs = result.by_pair.sort_values("mean_abs_change", ascending=False, kind="stable")
+    flips = result.flips
+    order = flips["change"].abs().sort_values(ascending=False, kind="stable").index
+    return {
+        "result": result,
+        "gap": number(result.gap),
+        "categories": _records(result.by_category),
+        "pairs": _records(pairs.head(SHOWN_PAIRS)),
+        "more_pairs": max(0, len(pairs) - SHOWN_PAIRS),
+        "flips": flips.loc[order].head(SHOWN_FLIPS).to_dict(orient="records"),
+        "flip_count": len(flips),
+        "swap_count": len(result.swaps),
+    }
+
+
+def _mitigation_view(result: MitigationResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    table = result.table
+    positive = table.index.get_level_values("class")[0]
+    rows = table.xs(positive, level="class")
+    attribute = rows.index.get_level_values("attribute")
+    rows = rows[(attribute == result.attribute) | (attribute == "all")].droplevel("attribute")
+    groups = list(dict.fromkeys(rows.index.get_level_values("group")))
+    groups = ["all", *(group for group in groups if group != "all")]
+    shown = []
+    for group in groups:
+        cells = []
+        for metric, _ in MITIGATION_METRICS:
+            if (group, metric) not in rows.index:
+                cells.append(Cell(MISSING))
+                continue
+            before, after = rows.loc[(group, metric), ["before", "after"]]
+            show = signed if metric.endswith("_difference") else number
+            cells.append(Cell(f"{show(before)} \u2192 {show(after)}"))
+        shown.append({"group": "all rows" if group == "all" else group, "cells": cells})
+    return {
+        "result": result,
+        "positive": positive,
+        "headers": [label for _, label in MITIGATION_METRICS],
+        "rows": shown,
+        "breaches_before": len(result.before.breaches),
+        "breaches_after": len(result.after.breaches),
+    }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return frame.reset_index().to_dict(orient="records")

@@ -1,0 +1,290 @@
+"""One call from a model spec to a finished report: audit, examples, swaps, mitigation, reviews."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from workbench._errors import AuditError, ReportError
+from workbench.audit import (
+    POSTPROCESSORS,
+    AuditResult,
+    MitigationResult,
+    audit,
+    counterfactual_swaps,
+    postprocess,
+)
+from workbench.data import load_dataset
+from workbench.explain import METHODS, Explanation, default_method, explain_batch
+from workbench.models import ModelAdapter, load_model
+from workbench.privacy import Redacted, redact
+from workbench.report._choose import JOIN, Choice, choose_examples, excess, group_name
+from workbench.report._content import ReportContent, build_report
+from workbench.report._examples import Example
+from workbench.review import (
+    DATABASE_FILE_NAME,
+    Review,
+    ReviewStore,
+    check_current,
+    default_database,
+)
+from workbench.spec import ModelSpec, load_spec
+
+SCORE_TOLERANCE = 0.005
+MSG_NO_LABEL = (
+    "model spec {path} names no label_column; a report needs the true classes of the data"
+)
+MSG_BAD_COUNT = "examples must be a whole number of at least 0; got {value!r}"
+MSG_NO_DATABASE = (
+    "review database not found: {path}; give the file that holds the reviews (nothing was "
+    "created there)"
+)
+MSG_NO_DEFAULT_DATABASE = "No review database yet at {path}, so no reviews are listed."
+MSG_NO_PROTECTED = "The spec names no protected_attributes, so no bias audit was run."
+MSG_NO_MITIGATION_BREACH = "Every bound holds for single attributes, so no mitigation was run."
+MSG_MULTICLASS = (
+    "Mitigation was not run: post-processing changes a yes/no decision and this model has "
+    "{count} classes."
+)
+MSG_MITIGATION_FAILED = "Mitigation ({method} on {attribute}) was not run: {reason}"
+MSG_UNKNOWN_MITIGATION = "unknown mitigation {method!r}; choose one of {choices} or None"
+MSG_SCORE_AFTER_REDACTION = (
+    "Redaction changed the model's score: P({target}) is {original:.3f} for the message as "
+    "written and {redacted:.3f} for the redacted message explained here."
+)
+STEPS = (
+    "loading model, data and reviews",
+    "auditing",
+    "explaining examples",
+    "swapping identity words",
+    "mitigating",
+)
+
+
+def make_report(
+    spec: str | Path | ModelSpec,
+    *,
+    data: str | Path | None = None,
+    db: str | Path | None = None,
+    examples: int = 3,
+    seed: int = 0,
+    bootstrap: int = 200,
+    mitigation: str | None = "reject_option",
+    progress: bool = True,
+    redact_text: bool = True,
+    trust_pickle: bool = False,
+) -> ReportContent:
+    """Audit the model on its data, explain ``examples`` high-risk rows, swap identity words
+    (text models), post-process the worst breach, load the reviews, and assemble the report.
+
+    ``data`` replaces the spec's data file (same columns); ``db`` is the review database (a
+    SQLite file, or a SQLAlchemy URL); without it the default database is read if it exists.
+    ``mitigation`` is a post-processing method of :func:`workbench.audit.postprocess` (None for
+    none). Progress goes to stderr unless ``progress`` is false.
+    """
+    if isinstance(examples, bool) or not isinstance(examples, int) or examples < 0:
+        raise ReportError(MSG_BAD_COUNT.format(value=examples))
+    if mitigation is not None and mitigation not in POSTPROCESSORS:
+        raise ReportError(
+            MSG_UNKNOWN_MITIGATION.format(method=mitigation, choices=list(POSTPROCESSORS))
+        )
+    spec = load_spec(spec)
+    if spec.label_column is None:
+        raise ReportError(MSG_NO_LABEL.format(path=spec.path))
+    notes: list[str] = []
+    with tqdm(
+        total=len(STEPS), desc="report", unit="step", file=sys.stderr, disable=not progress
+    ) as bar:
+        bar.set_postfix_str(STEPS[0])
+        model = load_model(spec, trust_pickle=trust_pickle)
+        frame = load_dataset(spec, data=data).reset_index(drop=True)
+        reviews, source, review_notes = load_reviews(model, db)
+        notes += review_notes
+        inputs = frame[spec.text_column].astype(str).tolist() if model.kind == "text" else frame
+        probabilities = model.predict_proba(inputs)
+        _next(bar, 1)
+        audit_result = None
+        if spec.protected_attributes:
+            audit_result = audit(
+                model,
+                frame,
+                label=spec.label_column,
+                protected=list(spec.protected_attributes),
+                text_column=spec.text_column,
+                bootstrap=bootstrap,
+                seed=seed,
+            )
+        else:
+            notes.append(MSG_NO_PROTECTED)
+        _next(bar, 2)
+        chosen = choose_examples(
+            frame,
+            probabilities,
+            classes=model.class_names,
+            label=spec.label_column,
+            positive=spec.positive_class,
+            audit_result=audit_result,
+            count=examples,
+        )
+        shown = _explain(model, spec, frame, probabilities, chosen, seed, redact_text)
+        _next(bar, 3)
+        counterfactual = counterfactual_swaps(model, inputs) if model.kind == "text" else None
+        _next(bar, 4)
+        mitigated, mitigation_notes = _mitigate(
+            spec, frame, probabilities, audit_result, mitigation, seed, bootstrap
+        )
+        notes += mitigation_notes
+        bar.update()
+    return build_report(
+        spec,
+        data=data,
+        audit_result=audit_result,
+        examples=shown,
+        counterfactual=counterfactual,
+        mitigation=mitigated,
+        reviews=reviews,
+        review_source=source,
+        redact_text=redact_text,
+        notes=notes,
+    )
+
+
+def load_reviews(
+    model: ModelAdapter, db: str | Path | None
+) -> tuple[list[Review], str | None, list[str]]:
+    """Reviews of this model (every version), where they came from, and notes.
+
+    A database is only read, never created: a missing file named by ``db`` is an error, a
+    missing default database a note. A corrupt file raises :class:`ReviewError` untouched.
+    """
+    if isinstance(db, str) and "://" in db:
+        location: str | Path = db
+    else:
+        path = Path(db).expanduser() if db is not None else default_database()
+        if path.is_dir():
+            path = path / DATABASE_FILE_NAME
+        if not path.exists():
+            if db is None:
+                return [], None, [MSG_NO_DEFAULT_DATABASE.format(path=path)]
+            raise ReportError(MSG_NO_DATABASE.format(path=path))
+        location = path
+    with ReviewStore(location) as store:
+        current = store.history(model.fingerprint)
+        other = check_current(store, model)
+        return [*current, *other], store.location, []
+
+
+def _next(bar: tqdm, step: int) -> None:
+    """Count the previous step as done and name step ``step``."""
+    bar.update()
+    bar.set_postfix_str(STEPS[step])
+
+
+def _explain(
+    model: ModelAdapter,
+    spec: ModelSpec,
+    frame: pd.DataFrame,
+    probabilities: np.ndarray,
+    chosen: Choice,
+    seed: int,
+    redact_text: bool,
+) -> list[Example]:
+    """Explain the chosen rows for the chosen class; messages are redacted before explaining."""
+    if not chosen.rows:
+        return []
+    method = default_method(model)
+    settings: dict[str, Any] = {"method": method, "faithfulness": True, "progress": False}
+    if "seed" in METHODS[method].params.get(model.kind, {}):
+        settings["seed"] = seed
+    rows = list(chosen.rows)
+    target = model.class_names.index(chosen.positive)
+    if model.kind == "text":
+        messages = frame[spec.text_column].iloc[rows].astype(str)
+        texts = [redact(message, enabled=redact_text) for message in messages]
+        explanations = explain_batch(model, [t.text for t in texts], target=target, **settings)
+        redacted: list[Redacted | None] = list(texts)
+    else:
+        explanations = explain_batch(
+            model, frame.iloc[rows], target=target, background=frame, **settings
+        )
+        redacted = [None] * len(rows)
+    return [
+        _example(spec, frame.iloc[row], probabilities[row], *parts)
+        for row, parts in zip(rows, zip(explanations, redacted, chosen.reasons))
+    ]
+
+
+def _example(
+    spec: ModelSpec,
+    values: pd.Series,
+    scores: np.ndarray,
+    explanation: Explanation,
+    redacted: Redacted | None,
+    reason: str,
+) -> Example:
+    """One explained row; notes when redaction moved the model's score."""
+    original = float(scores[explanation.target])
+    notes = []
+    if redacted is not None and redacted.spans:
+        if abs(original - explanation.score) > SCORE_TOLERANCE:
+            notes.append(
+                MSG_SCORE_AFTER_REDACTION.format(
+                    target=explanation.target_name, original=original, redacted=explanation.score
+                )
+            )
+    return Example(
+        explanation=explanation,
+        text=None if redacted is None else redacted.text,
+        values={} if redacted is not None else values[list(spec.feature_columns)].to_dict(),
+        row=int(values.name),
+        label=group_name(values[spec.label_column]),
+        prediction=spec.classes[int(np.argmax(scores))],
+        groups={name: group_name(values[name]) for name in spec.protected_attributes},
+        reason=reason,
+        notes=tuple(notes),
+        redactions=() if redacted is None else tuple(kind.value for kind in redacted.kinds),
+    )
+
+
+def _mitigate(
+    spec: ModelSpec,
+    frame: pd.DataFrame,
+    probabilities: np.ndarray,
+    audit_result: AuditResult | None,
+    method: str | None,
+    seed: int,
+    bootstrap: int,
+) -> tuple[MitigationResult | None, list[str]]:
+    """Post-process the decisions for the worst single-attribute breach: its group against the
+    other groups of its attribute."""
+    if audit_result is None or method is None:
+        return None, []
+    if len(spec.classes) != 2:
+        return None, [MSG_MULTICLASS.format(count=len(spec.classes))]
+    single = [b for b in audit_result.breaches if JOIN not in b.attribute]
+    if not single:
+        return None, [MSG_NO_MITIGATION_BREACH]
+    worst = max(single, key=excess)
+    others = sorted(set(frame[worst.attribute].map(group_name)) - {worst.group})
+    try:
+        result = postprocess(
+            probabilities[:, spec.classes.index(worst.positive_class)],
+            frame,
+            label=spec.label_column,
+            attribute=worst.attribute,
+            privileged=others,
+            method=method,
+            positive_class=worst.positive_class,
+            seed=seed,
+            bootstrap=bootstrap,
+        )
+    except AuditError as err:
+        return None, [
+            MSG_MITIGATION_FAILED.format(method=method, attribute=worst.attribute, reason=err)
+        ]
+    return result, []
