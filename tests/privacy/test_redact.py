@@ -132,6 +132,7 @@ NO_PHI_MESSAGES = [
     "The voices are back and I haven't eaten in 2 days. Please help.",
     "I am Bipolar II and currently depressed; I am Muslim and fasting makes it worse.",
     "I'm on 20 mg Fluoxetine since 2019 and went to A&E at 3am. Mood 3/10 today.",
+    "Hey, Ion know what to do anymore. Finna skip my appointment, deadass.",
 ]
 
 CLINICAL_WORDS = ["hopeless", "overdose", "appointment", "PHQ-9 score 14", "sertraline"]

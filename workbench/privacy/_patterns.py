@@ -134,6 +134,7 @@ NOT_NAMES = frozenset(
     Dr Mr Mrs Ms Miss Mx Prof Professor Nurse Doctor Patient Name Feeling Going Having Being
     Trying Getting Writing Calling Worried Scared Struggling Fine Good Bad Sad Tired Anxious
     English British American
+    Ion Finna Deadass Ima Imma Lowkey Bruh Yall Gonna Wanna Gotta Idk Tbh Nobody Nothing
     """.split()
 )
 MIN_PROPAGATED_NAME_LENGTH = 3
