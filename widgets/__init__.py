@@ -1,5 +1,33 @@
-"""ipywidgets views over the workbench core: each shows one core result and holds no logic."""
+"""ipywidgets views over the workbench core: each shows one core result and holds no logic.
 
-from widgets.model_picker import ModelPicker
+Each view is usable alone in JupyterLab (set its traits, press its button) or composed, as in
+:class:`EthicsReviewApp`. Views that compute run one core call at a time in a background
+thread, with a spinner while it runs and a short message (never a traceback) when it fails.
+"""
 
-__all__ = ["ModelPicker"]
+from widgets._audit_panel import AuditPanel
+from widgets._ethics_app import EthicsReviewApp
+from widgets._example_browser import ExampleBrowser
+from widgets._feature_attribution import FeatureAttributionView, GlobalAttributionView
+from widgets._findings import FindingsView
+from widgets._model_picker import ModelPicker
+from widgets._report_export import ReportExport
+from widgets._review_form import ReviewForm
+from widgets._task import CoreView
+from widgets._teaching import BiasLessonView
+from widgets._text_attribution import TextAttributionView
+
+__all__ = [
+    "AuditPanel",
+    "BiasLessonView",
+    "CoreView",
+    "EthicsReviewApp",
+    "ExampleBrowser",
+    "FeatureAttributionView",
+    "FindingsView",
+    "GlobalAttributionView",
+    "ModelPicker",
+    "ReportExport",
+    "ReviewForm",
+    "TextAttributionView",
+]

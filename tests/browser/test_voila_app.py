@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -16,10 +18,32 @@ pytestmark = pytest.mark.browser
 PICKER = ".wb-model-picker"
 SUMMARY = ".wb-model-summary"
 # What the notebook's code cells say; none of it may reach the browser (strip_sources).
-NOTEBOOK_SOURCE = ("from widgets import", "import ModelPicker", "ModelPicker()")
+NOTEBOOK_SOURCE = ("from widgets import", "import EthicsReviewApp", "EthicsReviewApp()", "xmode")
 # URLs that never leave the browser.
 LOCAL_SCHEMES = ("data", "blob", "about")
 RENDER_TIMEOUT_S = 120
+CLICK_TO_HIGHLIGHT_S = 1.0
+TALL_VIEWPORT = {"width": 1280, "height": 4200}
+# Clicks Explain in the page and resolves with the milliseconds until a highlighted token
+# (a .wb-token with a background colour) shows, or -1 after 30 s.
+EXPLAIN_AND_TIME = """
+async () => {
+    const panel = document.querySelector('.wb-text-attribution');
+    const button = panel.querySelector('button.wb-explain');
+    const coloured = () => [...panel.querySelectorAll('.wb-token')].some(
+        (token) => getComputedStyle(token).backgroundColor !== 'rgba(0, 0, 0, 0)');
+    const start = performance.now();
+    const shown = new Promise((resolve) => {
+        const observer = new MutationObserver(() => {
+            if (coloured()) { observer.disconnect(); resolve(performance.now() - start); }
+        });
+        observer.observe(panel, {childList: true, subtree: true, attributes: true});
+        setTimeout(() => { observer.disconnect(); resolve(-1); }, 30000);
+    });
+    button.click();
+    return await shown;
+}
+"""
 
 
 def _open(context, app):
@@ -58,6 +82,54 @@ def test_model_picker_lists_models_and_updates_summary(context, app, artifacts):
 
     page.screenshot(path=artifacts / "ethics_review.png", full_page=True)
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def _choose(page, name):
+    """Pick a model and wait until its examples are listed and the app is idle."""
+    page.locator(f"{PICKER} select").select_option(name)
+    expect(page.locator(f"{SUMMARY} table.wb-spec td").first).to_have_text(name)
+    expect(page.locator(".wb-example-browser .wb-examples option").first).to_be_attached()
+    expect(page.locator(".wb-ethics-app .wb-working")).to_have_count(0)
+
+
+def test_ethics_app_flow_on_every_sample_model(browser, app, artifacts):
+    """Pick each model, explain an example, see highlighted tokens (or bars), run the audit."""
+    context = browser.new_context(viewport=TALL_VIEWPORT)
+    context.set_default_timeout(RENDER_TIMEOUT_S * 1000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(app.url)
+    timings = {}
+    for name, path in sorted(workbench.sample_model_specs().items()):
+        _choose(page, name)
+        if workbench.load_spec(path).kind == "text":
+            expect(page.locator(".wb-text-attribution textarea")).not_to_have_value("")
+            elapsed_ms = page.evaluate(EXPLAIN_AND_TIME)
+            assert elapsed_ms >= 0, f"{name}: no highlighted token within 30 s"
+            timings[name] = round(elapsed_ms / 1000, 3)
+            tokens = page.locator(".wb-text-attribution .wb-explanation").first.locator(".wb-token")
+            expect(tokens.first).to_be_visible()
+            expect(page.locator(".wb-text-attribution")).to_contain_text("Agreement")
+        else:
+            page.locator(".wb-feature-attribution button.wb-explain").click()
+            bars = page.locator(".wb-feature-attribution .js-plotly-plot .bars path")
+            expect(bars).to_have_count(len(workbench.load_spec(path).feature_columns))
+        page.locator("button.wb-run-audit").click()
+        table = page.locator(".wb-audit-panel table.wb-metrics")
+        expect(table).to_be_visible()
+        expect(table.locator("tbody tr").first).to_be_visible()
+        expect(page.locator(".wb-findings li").first).to_be_visible()
+        expect(page.locator(".wb-audit-panel .js-plotly-plot .bars path").first).to_be_attached()
+        expect(page.locator(".wb-ethics-app .wb-working")).to_have_count(0)
+        page.locator("button.wb-export").click()
+        expect(page.locator("a.wb-download")).to_have_attribute("download", re.compile(name))
+        page.screenshot(path=artifacts / f"ethics_review_{name}.png", full_page=True)
+    (artifacts / "click_to_highlight.json").write_text(json.dumps(timings, indent=1) + "\n")
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+    slow = {name: s for name, s in timings.items() if s >= CLICK_TO_HIGHLIGHT_S}
+    assert not slow, f"click to highlighted tokens took {CLICK_TO_HIGHLIGHT_S} s or more: {slow}"
 
 
 def test_page_has_no_source_and_requests_nothing_outside_the_server(context, app):

@@ -37,7 +37,7 @@ def specs(tmp_path: Path) -> dict[str, Path]:
 
 def test_lists_the_bundled_sample_models():
     picker = ModelPicker()
-    dropdown, _ = picker.children
+    dropdown = picker.dropdown
 
     specs = workbench.sample_model_specs()
     assert dropdown.options == tuple(sorted(specs))
@@ -48,7 +48,7 @@ def test_lists_the_bundled_sample_models():
 def test_lists_models_and_shows_the_first(monkeypatch, specs):
     monkeypatch.setattr(workbench, "sample_model_specs", lambda: specs)
     picker = ModelPicker()
-    dropdown, summary = picker.children
+    dropdown, summary = picker.dropdown, picker.summary
 
     assert dropdown.options == ("alpha", "beta", "broken")
     assert not dropdown.disabled
@@ -62,7 +62,7 @@ def test_lists_models_and_shows_the_first(monkeypatch, specs):
 def test_selecting_a_model_updates_the_summary(monkeypatch, specs):
     monkeypatch.setattr(workbench, "sample_model_specs", lambda: specs)
     picker = ModelPicker()
-    dropdown, summary = picker.children
+    dropdown, summary = picker.dropdown, picker.summary
 
     dropdown.value = "beta"
 
@@ -73,7 +73,7 @@ def test_selecting_a_model_updates_the_summary(monkeypatch, specs):
 def test_an_invalid_spec_shows_the_core_message_not_a_traceback(monkeypatch, specs):
     monkeypatch.setattr(workbench, "sample_model_specs", lambda: specs)
     picker = ModelPicker()
-    dropdown, summary = picker.children
+    dropdown, summary = picker.dropdown, picker.summary
 
     dropdown.value = "broken"
 
@@ -93,7 +93,7 @@ def test_a_failing_model_list_is_shown_as_a_message(monkeypatch):
 
     monkeypatch.setattr(workbench, "sample_model_specs", fail)
     picker = ModelPicker()
-    dropdown, summary = picker.children
+    dropdown, summary = picker.dropdown, picker.summary
 
     assert dropdown.disabled and dropdown.options == ()
     assert picker.spec is None
@@ -103,7 +103,42 @@ def test_a_failing_model_list_is_shown_as_a_message(monkeypatch):
 def test_no_models_says_so(monkeypatch):
     monkeypatch.setattr(workbench, "sample_model_specs", dict)
     picker = ModelPicker()
-    dropdown, summary = picker.children
+    dropdown, summary = picker.dropdown, picker.summary
 
     assert dropdown.disabled
     assert "No sample models were found." in summary.value
+
+
+def test_shows_the_model_card_summary():
+    picker = ModelPicker()
+    picker.dropdown.value = "relapse_tabular"
+    assert picker.card.title == "Model card: relapse_tabular"
+    assert "Known biases (injected on purpose)" in picker.summary.value
+    assert "fairness through unawareness fails" in picker.summary.value
+
+
+def test_a_spec_without_card_says_so(monkeypatch, specs):
+    monkeypatch.setattr(workbench, "sample_model_specs", lambda: specs)
+    picker = ModelPicker()
+    assert picker.card is None
+    assert "This model has no model card." in picker.summary.value
+
+
+def test_a_spec_path_loads_when_allowed(specs):
+    picker = ModelPicker(allow_path=True)
+    assert picker.path in picker.children[1].children
+    picker.path.value = str(specs["beta"])
+    picker.load_button.click()
+    assert picker.spec.name == "beta" and picker.error == ""
+    picker.path.value = str(specs["beta"].parent / "missing.yaml")
+    picker.load_button.click()
+    assert picker.spec is None and "model spec not found" in picker.error
+
+
+def test_a_spec_path_sent_to_a_picker_without_it_is_ignored(specs):
+    picker = ModelPicker()
+    first = picker.spec
+    assert picker.path not in picker.children
+    picker.path.value = str(specs["beta"])
+    picker.load_button.click()  # a page can send this click over the widget comm
+    assert picker.spec == first

@@ -1,0 +1,63 @@
+"""Recording a review board's decision from a form (workbench.decisions)."""
+
+from __future__ import annotations
+
+import pytest
+
+import workbench
+from workbench.decisions import (
+    MSG_NO_DECISION,
+    MSG_NO_MODEL,
+    decision_history,
+    record_decision,
+)
+from workbench.review import MSG_CONDITIONS_REQUIRED, MSG_EMPTY_REVIEWER, ReviewStore
+
+
+@pytest.fixture
+def spec():
+    return workbench.load_spec(workbench.sample_model_specs()["crisis_text"])
+
+
+def test_records_and_lists_the_decision(tmp_path, spec):
+    database = tmp_path / "reviews.sqlite3"
+    stored = record_decision(
+        database,
+        spec,
+        decision="conditions",
+        reviewer="  R. Viewer ",
+        comment=" FNR gap for black patients ",
+        conditions="Retrain on corrected labels\n\n  Re-audit before use \n",
+    )
+    assert stored.reviewer == "R. Viewer"
+    assert stored.comment == "FNR gap for black patients"
+    assert stored.conditions == ("Retrain on corrected labels", "Re-audit before use")
+    with ReviewStore(database) as store:
+        history = decision_history(store, spec)
+    assert [r.id for r in history.reviews] == [stored.id]
+    assert history.stale == ""
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"decision": "", "reviewer": "A"}, MSG_NO_DECISION),
+        ({"decision": "reject", "reviewer": " "}, MSG_EMPTY_REVIEWER),
+        (
+            {"decision": "conditions", "reviewer": "A", "conditions": "\n \n"},
+            MSG_CONDITIONS_REQUIRED,
+        ),
+    ],
+)
+def test_incomplete_forms_are_refused(tmp_path, spec, fields, message):
+    with pytest.raises(workbench.ReviewError) as caught:
+        record_decision(tmp_path / "r.sqlite3", spec, **fields)
+    assert str(caught.value) == message
+    with ReviewStore(tmp_path / "r.sqlite3") as store:
+        assert store.history() == []
+
+
+def test_no_model_is_refused(tmp_path):
+    with pytest.raises(workbench.ReviewError) as caught:
+        record_decision(tmp_path, None, decision="approve", reviewer="A")
+    assert str(caught.value) == MSG_NO_MODEL

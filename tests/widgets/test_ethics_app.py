@@ -1,0 +1,49 @@
+"""EthicsReviewApp: the views wired together as the served app uses them."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from widgets import EthicsReviewApp
+
+
+def test_choosing_a_model_hands_it_to_every_view(review_dir):
+    app = EthicsReviewApp(threaded=False)
+    assert app.subject.name == "crisis_text"
+    assert app.text_view.model is app.subject.model
+    assert app.text_view.layout.display == "flex" and app.row_view.layout.display == "none"
+    for view in (app.browser, app.importance_view, app.audit_panel):
+        assert view.subject is app.subject
+    assert app.review.spec.name == "crisis_text"
+    assert app.text_view.text == app.browser.example
+
+
+def test_explain_audit_findings_and_decision(review_dir):
+    app = EthicsReviewApp(threaded=False)
+    app.browser.list.value = app.browser.list.options[3][1]
+    app.text_view.explain_button.click()
+    assert 'class="wb-token"' in app.text_view.first.value
+    app.audit_panel.audit_button.click()
+    assert app.findings.run is app.audit_panel.run
+    assert "fairness bound(s) are breached" in app.findings.text.value
+    app.review.reviewer.value = "Board"
+    app.review.decision.value = "reject"
+    app.review.record()
+    assert app.review.recorded.model_name == "crisis_text"
+    assert app.report.run is app.audit_panel.run and app.report.pair is app.text_view.result
+    app.report.export_button.click()
+    assert app.report.error == ""
+    assert "Board" in app.report.report.html
+    assert 'class="wb-download"' in app.report.link.value
+
+
+def test_a_tabular_model_shows_the_row_view(review_dir):
+    app = EthicsReviewApp(threaded=False)
+    app.picker.dropdown.value = "relapse_tabular"
+    assert app.subject.name == "relapse_tabular"
+    assert app.text_view.layout.display == "none" and app.row_view.layout.display == "flex"
+    assert isinstance(app.row_view.row, pd.DataFrame)
+    assert app.row_view.background is app.subject.data
+    app.row_view.explain()
+    assert app.row_view.error == "" and app.row_view.explanation is not None
+    assert app.audit_panel.run is None and app.findings.run is None

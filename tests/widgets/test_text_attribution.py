@@ -1,0 +1,108 @@
+"""TextAttributionView: a message explained by Captum and LIME side by side."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import traitlets
+
+from widgets import TextAttributionView
+from workbench.compare import MSG_NO_MODEL, explain_pair
+
+MESSAGE = "My name is Jane Doe, mail jane@example.org. I want to end it tonight, I have my pills."
+BACKGROUND = re.compile(
+    r'class="wb-token"[^>]*background-color: rgba\((\d+), (\d+), (\d+), ([\d.]+)\)'
+)
+
+
+def test_offers_the_models_captum_methods_and_classes(crisis, crisis_sklearn):
+    view = TextAttributionView(model=crisis.model, threaded=False)
+    methods = [value for _, value in view.method_box.options]
+    assert methods[0] == "" and "ig" in methods and "saliency" in methods
+    assert "lime" not in methods
+    assert [value for _, value in view.target_box.options] == ["", "routine", "urgent"]
+    view.model = crisis_sklearn.model
+    methods = [value for _, value in view.method_box.options]
+    assert "ig" not in methods and "feature_ablation" in methods
+
+
+def test_explains_and_highlights_tokens(crisis):
+    view = TextAttributionView(model=crisis.model, text=MESSAGE, threaded=False)
+    view.explain_button.click()
+    assert view.error == ""
+    pair = view.result
+    assert pair.first.method == "ig" and pair.second.method == "lime"
+    expected = explain_pair(crisis.model, MESSAGE)
+    assert pair.first.features == expected.first.features
+    colours = BACKGROUND.findall(view.first.value)
+    assert len(colours) == len(pair.first.features)
+    strongest = max(float(alpha) for *_, alpha in colours)
+    assert strongest == pytest.approx(0.9)
+    assert "Integrated Gradients" in view.first.value and "LIME" in view.second.value
+    assert "Faithfulness: comprehensiveness" in view.first.value
+    assert "Spearman rank correlation" in view.scores.value
+    assert "Identifiers replaced before explaining: NAME, EMAIL." in view.scores.value
+    assert "jane@example.org" not in view.first.value + view.second.value
+
+
+def test_tokens_are_red_for_and_blue_against_the_class(crisis):
+    view = TextAttributionView(model=crisis.model, text=MESSAGE, threaded=False)
+    view.explain()
+    tokens = re.findall(
+        r'data-attribution="([^"]+)"[^>]*background-color: rgba\((\d+), ', view.first.value
+    )
+    for value, red in tokens:
+        if float(value) > 0:
+            assert red == "214"
+        elif float(value) < 0:
+            assert red == "67"
+
+
+def test_method_and_class_choices_reach_the_core(crisis):
+    view = TextAttributionView(model=crisis.model, text=MESSAGE, threaded=False)
+    view.method_box.value = "saliency"
+    view.target_box.value = "routine"
+    assert (view.method, view.target) == ("saliency", "routine")
+    view.explain()
+    assert view.result.first.method == "saliency"
+    assert view.result.first.target_name == view.result.second.target_name == "routine"
+
+
+def test_traits_are_validated(crisis):
+    view = TextAttributionView(model=crisis.model, threaded=False)
+    with pytest.raises(traitlets.TraitError):
+        view.method = "lime"
+    with pytest.raises(traitlets.TraitError):
+        view.target = "maybe"
+
+
+def test_a_new_model_clears_the_result(crisis, emotion):
+    view = TextAttributionView(model=crisis.model, text=MESSAGE, method="saliency", threaded=False)
+    view.explain()
+    view.model = emotion.model
+    assert view.result is None and view.method == "" and view.first.value == ""
+    assert [v for _, v in view.target_box.options][1:] == list(emotion.model.class_names)
+
+
+@pytest.mark.parametrize(
+    ("model", "text", "message"),
+    [
+        (None, MESSAGE, MSG_NO_MODEL),
+        ("crisis", "   ", "the message is empty"),
+    ],
+)
+def test_errors_are_short_messages(crisis, model, text, message):
+    view = TextAttributionView(threaded=False)
+    view.model = crisis.model if model == "crisis" else None
+    view.text = text
+    view.explain()
+    assert view.error.startswith(message)
+    assert 'class="wb-error"' in view.status.value and "Traceback" not in view.status.value
+    assert view.result is None
+
+
+def test_a_tabular_model_is_pointed_out(relapse):
+    view = TextAttributionView(model=relapse.model, threaded=False)
+    assert "explains text models" in view.status.value
+    assert [v for _, v in view.method_box.options] == [""]

@@ -1,0 +1,100 @@
+"""A lesson view: a slider injects label bias into synthetic data and the metrics move."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets
+import traitlets
+
+from widgets import _html
+from widgets._charts import GROUP_BARS_LAYOUT, Chart, draw_group_bars, metrics_table_html
+from widgets._task import CoreView, shows_errors
+from workbench.findings import group_metrics
+from workbench.teaching import BIASED_GROUP, MAX_STRENGTH, PROTECTED, BiasLesson, bias_lesson
+
+METRICS = ("fpr", "selection_rate", "tpr", "accuracy")
+
+
+class BiasLessonView(CoreView):
+    """Choose a bias ``strength``; the synthetic data are regenerated, a model is trained on
+    them and audited (one core call, :func:`workbench.teaching.bias_lesson`).
+
+    ``lesson`` holds the :class:`~workbench.teaching.BiasLesson`; the table and the bars show
+    the chosen ``attribute`` (ethnicity or insurance type) and ``metric``.
+    """
+
+    strength = traitlets.Float(0.0, min=0.0, max=MAX_STRENGTH, help="Share relabelled.")
+    attribute = traitlets.Enum(PROTECTED, default_value=PROTECTED[0], help="Attribute shown.")
+    metric = traitlets.Enum(METRICS, default_value=METRICS[0], help="Rate in the bars.")
+    lesson = traitlets.Any(None, allow_none=True, help="The last BiasLesson, or None.")
+
+    def __init__(self, **kwargs: Any) -> None:
+        traits = {k: kwargs.pop(k) for k in ("strength", "attribute", "metric") if k in kwargs}
+        column, group = BIASED_GROUP
+        self.slider = ipywidgets.FloatSlider(
+            value=0.0,
+            min=0.0,
+            max=MAX_STRENGTH,
+            step=0.05,
+            readout_format=".0%",
+            description="Bias",
+            continuous_update=False,
+            layout=ipywidgets.Layout(width="480px"),
+        )
+        self.slider.add_class("wb-bias-slider")
+        self.explanation = ipywidgets.HTML(
+            f"<p>Share of <b>{column} = {group}</b> patients who did <i>not</i> relapse but are "
+            "recorded as relapsed in the training data. The model never sees ethnicity.</p>"
+        )
+        self.attribute_box = ipywidgets.ToggleButtons(options=list(PROTECTED))
+        self.metric_box = ipywidgets.Dropdown(
+            description="Bars", options=[(_html.label(m), m) for m in METRICS]
+        )
+        self.summary = ipywidgets.HTML()
+        self.table = ipywidgets.HTML()
+        self.chart = Chart(layout={**GROUP_BARS_LAYOUT, "yaxis": {"range": [0, 1]}})
+        super().__init__(**kwargs)
+        self.children = (
+            self.explanation,
+            self.slider,
+            self.status,
+            self.summary,
+            ipywidgets.HBox([self.attribute_box, self.metric_box]),
+            self.table,
+            self.chart,
+        )
+        self.add_class("wb-bias-lesson")
+        traitlets.link((self.slider, "value"), (self, "strength"))
+        traitlets.link((self.attribute_box, "value"), (self, "attribute"))
+        traitlets.link((self.metric_box, "value"), (self, "metric"))
+        for name, value in traits.items():
+            setattr(self, name, value)
+        self.regenerate()
+
+    @traitlets.observe("strength")
+    def regenerate(self, _change: dict[str, Any] | None = None) -> None:
+        """Regenerate the data with ``strength``, retrain and audit (moving the slider)."""
+        strength = self.strength
+        self._run(
+            lambda: bias_lesson(strength), self._set_lesson, working="Retraining…", queue=True
+        )
+
+    def _set_lesson(self, lesson: BiasLesson) -> None:
+        self.lesson = lesson
+
+    @traitlets.observe("lesson", "attribute", "metric")
+    @shows_errors
+    def _draw(self, _change: dict[str, Any] | None = None) -> None:
+        lesson: BiasLesson | None = self.lesson
+        if lesson is None:
+            return
+        result = lesson.audit
+        self.summary.value = (
+            f'<p style="margin: 4px 0">Bias {lesson.strength:.0%}: {lesson.relabelled} training '
+            f"label(s) changed; the model breaches <b>{len(result.breaches)}</b> fairness "
+            f"bound(s) on true labels of {result.params['rows']} new records.</p>"
+        )
+        metrics = group_metrics(result, positive_class=result.classes[0], attribute=self.attribute)
+        self.table.value = metrics_table_html(metrics, self.attribute)
+        draw_group_bars(self.chart, metrics, self.metric, self.attribute)

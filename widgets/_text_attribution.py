@@ -1,0 +1,178 @@
+"""A message explained by a Captum method and by LIME, side by side, tokens highlighted."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import ipywidgets
+import traitlets
+
+from widgets import _html
+from widgets._task import CoreView
+from workbench.compare import SECOND_METHOD, ExplanationPair, explain_pair
+from workbench.explain import METHODS, Explanation, applicable_methods
+
+PREDICTED = "predicted class"
+MSG_NO_TEXT_MODEL = "This view explains text models; {name} is a {kind} model."
+
+
+class TextAttributionView(CoreView):
+    """Explain ``text`` with ``method`` (a Captum method) and LIME, for class ``target``.
+
+    One core call, :func:`workbench.compare.explain_pair`, per click of *Explain*; its
+    :class:`~workbench.compare.ExplanationPair` is ``result``. Tokens are coloured on a
+    diverging scale (red for the class, blue against); each side shows its faithfulness, and
+    the two sides' agreement is shown below. ``method`` '' means the model's default and
+    ``target`` '' the predicted class. The message is redacted before it is explained.
+    """
+
+    model = traitlets.Any(None, allow_none=True, help="The text ModelAdapter to explain.")
+    text = traitlets.Unicode("", help="The message to explain.")
+    method = traitlets.Unicode("", help="Captum method name; '' for the model's default.")
+    target = traitlets.Unicode("", help="Class to explain; '' for the predicted class.")
+    result = traitlets.Any(None, allow_none=True, help="The last ExplanationPair, or None.")
+
+    def __init__(self, **kwargs: Any) -> None:
+        traits = {k: kwargs.pop(k) for k in ("model", "text", "method", "target") if k in kwargs}
+        self.message = ipywidgets.Textarea(
+            placeholder="Type a message, or pick one from the examples",
+            layout=ipywidgets.Layout(width="100%", height="70px"),
+        )
+        self.method_box = ipywidgets.Dropdown(description="Method", options=[("default", "")])
+        self.target_box = ipywidgets.Dropdown(description="Class", options=[(PREDICTED, "")])
+        self.explain_button = ipywidgets.Button(
+            description="Explain", button_style="primary", icon="search"
+        )
+        self.explain_button.add_class("wb-explain")
+        self.first = ipywidgets.HTML()
+        self.second = ipywidgets.HTML()
+        self.scores = ipywidgets.HTML()
+        for box in (self.first, self.second):
+            box.add_class("wb-explanation")
+            box.layout = ipywidgets.Layout(width="50%", padding="0 8px 0 0")
+        super().__init__(**kwargs)
+        self.children = (
+            self.message,
+            ipywidgets.HBox([self.method_box, self.target_box, self.explain_button]),
+            self.status,
+            ipywidgets.HBox([self.first, self.second], layout=ipywidgets.Layout(width="100%")),
+            self.scores,
+        )
+        self.add_class("wb-text-attribution")
+        traitlets.link((self.message, "value"), (self, "text"))
+        self.method_box.observe(self._pick_method, names="value")
+        self.target_box.observe(self._pick_target, names="value")
+        self.explain_button.on_click(self.explain)
+        for name, value in traits.items():
+            setattr(self, name, value)
+
+    def explain(self, _button: ipywidgets.Button | None = None) -> None:
+        """Explain ``text`` (the *Explain* button)."""
+        model, text = self.model, self.text
+        method, target = self.method or None, self.target or None
+        self._run(
+            lambda: explain_pair(model, text, method=method, target=target),
+            self._set_result,
+            working="Explaining…",
+        )
+
+    def _set_result(self, pair: ExplanationPair) -> None:
+        self.result = pair
+
+    def _pick_method(self, change: dict[str, Any]) -> None:
+        self.method = change["new"]
+
+    def _pick_target(self, change: dict[str, Any]) -> None:
+        self.target = change["new"]
+
+    @traitlets.validate("method")
+    def _valid_method(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        if value and value not in self._methods():
+            raise traitlets.TraitError(f"method {value!r} does not apply to this model")
+        return value
+
+    @traitlets.validate("target")
+    def _valid_target(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        if value and (self.model is None or value not in self.model.class_names):
+            raise traitlets.TraitError(f"{value!r} is not a class of this model")
+        return value
+
+    @traitlets.observe("model")
+    def _new_model(self, change: dict[str, Any]) -> None:
+        model = change["new"]
+        with self.hold_trait_notifications():
+            self.method = self.target = ""
+            self.result = None
+        self.method_box.options = [("default", "")] + [
+            (METHODS[name].label, name) for name in self._methods()
+        ]
+        classes = model.class_names if model is not None else ()
+        self.target_box.options = [(PREDICTED, "")] + [(name, name) for name in classes]
+        if model is not None and model.kind != "text":
+            self.status.note(MSG_NO_TEXT_MODEL.format(name=model.name, kind=model.kind))
+        else:
+            self.status.clear()
+
+    @traitlets.observe("method")
+    def _show_method(self, change: dict[str, Any]) -> None:
+        self.method_box.value = change["new"]
+
+    @traitlets.observe("target")
+    def _show_target(self, change: dict[str, Any]) -> None:
+        self.target_box.value = change["new"]
+
+    @traitlets.observe("result")
+    def _draw(self, change: dict[str, Any]) -> None:
+        pair: ExplanationPair | None = change["new"]
+        if pair is None:
+            self.first.value = self.second.value = self.scores.value = ""
+            return
+        self.first.value = _side(pair.first, "Captum")
+        self.second.value = _side(pair.second, "LIME")
+        agree = pair.agreement
+        spearman = "undefined" if math.isnan(agree.spearman) else f"{agree.spearman:.2f}"
+        parts = [
+            f"<b>Agreement</b>: Spearman rank correlation {spearman}, top-{agree.k} overlap "
+            f"{agree.top_k_overlap:.0%} ({_html.esc(agree.methods[0])} vs "
+            f"{_html.esc(agree.methods[1])}).",
+        ]
+        if pair.redacted:
+            kinds = ", ".join(dict.fromkeys(pair.redacted))
+            parts.append(f"Identifiers replaced before explaining: {_html.esc(kinds)}.")
+        self.scores.value = "".join(f'<p style="margin: 4px 0">{p}</p>' for p in parts)
+
+    def _methods(self) -> list[str]:
+        if self.model is None or self.model.kind != "text":
+            return []
+        return [name for name in applicable_methods(self.model) if name != SECOND_METHOD]
+
+
+def _side(explanation: Explanation, library: str) -> str:
+    """One explanation: heading, legend, highlighted tokens, faithfulness and notes."""
+    label = METHODS[explanation.method].label
+    source = f" <small>({library})</small>" if library != label else ""
+    head = (
+        f'<h4 style="margin: 4px 0">{_html.esc(label)}{source}</h4>'
+        f'<div style="font-size: 12px">class <b>{_html.esc(explanation.target_name)}</b>, '
+        f"probability {explanation.score:.3f}</div>"
+    )
+    body = _html.legend(explanation.target_name) + _html.tokens(
+        explanation.features, explanation.attributions
+    )
+    lines = []
+    faith = explanation.faithfulness
+    if faith is not None:
+        lines.append(
+            f"Faithfulness: comprehensiveness {faith.comprehensiveness:.3f} (higher is more "
+            f"faithful), sufficiency {faith.sufficiency:.3f} (lower is more faithful)."
+        )
+    if explanation.convergence_delta is not None:
+        lines.append(f"Convergence delta {explanation.convergence_delta:.2g}.")
+    lines += list(explanation.notes)
+    notes = "".join(
+        f'<p style="font-size: 12px; color: #555; margin: 2px 0">{_html.esc(t)}</p>' for t in lines
+    )
+    return f'<div class="wb-side">{head}{body}{notes}</div>'

@@ -1,0 +1,76 @@
+"""A review board's decision as a form gives it: checked, hashed and recorded in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench._errors import ReviewError
+from workbench.models import model_sha256
+from workbench.review import Review, ReviewStore, StoredReview, check_current
+from workbench.review import model_changed_message as _changed
+from workbench.spec import ModelSpec, load_spec
+
+MSG_NO_MODEL = "choose a model before recording a decision"
+MSG_NO_DECISION = "choose a decision: approve, approve with conditions, or reject"
+Store = ReviewStore | str | Path | None
+
+
+@dataclass(frozen=True)
+class DecisionHistory:
+    """The reviews of the current version of a model, oldest first, and a note on reviews of
+    other versions ('' when there are none)."""
+
+    reviews: tuple[StoredReview, ...]
+    stale: str
+
+
+def record_decision(
+    store: Store,
+    spec: str | Path | ModelSpec | None,
+    *,
+    decision: str,
+    reviewer: str,
+    comment: str = "",
+    conditions: str = "",
+) -> StoredReview:
+    """Record a decision on the model ``spec`` describes; ``conditions`` has one per line.
+
+    ``store`` is a :class:`ReviewStore`, or where to open one (None: the default database).
+    Raises :class:`ReviewError` when no model is chosen or the form is incomplete (no decision,
+    no reviewer, no condition for 'conditions', conditions on 'approve').
+    """
+    if spec is None:
+        raise ReviewError(MSG_NO_MODEL)
+    if not decision:
+        raise ReviewError(MSG_NO_DECISION)
+    lines = tuple(line.strip() for line in str(conditions).splitlines() if line.strip())
+    review = Review.for_spec(
+        spec, decision=decision, reviewer=reviewer, comment=str(comment).strip(), conditions=lines
+    )
+    with opened_store(store) as opened:
+        return opened.record(review)
+
+
+def decision_history(store: Store, spec: str | Path | ModelSpec) -> DecisionHistory:
+    """Reviews of the current version of the model ``spec`` describes."""
+    spec = load_spec(spec)
+    current = model_sha256(spec)
+    with opened_store(store) as opened:
+        stale = check_current(opened, spec)
+        reviews = tuple(opened.history(current))
+    return DecisionHistory(
+        reviews=reviews, stale=_changed(stale, current_sha256=current) if stale else ""
+    )
+
+
+@contextmanager
+def opened_store(store: Store) -> Iterator[ReviewStore]:
+    """``store`` itself, or a store opened on it for the duration (and closed after)."""
+    if isinstance(store, ReviewStore):
+        yield store
+        return
+    with ReviewStore(store) as opened:
+        yield opened

@@ -1,0 +1,436 @@
+"""The bias audit as the review app runs it, and what it found in plain words.
+
+:func:`run_audit` audits a :class:`~workbench.browse.Subject` from its stored predictions (so
+changing the threshold re-audits without re-running the model) and, for text models, swaps
+identity words; :func:`findings` turns the results into short sentences for a review board;
+:func:`group_metrics` is the per-group table of one attribute with its breached bounds;
+:func:`mitigate` post-processes the decisions and audits them before and after.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from workbench._errors import AuditError
+from workbench.audit import (
+    BETWEEN,
+    DEFAULT_BOUNDS,
+    POSTPROCESSORS,
+    AuditResult,
+    Breach,
+    CounterfactualResult,
+    MitigationResult,
+    audit,
+    counterfactual_swaps,
+    postprocess,
+)
+from workbench.browse import Subject
+from workbench.privacy import redact
+
+FindingLevel = Literal["pass", "breach", "warning", "info"]
+RATE_COLUMNS = ("size", "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy")
+DIFFERENCE_COLUMNS = BETWEEN[:-1]  # the Theil index has no bound by default
+MITIGATION_RATES = ("selection_rate", "tpr", "fpr", "accuracy")
+MITIGATION_DIFFERENCES = (
+    "statistical_parity_difference",
+    "equal_opportunity_difference",
+    "average_odds_difference",
+)
+JOIN = " & "
+SHOWN_FINDINGS = 6
+SHOWN_PAIRS = 10
+SHOWN_FLIPS = 5
+MSG_NO_MODEL = "choose a model first"
+MSG_NO_PROTECTED = "choose at least one protected attribute to audit"
+MSG_UNKNOWN_ATTRIBUTE = "{attribute!r} is not a protected attribute; choose from {choices}"
+MSG_UNKNOWN_LEVEL = "the audit has no attribute {attribute!r} for class {cls!r}; it has {choices}"
+MSG_NOT_BINARY = (
+    "mitigation changes a yes/no decision, so it needs a binary model; {name} has {count} classes"
+)
+MSG_UNKNOWN_METHOD = "unknown post-processing method {method!r}; choose one of {choices}"
+MSG_PASS = "Every fairness bound holds for {attributes}{intersections} ({rows} rows)."
+MSG_FAIL = (
+    "{count} fairness bound(s) are breached, for {groups} group(s) of {attributes}"
+    "{intersections} ({rows} rows)."
+)
+MSG_ALSO = " Also outside their bounds for this group: {metrics}."
+MSG_UNCERTAIN = (
+    " The {percent}% confidence interval reaches into the allowed range, so this may be chance."
+)
+MSG_MORE = "{count} more group(s) breach a bound; see the metrics table."
+MSG_SMALL = (
+    "{count} group(s) have fewer than {minimum} rows; their numbers are shown but not checked "
+    "against the bounds."
+)
+MSG_SKIPPED = "Not audited: {attributes} (see the notes)."
+MSG_SWAPS = (
+    "Swapping identity words in {messages} message(s) moved the score of '{positive}' by "
+    "{gap:.3f} on average; {flips} of {swaps} swap(s) flipped the decision. Largest: "
+    "'{term}' to '{replacement}', mean change {change:+.3f} over {count} message(s)."
+)
+MSG_NO_SWAPS = "No message mentions an identity word of the term lists; no swap was tested."
+MSG_MITIGATION = (
+    "{method} on {attribute} (privileged: {privileged}), {rows} held-out rows: breached bounds "
+    "{before} before, {after} after; accuracy {accuracy_before:.3f} before, "
+    "{accuracy_after:.3f} after."
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One plain-words finding; ``level`` is pass, breach, warning or info."""
+
+    level: FindingLevel
+    text: str
+
+
+@dataclass(frozen=True, eq=False)
+class AuditRun:
+    """An audit of a subject, its counterfactual swaps (text models) and the findings.
+
+    ``swap_pairs`` are the term pairs that moved the score most; ``flip_examples`` a few
+    messages whose decision flipped, redacted. ``focus`` is the (class, attribute) to show
+    first: that of the most important breach, else the first audited.
+    """
+
+    audit: AuditResult
+    counterfactual: CounterfactualResult | None
+    findings: tuple[Finding, ...]
+    swap_pairs: pd.DataFrame
+    flip_examples: pd.DataFrame
+    focus: tuple[str, str]
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The audited positive classes."""
+        return self.audit.classes
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """The audited attributes in the order given, then their intersections, smallest
+        first."""
+        names = dict.fromkeys(self.audit.by_group.index.get_level_values("attribute"))
+        protected = [name for name in self.audit.params.get("protected", []) if name in names]
+        rest = sorted(set(names) - set(protected), key=lambda name: (name.count(JOIN), name))
+        return (*protected, *rest)
+
+
+@dataclass(frozen=True, eq=False)
+class GroupMetrics:
+    """One attribute's groups: rates with confidence limits, differences, breached cells.
+
+    ``table`` is indexed by group; ``breached`` holds (group, metric) pairs outside a bound;
+    ``reference`` is what each group is compared with.
+    """
+
+    table: pd.DataFrame
+    breached: frozenset[tuple[str, str]]
+    reference: str
+
+
+@dataclass(frozen=True, eq=False)
+class Mitigation:
+    """A mitigation's before/after audits, a compact per-group table and a summary sentence.
+
+    ``table`` is indexed by group (``all`` first) with (metric, ``before``/``after``) columns.
+    """
+
+    result: MitigationResult
+    table: pd.DataFrame
+    summary: str
+
+
+def run_audit(
+    subject: Subject,
+    *,
+    protected: Sequence[str] | None = None,
+    intersections: bool = True,
+    threshold: float = 0.5,
+    bootstrap: int = 200,
+    seed: int = 0,
+) -> AuditRun:
+    """Audit the subject's predictions on ``protected`` (default: all its protected attributes).
+
+    Text models also get counterfactual identity swaps with the shipped term lists.
+    """
+    chosen = _attributes(subject, protected)
+    classes = subject.model.class_names
+    result = audit(
+        subject.probabilities,
+        subject.data,
+        label=subject.label_column,
+        protected=chosen,
+        classes=list(classes),
+        positive_class=subject.positive_class if len(classes) == 2 else None,
+        threshold=threshold,
+        intersections=intersections,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+    swaps = None
+    if subject.model.kind == "text":
+        swaps = counterfactual_swaps(
+            subject.model,
+            subject.inputs(),
+            positive_class=subject.positive_class,
+            threshold=threshold,
+        )
+    worst = _worst_by_group(result.breaches)
+    focus = (
+        (worst[0][0].positive_class, worst[0][0].attribute)
+        if worst
+        else (result.classes[0], chosen[0])
+    )
+    return AuditRun(
+        audit=result,
+        counterfactual=swaps,
+        findings=findings(result, swaps),
+        swap_pairs=_pairs(swaps),
+        flip_examples=_flips(swaps),
+        focus=focus,
+    )
+
+
+def findings(
+    result: AuditResult,
+    counterfactual: CounterfactualResult | None = None,
+    *,
+    limit: int = SHOWN_FINDINGS,
+) -> tuple[Finding, ...]:
+    """What an audit found, in plain words, most important first.
+
+    First whether every bound holds; then, per group with breaches (single attributes before
+    intersections, largest excess first), its worst breach; small groups, skipped attributes
+    and the counterfactual swaps last.
+    """
+    params = result.params
+    words = {
+        "attributes": ", ".join(params.get("protected", [])),
+        "intersections": " and their intersections" if _has_intersections(result) else "",
+        "rows": params.get("rows", 0),
+    }
+    worst = _worst_by_group(result.breaches)
+    if worst:
+        found = [
+            Finding(
+                "breach", MSG_FAIL.format(count=len(result.breaches), groups=len(worst), **words)
+            )
+        ]
+    else:
+        found = [Finding("pass", MSG_PASS.format(**words))]
+    for breaches in worst[:limit]:
+        text = breaches[0].message
+        if _uncertain(breaches[0]):
+            percent = round(params.get("confidence", 0.95) * 100)
+            text += MSG_UNCERTAIN.format(percent=percent)
+        others = list(dict.fromkeys(b.metric.replace("_", " ") for b in breaches[1:]))
+        if others:
+            text += MSG_ALSO.format(metrics=", ".join(others))
+        found.append(Finding("breach", text))
+    if len(worst) > limit:
+        found.append(Finding("info", MSG_MORE.format(count=len(worst) - limit)))
+    small = int(result.by_group["caveats"].str.contains("small").sum())
+    if small:
+        minimum = params.get("min_group_size", 30)
+        found.append(Finding("warning", MSG_SMALL.format(count=small, minimum=minimum)))
+    if result.skipped:
+        found.append(Finding("warning", MSG_SKIPPED.format(attributes=", ".join(result.skipped))))
+    if counterfactual is not None:
+        found.append(swap_finding(counterfactual))
+    return tuple(found)
+
+
+def group_metrics(result: AuditResult, *, positive_class: str, attribute: str) -> GroupMetrics:
+    """The groups of one attribute (or intersection) for one audited class."""
+    key = (positive_class, attribute)
+    by_group = result.by_group
+    if key not in by_group.index.droplevel("group"):
+        choices = list(dict.fromkeys(by_group.index.get_level_values("attribute")))
+        raise AuditError(
+            MSG_UNKNOWN_LEVEL.format(attribute=attribute, cls=positive_class, choices=choices)
+        )
+    rates = by_group.loc[key]
+    differences = result.differences
+    compared = (
+        differences.loc[key]
+        if key in differences.index.droplevel("group")
+        else pd.DataFrame(columns=["reference", *DIFFERENCE_COLUMNS])
+    )
+    intervals = [f"{m}_{side}" for m in RATE_COLUMNS[1:] for side in ("low", "high")]
+    table = rates.loc[:, [*RATE_COLUMNS, *intervals, "caveats"]].join(
+        compared.loc[:, list(DIFFERENCE_COLUMNS)], how="left"
+    )
+    breached = frozenset(
+        (b.group, b.metric)
+        for b in result.breaches
+        if b.positive_class == positive_class and b.attribute == attribute
+    )
+    references = compared["reference"].unique() if len(compared) else ["the rest"]
+    reference = "the rest" if references[0] == "rest" else str(references[0])
+    return GroupMetrics(table=table, breached=breached, reference=reference)
+
+
+def mitigate(
+    subject: Subject,
+    *,
+    attribute: str,
+    privileged: str,
+    method: str = "reject_option",
+    threshold: float = 0.5,
+    bootstrap: int = 200,
+    seed: int = 0,
+) -> Mitigation:
+    """Post-process the subject's decisions for ``attribute`` (``privileged`` against the rest)
+    and audit held-out rows before and after."""
+    _attributes(subject, [attribute])
+    classes = subject.model.class_names
+    if len(classes) != 2:
+        raise AuditError(MSG_NOT_BINARY.format(name=subject.name, count=len(classes)))
+    if method not in POSTPROCESSORS:
+        raise AuditError(MSG_UNKNOWN_METHOD.format(method=method, choices=list(POSTPROCESSORS)))
+    positive = subject.positive_class
+    result = postprocess(
+        subject.probabilities[:, classes.index(positive)],
+        subject.data,
+        label=subject.label_column,
+        attribute=attribute,
+        privileged=privileged,
+        method=method,
+        positive_class=positive,
+        threshold=threshold,
+        seed=seed,
+        bootstrap=bootstrap,
+        bounds=DEFAULT_BOUNDS,
+    )
+    table = _mitigation_table(result)
+    overall = result.table.xs(("all", "all"), level=("attribute", "group")).loc[positive]
+    summary = MSG_MITIGATION.format(
+        method=method.replace("_", " "),
+        attribute=attribute,
+        privileged=result.privileged,
+        rows=len(result.rows),
+        before=len(result.before.breaches),
+        after=len(result.after.breaches),
+        accuracy_before=overall.loc["accuracy", "before"],
+        accuracy_after=overall.loc["accuracy", "after"],
+    )
+    return Mitigation(result=result, table=table, summary=summary)
+
+
+def _attributes(subject: Subject | None, protected: Sequence[str] | None) -> list[str]:
+    if subject is None:
+        raise AuditError(MSG_NO_MODEL)
+    chosen = list(subject.protected if protected is None else protected)
+    if not chosen:
+        raise AuditError(MSG_NO_PROTECTED)
+    for name in chosen:
+        if name not in subject.protected:
+            raise AuditError(
+                MSG_UNKNOWN_ATTRIBUTE.format(attribute=name, choices=list(subject.protected))
+            )
+    return chosen
+
+
+def _has_intersections(result: AuditResult) -> bool:
+    return any(JOIN in name for name in result.by_group.index.get_level_values("attribute"))
+
+
+def _excess(breach: Breach) -> float:
+    """How far a value lies outside its bound, relative to the bound."""
+    low, high = breach.bound
+    value = breach.value
+    if breach.metric == "disparate_impact":
+        if value <= 0:
+            return math.inf
+        return max(low / value, value / high) - 1.0
+    limit = high if math.isinf(low) else max(abs(low), abs(high))
+    return (abs(value) - limit) / limit
+
+
+def _uncertain(breach: Breach) -> bool:
+    """Whether the breach's confidence interval (if any) overlaps the allowed range."""
+    if math.isnan(breach.low) or math.isnan(breach.high):
+        return False
+    low, high = breach.bound
+    return breach.low <= high and breach.high >= low
+
+
+def _worst_by_group(breaches: Sequence[Breach]) -> list[list[Breach]]:
+    """Breaches grouped by (class, attribute, group), each worst first; single attributes
+    before intersections, certain before uncertain, then by the worst excess."""
+    grouped: dict[tuple[str, str, str], list[Breach]] = {}
+    for breach in breaches:
+        grouped.setdefault((breach.positive_class, breach.attribute, breach.group), []).append(
+            breach
+        )
+    ranked = [sorted(items, key=_excess, reverse=True) for items in grouped.values()]
+    ranked.sort(
+        key=lambda items: (JOIN in items[0].attribute, _uncertain(items[0]), -_excess(items[0]))
+    )
+    return ranked
+
+
+def swap_finding(counterfactual: CounterfactualResult) -> Finding:
+    """What the counterfactual identity swaps found, in one sentence."""
+    swaps = counterfactual.swaps
+    if swaps.empty:
+        return Finding("info", MSG_NO_SWAPS)
+    pairs = counterfactual.by_pair.sort_values("mean_abs_change", ascending=False, kind="stable")
+    (_, term, replacement), top = next(iter(pairs.iterrows()))
+    level: FindingLevel = "warning" if len(counterfactual.flips) else "info"
+    return Finding(
+        level,
+        MSG_SWAPS.format(
+            messages=counterfactual.params["messages_with_terms"],
+            positive=counterfactual.params["positive_class"],
+            gap=counterfactual.gap,
+            flips=len(counterfactual.flips),
+            swaps=len(swaps),
+            term=term,
+            replacement=replacement,
+            change=top["mean_change"],
+            count=int(top["messages"]),
+        ),
+    )
+
+
+def _pairs(counterfactual: CounterfactualResult | None) -> pd.DataFrame:
+    if counterfactual is None:
+        return pd.DataFrame()
+    pairs = counterfactual.by_pair.sort_values("mean_abs_change", ascending=False, kind="stable")
+    return pairs.head(SHOWN_PAIRS)
+
+
+def _flips(counterfactual: CounterfactualResult | None) -> pd.DataFrame:
+    columns = ["text", "counterfactual", "score", "counterfactual_score"]
+    if counterfactual is None or counterfactual.flips.empty:
+        return pd.DataFrame(columns=columns)
+    flips = counterfactual.flips.reindex(
+        counterfactual.flips["change"].abs().sort_values(ascending=False, kind="stable").index
+    ).head(SHOWN_FLIPS)
+    shown = flips.loc[:, columns].reset_index(drop=True)
+    for column in ("text", "counterfactual"):
+        shown[column] = [redact(text).text for text in shown[column]]
+    return shown
+
+
+def _mitigation_table(result: MitigationResult) -> pd.DataFrame:
+    table = result.table
+    positive = table.index.get_level_values("class")[0]
+    rows = table.xs(positive, level="class")
+    attribute = rows.index.get_level_values("attribute")
+    rows = rows[(attribute == result.attribute) | (attribute == "all")].droplevel("attribute")
+    metrics = rows.index.get_level_values("metric")
+    rows = rows[np.isin(metrics, (*MITIGATION_RATES, *MITIGATION_DIFFERENCES))]
+    wide = rows.loc[:, ["before", "after"]].unstack("metric")
+    wide = wide.swaplevel(axis=1)
+    order = [m for m in (*MITIGATION_RATES, *MITIGATION_DIFFERENCES) if m in wide.columns]
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([order, ["before", "after"]]))
+    groups = [g for g in wide.index if g != "all"]
+    return wide.reindex(["all", *groups])
