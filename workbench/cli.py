@@ -1,4 +1,4 @@
-"""The ``workbench`` command; later verbs (explain, audit, report, review, serve) add here."""
+"""The ``workbench`` command: models, check, explain, audit, report, review(s) and serve."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from workbench._errors import WorkbenchError
 from workbench._version import __version__
 from workbench.audit._cli import add_audit_command
+from workbench.data import load_dataset
 from workbench.explain._cli import add_explain_command
 from workbench.models import load_model
 from workbench.report._cli import add_report_command
 from workbench.review._cli import add_review_commands
-from workbench.spec import sample_model_specs
+from workbench.serve import add_serve_command
+from workbench.spec import load_spec, sample_model_specs
 
 EXIT_BAD_INPUT = 2
 
@@ -41,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_command(verbs)
     add_explain_command(verbs)
     add_report_command(verbs)
+    add_serve_command(verbs)
     return parser
 
 
@@ -66,6 +69,12 @@ def _run_models(args: argparse.Namespace) -> int:
 
 def _run_check(args: argparse.Namespace) -> int:
     model = load_model(args.model, trust_pickle=args.trust_pickle)
+    spec = load_spec(args.model)
+    if spec.data is not None:
+        data = load_dataset(spec).head(1)
+        first = data[spec.text_column].tolist() if model.kind == "text" else data
+        scores = dict(zip(model.class_names, model.predict_proba(first)[0].round(3).tolist()))
+        print(f"first evaluation row scored: {scores}")
     print(
         f"{model.name}: {model.kind} model ({model.framework}), classes {list(model.class_names)}"
     )
