@@ -5,11 +5,16 @@
 # browser tests (tests/browser/conftest.py) run it too, so what is tested is what is served.
 #
 # Environment:
-#   PORT             port on 127.0.0.1 (default 8866); the server only binds the loopback address
-#   VOILA            voila executable (default: .venv/bin/voila of this repository)
-#   WORKBENCH_TOKEN  if set and non-empty, every request must carry it: open
-#                    http://127.0.0.1:PORT/?token=<WORKBENCH_TOKEN> once (a cookie is then set).
-#                    Unset or empty: no token, which is fine on a single-user machine.
+#   PORT                port on 127.0.0.1 (default 8866); the server only binds the loopback address
+#   VOILA               voila executable (default: .venv/bin/voila of this repository)
+#   WORKBENCH_TOKEN     if set and non-empty, every request must carry it: open
+#                       http://127.0.0.1:PORT/?token=<WORKBENCH_TOKEN> once (a cookie is then set).
+#                       Unset or empty: no token, which is fine on a single-user machine.
+#   WORKBENCH_NOTEBOOK  the notebook to serve, relative to the repository or absolute (default
+#                       notebooks/ethics_review.ipynb); bench/bench_voila.py uses it to serve a
+#                       bare notebook with the same options
+#   WORKBENCH_PREHEAT   1 (default): keep a pre-heated kernel (below); 0: run the notebook in a
+#                       new kernel on each page request (bench/bench_voila.py measures both)
 #
 # Options, in order:
 #   single notebook (never a directory tree), loopback only, no browser, port;
@@ -18,7 +23,10 @@
 #     nothing outside the server; it cannot be swapped through the URL or notebook metadata;
 #   strip_sources / show_tracebacks=False: no cell source and no traceback reaches the browser;
 #   preheat_kernel + pool_size=1: one kernel has already run the notebook when a user arrives;
-#   cull_idle_timeout/cull_interval: a kernel idle for 10 min with no open page is shut down.
+#   cull_idle_timeout/cull_interval: a kernel idle for 10 min with no open page is shut down;
+#   identity provider scripts/voila_identity.py: Voila's own, which also sets the _xsrf cookie
+#     that the page's "shut my kernel down" request needs when the visitor leaves (without it
+#     the request is refused and each visit leaves a kernel behind until it is culled).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,9 +34,17 @@ cd "$repo"
 
 port="${PORT:-8866}"
 voila="${VOILA:-$repo/.venv/bin/voila}"
+notebook="${WORKBENCH_NOTEBOOK:-notebooks/ethics_review.ipynb}"
+case "${WORKBENCH_PREHEAT:-1}" in
+    1) preheat=True ;;
+    0) preheat=False ;;
+    *) echo "WORKBENCH_PREHEAT must be 1 or 0, not '$WORKBENCH_PREHEAT'" >&2; exit 2 ;;
+esac
 
-# Voila finds templates under $JUPYTER_PATH/voila/templates/<name>.
+# Voila finds templates under $JUPYTER_PATH/voila/templates/<name>, and the identity provider
+# on the Python path.
 export JUPYTER_PATH="$repo/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
+export PYTHONPATH="$repo/scripts${PYTHONPATH:+:$PYTHONPATH}"
 
 args=(
     --no-browser
@@ -39,10 +55,11 @@ args=(
     --VoilaConfiguration.allow_template_override=NO
     --strip_sources=True
     --show_tracebacks=False
-    --preheat_kernel=True
+    --preheat_kernel="$preheat"
     --pool_size=1
     --MappingKernelManager.cull_idle_timeout=600
     --MappingKernelManager.cull_interval=60
+    --Voila.identity_provider_class=voila_identity.XsrfCookieIdentityProvider
 )
 
 if [[ -n "${WORKBENCH_TOKEN:-}" ]]; then
@@ -55,4 +72,4 @@ else
     unset JUPYTER_TOKEN
 fi
 
-exec "$voila" "${args[@]}" notebooks/ethics_review.ipynb
+exec "$voila" "${args[@]}" "$notebook"

@@ -1,0 +1,312 @@
+"""Voila page speed: a bare two-widget page and the ethics app, measured in the same run.
+
+Run with ``python -m bench.bench_voila``; writes ``bench/results/voila.json`` and prints a table.
+
+Every server is started through ``scripts/serve.sh``, so with the served options: the bare page
+(a notebook with a Dropdown and a Button, written to a temporary folder) pre-heated and cold
+(``WORKBENCH_PREHEAT=0``), and ``notebooks/ethics_review.ipynb`` pre-heated. Each run opens the
+page in a fresh browser context (empty cache: a first visit) and reads, in the page,
+``performance.now()`` (milliseconds since the browser began the navigation) when the first
+interactive widget is visible and enabled: the model dropdown of the app, the Dropdown of the
+bare page. The HTML's arrival (``responseEnd``) is recorded too, to tell server from browser.
+
+Pre-heating: Voila keeps one kernel that has already run the notebook and, one second after a
+page takes it, starts a replacement that runs the notebook again. Before every pre-heated run
+the bench waits until that replacement is idle and has been quiet for ``QUIET_S`` (its state in
+``/api/kernels/<id>``), so every run finds a fully heated kernel, as a visitor who comes a
+little after the previous one does; the refill still competes with the page for the CPU, as it
+does when served. Each page is closed with its ``beforeunload`` handler, so Voila shuts the
+page's kernel down as when a visitor leaves. One unmeasured run per server comes first.
+
+If the app shows a text explanation view (``.wb-text-attribution``), the same runs also time a
+click on its *Explain* button to the first new highlighted token (``.wb-token``), in the page.
+Figures are medians of ``--runs`` runs; the machine's load average is recorded with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from playwright.sync_api import sync_playwright
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).with_name("results") / "voila.json"
+SERVE = REPO / "scripts" / "serve.sh"
+APP = REPO / "notebooks" / "ethics_review.ipynb"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TARGET_APP_FIRST_WIDGET_S = 2.0
+QUIET_S = 2.0
+TIMEOUT_S = 180
+KERNEL_STARTED = re.compile(r"Kernel started: ([0-9a-f-]{36})")
+BARE_CELLS = (
+    "import ipywidgets as widgets",
+    "widgets.Dropdown(options=['one', 'two', 'three'], description='Pick')",
+    "widgets.Button(description='Go')",
+)
+BARE_WIDGET = ".widget-dropdown select"
+APP_WIDGET = ".wb-model-picker select"
+EXPLAIN_VIEW = ".wb-text-attribution"
+EXPLAIN_TEXT = "I have not slept for days and I feel like nothing will ever get better."
+# Resolves to performance.now() once the element is visible and enabled.
+READY_JS = """
+selector => {
+  const e = document.querySelector(selector);
+  return e && !e.disabled && e.checkVisibility() ? performance.now() : false;
+}
+"""
+# Marks the tokens already shown, and notes the time of the next click on the button.
+CLICK_CLOCK_JS = """
+button => {
+  document.querySelectorAll('.wb-token').forEach(e => e.setAttribute('data-wb-old', ''));
+  button.addEventListener(
+    'click', () => { window.wbClickedAt = performance.now(); }, {capture: true, once: true});
+}
+"""
+TOKEN_JS = f"""
+() => {{
+  const e = document.querySelector('{EXPLAIN_VIEW} .wb-token:not([data-wb-old])');
+  return e && e.checkVisibility() ? performance.now() - window.wbClickedAt : false;
+}}
+"""
+
+
+@dataclass
+class Server:
+    """A running ``scripts/serve.sh``."""
+
+    url: str
+    log: Path
+    process: subprocess.Popen
+
+    def kernels_started(self) -> list[str]:
+        return KERNEL_STARTED.findall(self.log.read_text(encoding="utf-8", errors="replace"))
+
+
+@contextmanager
+def serve(notebook: Path, preheat: bool, workdir: Path) -> Iterator[Server]:
+    """``scripts/serve.sh`` for ``notebook`` on a free port; its process group killed after."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = workdir / f"voila-{port}.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
+    env.update(
+        PORT=str(port),
+        VOILA=str(Path(sys.executable).parent / "voila"),
+        WORKBENCH_NOTEBOOK=str(notebook),
+        WORKBENCH_PREHEAT="1" if preheat else "0",
+        WORKBENCH_DATA_DIR=str(workdir / "data"),
+    )
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            ["bash", str(SERVE)],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(f"http://127.0.0.1:{port}/", log, process)
+    try:
+        _until(lambda: _get(server.url + "voila/static/voila.js") is not None, server, "start")
+        yield server
+    finally:
+        for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(process.pid, sig)
+                process.wait(timeout=wait)
+                break
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
+
+
+def _get(url: str) -> bytes | None:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read()
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def _until(condition, server: Server, what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT_S
+    while not condition():
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            tail = server.log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"voila did not {what} (exit {server.process.poll()}):\n{tail}")
+        time.sleep(0.25)
+
+
+def wait_for_heated_kernel(server: Server, used: set[str]) -> None:
+    """Wait until the newest pool kernel not yet used has run the notebook and is quiet."""
+    quiet = {"activity": None, "since": 0.0}
+
+    def heated() -> bool:
+        fresh = [k for k in server.kernels_started() if k not in used]
+        body = fresh and _get(f"{server.url}api/kernels/{fresh[-1]}")
+        if not body:
+            return False
+        model = json.loads(body)
+        now = time.monotonic()
+        if model["execution_state"] != "idle" or model["last_activity"] != quiet["activity"]:
+            quiet.update(activity=model["last_activity"], since=now)
+            return False
+        return now - quiet["since"] >= QUIET_S
+
+    _until(heated, server, "heat a kernel")
+
+
+def measure_page(browser, server: Server, selector: str, explain: bool) -> dict:
+    """One visit: seconds to the HTML and to the first interactive widget; explain if asked."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_S * 1000)
+    page = context.new_page()
+    try:
+        page.goto(server.url, wait_until="commit")
+        widget_ms = page.wait_for_function(READY_JS, arg=selector, polling="raf").json_value()
+        html_ms = page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd")
+        config = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').text)")
+        run = {"html_s": html_ms / 1000, "first_widget_s": widget_ms / 1000}
+        run["kernel_id"] = config["kernelId"]
+        if explain:
+            run["explain_s"] = _explain(page)
+        return run
+    finally:
+        page.close(run_before_unload=True)
+        context.close()
+
+
+def _explain(page) -> float | None:
+    """Seconds from a click on Explain to the first new highlighted token; None without the view."""
+    view = page.locator(EXPLAIN_VIEW)
+    if not view.count() or not view.first.is_visible():
+        return None
+    text = view.first.locator("textarea")
+    if text.count() and not text.first.input_value():
+        text.first.fill(EXPLAIN_TEXT)
+        text.first.blur()
+    button = view.first.locator("button.wb-explain")
+    button.evaluate(CLICK_CLOCK_JS)
+    button.click()
+    return page.wait_for_function(TOKEN_JS, polling="raf").json_value() / 1000
+
+
+def measure(browser, server: Server, selector: str, runs: int, preheat: bool, explain: bool):
+    """``runs`` measured visits after one unmeasured one."""
+    used: set[str] = set()
+    visits = []
+    for _ in range(runs + 1):
+        if preheat:
+            wait_for_heated_kernel(server, used)
+        else:
+            time.sleep(QUIET_S)
+        visit = measure_page(browser, server, selector, explain)
+        used.add(visit.pop("kernel_id"))
+        visits.append(visit)
+    return _summary(visits[1:])
+
+
+def _summary(visits: list[dict]) -> dict:
+    summary: dict = {"visits": visits}
+    for key in visits[0]:
+        values = [v[key] for v in visits if v[key] is not None]
+        summary[key] = {
+            "median": statistics.median(values) if values else None,
+            "min": min(values, default=None),
+            "max": max(values, default=None),
+        }
+    return summary
+
+
+def write_bare_notebook(folder: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in BARE_CELLS]
+    path = folder / "bare.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="measured visits per page (5)")
+    args = parser.parse_args(argv)
+
+    load_before = os.getloadavg()
+    results: dict = {"visits_per_page": args.runs, "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="bench-voila-") as tmp, sync_playwright() as pw:
+        workdir = Path(tmp)
+        bare = write_bare_notebook(workdir)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            cases = (
+                ("bare_preheated", bare, True, BARE_WIDGET, False),
+                ("bare_cold", bare, False, BARE_WIDGET, False),
+                ("app_preheated", APP, True, APP_WIDGET, True),
+            )
+            for name, notebook, preheat, selector, explain in cases:
+                with serve(notebook, preheat, workdir) as server:
+                    results[name] = measure(browser, server, selector, args.runs, preheat, explain)
+        finally:
+            browser.close()
+    results["load_average_before_after"] = [load_before[0], os.getloadavg()[0]]
+    median = results["app_preheated"]["first_widget_s"]["median"]
+    results["target_app_first_widget_s"] = TARGET_APP_FIRST_WIDGET_S
+    results["target_met"] = median <= TARGET_APP_FIRST_WIDGET_S
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    _print_table(results)
+    return results
+
+
+def _print_table(results: dict) -> None:
+    visits = results["visits_per_page"]
+    print(f"median (min-max) of {visits} visits, seconds since the navigation began")
+    print(f"{'page':<16}{'HTML received':>20}{'first widget':>20}{'explain -> tokens':>20}")
+    for name in ("bare_preheated", "bare_cold", "app_preheated"):
+        row = results[name]
+        cells = [_cell(row.get(key)) for key in ("html_s", "first_widget_s", "explain_s")]
+        print(f"{name:<16}" + "".join(f"{c:>20}" for c in cells))
+    verdict = "ok" if results["target_met"] else "MISSED"
+    print(f"target: app first widget <= {results['target_app_first_widget_s']} s: {verdict}")
+    print(f"load average before/after: {results['load_average_before_after']}")
+    print(f"wrote {RESULTS}")
+
+
+def _cell(stats: dict | None) -> str:
+    if not stats or stats["median"] is None:
+        return "-"
+    return f"{stats['median']:.2f} ({stats['min']:.2f}-{stats['max']:.2f})"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,326 @@
+"""Security of the served app: what a visitor can and cannot get out of the Voila server."""
+
+from __future__ import annotations
+
+import html
+import http.client
+import json
+import re
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import websocket
+from jupyter_server.services.kernels.connection.base import (
+    deserialize_msg_from_ws_v1,
+    serialize_msg_to_ws_v1,
+)
+from playwright.sync_api import Error as PlaywrightError
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK = REPO / "notebooks" / "ethics_review.ipynb"
+# Any ipywidgets view; the page is interactive once one is visible.
+WIDGET = ".jupyter-widgets"
+# Shorter source lines ("app", ")", "else:") occur on any page, so only longer ones are checked.
+MIN_LINE = 8
+KERNEL_CHANNELS = re.compile(r"/api/kernels/([0-9a-f-]{36})/channels")
+WS_V1 = "v1.kernel.websocket.jupyter.org"
+REPLY_TIMEOUT_S = 30
+LOCAL_SCHEMES = ("data", "blob", "about")
+INTERACTION_BUDGET_S = 30
+MAX_ACTIONS = 40
+# Controls not yet used by _use_every_control (Playwright's :visible, CSS :enabled).
+UNTOUCHED = ":visible:not([data-wb-touched])"
+CONTROLS = ", ".join(
+    f"{css}{UNTOUCHED}"
+    for css in ("select:enabled", "button:enabled", "[role=tab]", "input[type=checkbox]:enabled")
+)
+# A control's tag, the labels of its widget and its own title or text: "select Model crisis...".
+CONTROL_LABEL = """
+e => {
+  const box = e.closest('.widget-inline-hbox, .widget-toggle-buttons');
+  const labels = box ? [...box.querySelectorAll('label')].map(l => l.innerText).join(' ') : '';
+  const own = e.title || e.getAttribute('aria-label') || e.innerText || '';
+  return `${e.tagName.toLowerCase()} ${labels} ${own}`.replace(/\\s+/g, ' ').trim().slice(0, 80);
+}
+"""
+CLICK_TIMEOUT_MS = 2000
+# The workbench views' spinner, shown while a core call runs.
+BUSY = ".wb-working"
+SETTLE_MS = 20_000
+
+
+def _code_lines(notebook: Path) -> list[str]:
+    """The stripped lines, at least MIN_LINE long, of the notebook's code cells."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    lines = {
+        line.strip()
+        for cell in cells
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+    }
+    return sorted(line for line in lines if len(line) >= MIN_LINE)
+
+
+def _lines(path: Path, count: int = 5) -> list[str]:
+    """The first ``count`` lines of a file at least MIN_LINE long: its recognisable content."""
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line.strip() for line in lines if len(line.strip()) >= MIN_LINE][:count]
+
+
+def _open(context, url: str):
+    """Open the app; return the page, its response, and every URL requested or connected to."""
+    page = context.new_page()
+    urls: list[str] = []
+    context.on("request", lambda request: urls.append(request.url))
+    page.on("websocket", lambda ws: urls.append(ws.url))
+    response = page.goto(url)
+    assert response is not None and response.ok, f"GET {url} -> {response}"
+    page.locator(WIDGET).first.wait_for(state="visible")
+    return page, response, urls
+
+
+def test_page_holds_no_notebook_source(context, app):
+    lines = _code_lines(NOTEBOOK)
+    assert lines, f"{NOTEBOOK} has no code line to look for"
+    page, response, _ = _open(context, app.url)
+    served = response.text()
+    texts = {
+        "served HTML": served,
+        "served HTML's text": html.unescape(re.sub(r"<[^>]*>", "", served)),
+        "page's DOM": page.content(),
+        "page's text": page.evaluate("document.documentElement.textContent"),
+    }
+    for where, text in texts.items():
+        # Source could also come inside JSON (an output's data, say), with quotes escaped.
+        for variant in (text, text.replace('\\"', '"')):
+            leaked = [line for line in lines if line in variant]
+            assert not leaked, f"notebook source in the {where}: {leaked}"
+
+
+def _forbidden_requests(code: str) -> dict[str, dict]:
+    """Requests a visitor must not get answered: running code, reading source back."""
+    return {
+        "execute_request": {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+        "history_request": {"output": False, "raw": True, "hist_access_type": "tail", "n": 100},
+        "inspect_request": {"code": "open", "cursor_pos": 4, "detail_level": 1},
+        "complete_request": {"code": "imp", "cursor_pos": 3},
+    }
+
+
+def _message(msg_type: str, content: dict) -> dict:
+    header = {
+        "msg_id": uuid.uuid4().hex,
+        "msg_type": msg_type,
+        "session": uuid.uuid4().hex,
+        "username": "visitor",
+        "date": "",
+        "version": "5.3",
+    }
+    return {"header": header, "parent_header": {}, "metadata": {}, "content": content}
+
+
+def _send(ws: websocket.WebSocket, msg: dict) -> None:
+    if ws.subprotocol == WS_V1:
+        keys = ("header", "parent_header", "metadata", "content")
+        parts = [json.dumps(msg[key]).encode() for key in keys]
+        ws.send_binary(serialize_msg_to_ws_v1(parts, "shell"))
+    else:
+        ws.send(json.dumps({**msg, "channel": "shell", "buffers": []}))
+
+
+# A received message's type and the id of the request it answers.
+Received = tuple[str, str | None]
+
+
+def _received(frame: str | bytes, subprotocol: str | None) -> Received:
+    """A received message's type and the id of the request it answers."""
+    if subprotocol == WS_V1:
+        _, parts = deserialize_msg_from_ws_v1(frame)
+        header, parent = (json.loads(part) for part in parts[:2])
+    else:
+        msg = json.loads(frame)
+        header, parent = msg["header"], msg["parent_header"]
+    return header["msg_type"], parent.get("msg_id")
+
+
+@pytest.mark.parametrize("subprotocol", [None, WS_V1], ids=["legacy-json", "v1-binary"])
+def test_kernel_websocket_runs_no_code(context, app, tmp_path, subprotocol):
+    page, _, urls = _open(context, app.url)
+    kernel_ids = {m.group(1) for url in urls if (m := KERNEL_CHANNELS.search(url))}
+    assert len(kernel_ids) == 1, f"expected the page to connect to one kernel: {urls}"
+    channels = f"ws://127.0.0.1:{app.port}/api/kernels/{kernel_ids.pop()}/channels"
+
+    marker = tmp_path / f"executed-{uuid.uuid4().hex}"
+    requests = [
+        _message(msg_type, content)
+        for msg_type, content in _forbidden_requests(f"open({str(marker)!r}, 'w').close()").items()
+    ]
+    # The kernel answers shell requests in order: once this one is answered, any request
+    # sent before it that reached the kernel has been answered too.
+    control = _message("kernel_info_request", {})
+    ws = websocket.create_connection(
+        f"{channels}?session_id={uuid.uuid4()}",
+        subprotocols=[subprotocol] if subprotocol else None,
+        origin=app.url.rstrip("/"),
+        timeout=1,
+    )
+    try:
+        assert ws.subprotocol == subprotocol
+        for msg in [*requests, control]:
+            _send(ws, msg)
+        received = _receive_until_kernel_info(ws, control["header"]["msg_id"])
+    finally:
+        ws.close()
+
+    by_request = {msg["header"]["msg_id"]: msg["header"]["msg_type"] for msg in requests}
+    answered = [(by_request[parent], kind) for kind, parent in received if parent in by_request]
+    assert not answered, f"the kernel took requests sent over its websocket: {answered}"
+    assert not marker.exists(), "code sent over the kernel websocket was executed"
+    page.close()
+
+
+def _receive_until_kernel_info(ws: websocket.WebSocket, request_id: str) -> list[Received]:
+    """Messages received until the kernel_info_reply to ``request_id``, and one second more."""
+    received: list[Received] = []
+    deadline = time.monotonic() + REPLY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            received.append(_received(ws.recv(), ws.subprotocol))
+        except websocket.WebSocketTimeoutException:
+            continue
+        if received[-1] == ("kernel_info_reply", request_id):
+            deadline = min(deadline, time.monotonic() + 1)
+    replied = ("kernel_info_reply", request_id) in received
+    assert replied, f"no kernel_info_reply within {REPLY_TIMEOUT_S}s; got {received}"
+    return received
+
+
+PASSWD = Path("/etc/passwd")
+DATA_CSV = REPO / "sample_models" / "crisis_text" / "data.csv"
+# Crafted paths, each with the file whose content must not come back.
+TRAVERSALS = [
+    ("/voila/files/../../etc/passwd", PASSWD),
+    ("/voila/files/..%2f..%2f..%2f..%2fetc%2fpasswd", PASSWD),
+    ("/voila/static/..%2f..%2fetc%2fpasswd", PASSWD),
+    ("/voila/static/" + "..%2f" * 12 + "etc%2fpasswd", PASSWD),
+    ("/voila/templates/workbench/static/" + "..%2f" * 12 + "etc%2fpasswd", PASSWD),
+    ("/voila/labextensions/" + "..%2f" * 12 + "etc%2fpasswd", PASSWD),
+    ("/voila/api/themes/" + "..%2f" * 12 + "etc%2fpasswd", PASSWD),
+    ("/voila/render/../pyproject.toml", REPO / "pyproject.toml"),
+    ("/voila/files/..%2fpyproject.toml", REPO / "pyproject.toml"),
+    ("/%2e%2e/README.md", REPO / "README.md"),
+    ("/api/contents/", None),
+    ("/api/contents/notebooks/ethics_review.ipynb", NOTEBOOK),
+    ("/voila/files/sample_models/crisis_text/data.csv", DATA_CSV),
+    ("/voila/files/../sample_models/crisis_text/data.csv", DATA_CSV),
+    ("/files/notebooks/ethics_review.ipynb", NOTEBOOK),
+    ("/notebooks/ethics_review.ipynb", NOTEBOOK),
+    ("/voila/files/ethics_review.ipynb", NOTEBOOK),
+]
+
+
+@pytest.mark.parametrize(("path", "target"), TRAVERSALS, ids=[p for p, _ in TRAVERSALS])
+def test_crafted_paths_return_no_file(app, path, target):
+    # A contents listing or model would name its fields; a file would show its first lines.
+    forbidden = ['"last_modified"', '"nbformat"'] + (_lines(target) if target else [])
+    if target == NOTEBOOK:
+        forbidden += _code_lines(NOTEBOOK)
+    chain = _get_following_redirects(app.port, path)
+    for status, body in chain:
+        found = [text for text in forbidden if text in body]
+        assert not found, f"GET {path} -> {status} returned file content {found}"
+    statuses = [status for status, _ in chain]
+    assert statuses[-1] >= 400, f"GET {path} -> {statuses}"
+
+
+def _get_following_redirects(port: int, path: str, hops: int = 5) -> list[tuple[int, str]]:
+    """GET ``path`` sent as is (no client-side normalisation); (status, body) of each hop."""
+    chain = []
+    for _ in range(hops):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read().decode("utf-8", errors="replace")
+        finally:
+            conn.close()
+        chain.append((response.status, body))
+        location = response.getheader("Location")
+        if response.status not in (301, 302, 303, 307, 308) or not location:
+            return chain
+        # Followed as sent, like curl --path-as-is: urljoin would resolve the "..".
+        assert location.startswith("/"), f"GET {path} redirects off the server: {location}"
+        path = location
+    pytest.fail(f"more than {hops} redirects: {chain}")
+
+
+@pytest.fixture(scope="module")
+def app_own_store(serve_app, tmp_path_factory):
+    """The app with its own review store, as the test below clicks every button."""
+    return serve_app(WORKBENCH_DATA_DIR=str(tmp_path_factory.mktemp("workbench-data")))
+
+
+def test_using_the_page_requests_nothing_outside_the_server(context, app_own_store, artifacts):
+    page, _, urls = _open(context, app_own_store.url)
+    actions = _use_every_control(page, time.monotonic() + INTERACTION_BUDGET_S)
+    try:  # let what the clicks started finish drawing (charts, tables) before looking
+        page.locator(BUSY).first.wait_for(state="detached", timeout=SETTLE_MS)
+    except PlaywrightError:
+        actions.append(f"(still busy after {SETTLE_MS} ms)")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=artifacts / "security_after_interaction.png", full_page=True)
+
+    assert urls, "no request was recorded"
+    outside = [
+        url
+        for url in urls
+        if urlsplit(url).scheme not in LOCAL_SCHEMES
+        and (urlsplit(url).hostname, urlsplit(url).port) != ("127.0.0.1", app_own_store.port)
+    ]
+    assert not outside, f"after {actions} the page requested URLs outside the server: {outside}"
+
+
+def _use_every_control(page, deadline: float) -> list[str]:
+    """Use each visible control once: another option in a dropdown, a click otherwise.
+
+    Controls that appear meanwhile (a view drawn after a choice, say) are used too, unless
+    one with the same label was (a redrawn control); until the deadline or MAX_ACTIONS.
+    Returns what was done, for the failure message.
+    """
+    actions: list[str] = []
+    done: set[str] = set()
+    while time.monotonic() < deadline and len(actions) < MAX_ACTIONS:
+        # A handle, not the locator: once marked, the element no longer matches CONTROLS.
+        control = page.query_selector(CONTROLS)
+        if control is None:
+            break
+        control.evaluate("e => e.setAttribute('data-wb-touched', '')")
+        label = control.evaluate(CONTROL_LABEL)
+        if label in done:
+            continue
+        done.add(label)
+        try:
+            if label.startswith("select"):
+                options = control.evaluate("e => e.options.length")
+                current = control.evaluate("e => e.selectedIndex")
+                control.select_option(index=(current + 1) % max(options, 1))
+            else:
+                control.click(timeout=CLICK_TIMEOUT_MS)
+        except PlaywrightError as err:  # covered, detached or disabled meanwhile
+            actions.append(f"{label} (failed: {err.message.splitlines()[0]})")
+            continue
+        actions.append(label)
+        page.wait_for_timeout(300)
+    return actions
