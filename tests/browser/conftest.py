@@ -95,7 +95,9 @@ def serve_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         port = _free_port()
         log = tmp_path_factory.mktemp("voila") / "voila.log"
         env = {k: v for k, v in os.environ.items() if k not in SERVE_ENV}
-        env.update(PORT=str(port), VOILA=str(Path(sys.executable).parent / "voila"), **extra_env)
+        env.update(PORT=str(port), VOILA=str(Path(sys.executable).parent / "voila"))
+        env["WORKBENCH_DATA_DIR"] = str(tmp_path_factory.mktemp("workbench-data"))
+        env.update(extra_env)
         with log.open("wb") as out:
             process = subprocess.Popen(
                 ["bash", str(SERVE_SCRIPT)],
