@@ -11,11 +11,11 @@ import traitlets
 
 from widgets import _html
 from widgets._charts import Chart
+from widgets._choices import PREDICTED, MethodTargetView
 from widgets._task import CoreView
 from workbench.compare import IMPORTANCE_ROWS, Importance, importance, quick_explain
 from workbench.explain import METHODS, Explanation, applicable_methods
 
-PREDICTED = "predicted class"
 SHOWN_FEATURES = 15
 BAR_LAYOUT = {
     "height": 340,
@@ -32,7 +32,7 @@ def _rgb(triple: tuple[int, int, int]) -> str:
     return "rgb({}, {}, {})".format(*triple)
 
 
-class FeatureAttributionView(CoreView):
+class FeatureAttributionView(MethodTargetView):
     """Explain one table ``row`` of a tabular ``model`` and show the attributions as bars.
 
     One core call, :func:`workbench.compare.quick_explain`, per click of *Explain*; the
@@ -91,31 +91,13 @@ class FeatureAttributionView(CoreView):
     def _set_explanation(self, explanation: Explanation) -> None:
         self.explanation = explanation
 
-    @traitlets.validate("method")
-    def _valid_method(self, proposal: dict[str, Any]) -> str:
-        value = proposal["value"]
-        if value and value not in self._methods():
-            raise traitlets.TraitError(f"method {value!r} does not apply to this model")
-        return value
-
-    @traitlets.validate("target")
-    def _valid_target(self, proposal: dict[str, Any]) -> str:
-        value = proposal["value"]
-        if value and (self.model is None or value not in self.model.class_names):
-            raise traitlets.TraitError(f"{value!r} is not a class of this model")
-        return value
-
     @traitlets.observe("model")
     def _new_model(self, change: dict[str, Any]) -> None:
         model = change["new"]
         with self.hold_trait_notifications():
             self.method = self.target = ""
             self.explanation = None
-        self.method_box.options = [("default", "")] + [
-            (METHODS[name].label, name) for name in self._methods()
-        ]
-        classes = model.class_names if model is not None else ()
-        self.target_box.options = [(PREDICTED, "")] + [(name, name) for name in classes]
+        self._offer_choices(model)
 
     @traitlets.observe("method")
     def _show_method(self, change: dict[str, Any]) -> None:

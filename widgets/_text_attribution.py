@@ -9,15 +9,14 @@ import ipywidgets
 import traitlets
 
 from widgets import _html
-from widgets._task import CoreView
+from widgets._choices import PREDICTED, MethodTargetView
 from workbench.compare import SECOND_METHOD, ExplanationPair, explain_pair
 from workbench.explain import METHODS, Explanation, applicable_methods
 
-PREDICTED = "predicted class"
 MSG_NO_TEXT_MODEL = "This view explains text models; {name} is a {kind} model."
 
 
-class TextAttributionView(CoreView):
+class TextAttributionView(MethodTargetView):
     """Explain ``text`` with ``method`` (a Captum method) and LIME, for class ``target``.
 
     One core call, :func:`workbench.compare.explain_pair`, per click of *Explain*; its
@@ -86,31 +85,13 @@ class TextAttributionView(CoreView):
     def _pick_target(self, change: dict[str, Any]) -> None:
         self.target = change["new"]
 
-    @traitlets.validate("method")
-    def _valid_method(self, proposal: dict[str, Any]) -> str:
-        value = proposal["value"]
-        if value and value not in self._methods():
-            raise traitlets.TraitError(f"method {value!r} does not apply to this model")
-        return value
-
-    @traitlets.validate("target")
-    def _valid_target(self, proposal: dict[str, Any]) -> str:
-        value = proposal["value"]
-        if value and (self.model is None or value not in self.model.class_names):
-            raise traitlets.TraitError(f"{value!r} is not a class of this model")
-        return value
-
     @traitlets.observe("model")
     def _new_model(self, change: dict[str, Any]) -> None:
         model = change["new"]
         with self.hold_trait_notifications():
             self.method = self.target = ""
             self.result = None
-        self.method_box.options = [("default", "")] + [
-            (METHODS[name].label, name) for name in self._methods()
-        ]
-        classes = model.class_names if model is not None else ()
-        self.target_box.options = [(PREDICTED, "")] + [(name, name) for name in classes]
+        self._offer_choices(model)
         if model is not None and model.kind != "text":
             self.status.note(MSG_NO_TEXT_MODEL.format(name=model.name, kind=model.kind))
         else:

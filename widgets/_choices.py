@@ -1,0 +1,40 @@
+"""The method and target-class choice shared by the attribution views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import traitlets
+
+from widgets._task import CoreView
+from workbench.explain import METHODS
+
+PREDICTED = "predicted class"
+
+
+class MethodTargetView(CoreView):
+    """A view with ``method_box`` and ``target_box`` whose ``method`` and ``target`` traits are
+    checked against the model: subclasses define ``model``, ``method``, ``target`` and
+    ``_methods()``."""
+
+    @traitlets.validate("method")
+    def _valid_method(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        if value and value not in self._methods():
+            raise traitlets.TraitError(f"method {value!r} does not apply to this model")
+        return value
+
+    @traitlets.validate("target")
+    def _valid_target(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        if value and (self.model is None or value not in self.model.class_names):
+            raise traitlets.TraitError(f"{value!r} is not a class of this model")
+        return value
+
+    def _offer_choices(self, model: Any) -> None:
+        """Fill the method and class boxes for ``model`` (None: defaults only)."""
+        self.method_box.options = [("default", "")] + [
+            (METHODS[name].label, name) for name in self._methods()
+        ]
+        classes = model.class_names if model is not None else ()
+        self.target_box.options = [(PREDICTED, "")] + [(name, name) for name in classes]
