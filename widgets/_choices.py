@@ -31,6 +31,14 @@ class MethodTargetView(CoreView):
             raise traitlets.TraitError(f"{value!r} is not a class of this model")
         return value
 
+    @traitlets.observe("method")
+    def _show_method(self, change: dict[str, Any]) -> None:
+        self.method_box.value = change["new"]
+
+    @traitlets.observe("target")
+    def _show_target(self, change: dict[str, Any]) -> None:
+        self.target_box.value = change["new"]
+
     def _offer_choices(self, model: Any) -> None:
         """Fill the method and class boxes for ``model`` (None: defaults only)."""
         self.method_box.options = [("default", "")] + [

@@ -99,14 +99,6 @@ class FeatureAttributionView(MethodTargetView):
             self.explanation = None
         self._offer_choices(model)
 
-    @traitlets.observe("method")
-    def _show_method(self, change: dict[str, Any]) -> None:
-        self.method_box.value = change["new"]
-
-    @traitlets.observe("target")
-    def _show_target(self, change: dict[str, Any]) -> None:
-        self.target_box.value = change["new"]
-
     @traitlets.observe("row")
     def _show_row(self, change: dict[str, Any]) -> None:
         row = change["new"]

@@ -97,14 +97,6 @@ class TextAttributionView(MethodTargetView):
         else:
             self.status.clear()
 
-    @traitlets.observe("method")
-    def _show_method(self, change: dict[str, Any]) -> None:
-        self.method_box.value = change["new"]
-
-    @traitlets.observe("target")
-    def _show_target(self, change: dict[str, Any]) -> None:
-        self.target_box.value = change["new"]
-
     @traitlets.observe("result")
     def _draw(self, change: dict[str, Any]) -> None:
         pair: ExplanationPair | None = change["new"]

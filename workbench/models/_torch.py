@@ -73,6 +73,12 @@ class DifferentiableTextModel:
             attention_mask = torch.ones_like(input_ids)
         return to_probabilities(self.module(input_ids, attention_mask), self.output)
 
+    def _predict_batch(self, batch: list[str]) -> np.ndarray:
+        """Probabilities of one batch of checked texts, without gradients."""
+        tokens = self.encode(batch)
+        with torch.no_grad():
+            return self.forward(tokens.input_ids, tokens.attention_mask).double().numpy()
+
 
 class DifferentiableTabularModel:
     """What Captum needs of a tabular model: module, encoder, feature groups and a forward."""
@@ -129,11 +135,6 @@ class TorchTextAdapter(DifferentiableTextModel, ModelAdapter):
         self.tokenizer = tokenizer
         self.embedding_layer = find_submodule(module, embedding_layer)
         self.output = output
-
-    def _predict_batch(self, batch: list[str]) -> np.ndarray:
-        tokens = self.encode(batch)
-        with torch.no_grad():
-            return self.forward(tokens.input_ids, tokens.attention_mask).double().numpy()
 
 
 class TorchTabularAdapter(DifferentiableTabularModel, ModelAdapter):

@@ -6,9 +6,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import torch
-
 from workbench._errors import ModelLoadError, UnsafeFormatError
 from workbench.models._base import ModelAdapter
 from workbench.models._tokenizer import TokenBatch
@@ -93,11 +90,6 @@ class TransformersAdapter(DifferentiableTextModel, ModelAdapter):
         self.tokenizer = HuggingFaceTokenizer(tokenizer, max_length=max_length or positions)
         self.embedding_layer = model.get_input_embeddings()
         self.output = "logits"
-
-    def _predict_batch(self, batch: list[str]) -> np.ndarray:
-        tokens = self.encode(batch)
-        with torch.no_grad():
-            return self.forward(tokens.input_ids, tokens.attention_mask).double().numpy()
 
 
 def load_transformers(folder: Path, *, trust_pickle: bool) -> tuple[Any, Any]:
