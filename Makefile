@@ -1,6 +1,6 @@
 # Build, serve and test the workbench; see README.md, "Quick start".
 #   make serve   install into .venv, then serve the main app at http://127.0.0.1:8866 (PORT=...)
-#   make test    install everything (incl. Debian's Chromium), then ruff and the whole pytest suite
+#   make test    install everything (incl. Debian's Chromium and PostgreSQL), then ruff and pytest
 #   make lint    ruff only;  make clean   remove .venv and caches;  make constraints   re-pin
 # Installs are skipped while .venv/.installed-*-<hash of pyproject.toml + constraints.txt> exists.
 
@@ -25,7 +25,7 @@ TEST_STAMP := $(VENV)/.installed-test-$(HASH)
 , := ,
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help serve test lint chromium clean constraints
+.PHONY: help serve test lint chromium postgresql clean constraints
 
 help:
 	@sed -n '2,4s/^# //p' Makefile
@@ -56,15 +56,25 @@ chromium:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
+# PostgreSQL's server binaries for the review-store tests; Debian keeps them under
+# /usr/lib/postgresql/<version>/bin (the tests look there and on PATH).
+postgresql:
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "Installing Debian's postgresql (needed by the review-store tests)"; \
+		$(SUDO) apt-get update; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
+	fi
+
 serve: $(RUN_STAMP)
 	PORT='$(PORT)' VOILA='$(BIN)/voila' scripts/serve.sh
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 
-test: $(TEST_STAMP) chromium
+# WORKBENCH_NO_SKIPS=1 turns any skip (but a GPU test's without a GPU) into a failure.
+test: $(TEST_STAMP) chromium postgresql
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	WORKBENCH_NO_SKIPS=1 $(BIN)/python -m pytest
 
 # Rewrite constraints.txt from what .venv holds now (after a deliberate upgrade), keeping its
 # header comments; local version labels such as torch's +cpu are dropped.

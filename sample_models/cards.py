@@ -199,8 +199,9 @@ def render_readme(models: Sequence[dict[str, Any]]) -> str:
         "Accuracy is on the shipped evaluation split (`data.csv`, true labels). Every folder "
         "holds `model.yaml` (the spec to load with `workbench.load_model`), the weights, "
         "`data.csv`, `metrics.json` (overall and per-group accuracy, TPR, FNR, FPR, macro-F1), "
-        "`truth.json` (planted signal words, injected biases, generating parameters) and "
-        "`MODEL_CARD.md`.",
+        "`truth.json` (planted signal words, injected biases, generating parameters), "
+        "`training_trace.json` (the training data's hash, optimiser steps, first and final "
+        "losses) and `MODEL_CARD.md`.",
         "",
         "## Retrain",
         "",
@@ -208,13 +209,20 @@ def render_readme(models: Sequence[dict[str, Any]]) -> str:
         "python -m sample_models.train                      # all four (about 20 s on 2 cores)",
         "python -m sample_models.train --only crisis_text   # one model",
         "python -m sample_models.train --check              # retrain in memory, compare with",
-        "                                                   # metrics.json (exit 1 on mismatch)",
+        "                                                   # the folders (exit 1 on mismatch)",
         "```",
         "",
-        "Training is deterministic (fixed seeds, deterministic torch on one CPU thread), so a "
-        "retrain reproduces `metrics.json`. The skops file differs byte-wise between runs "
-        "(zip member names), its predictions do not. This file is written by the training "
-        "script.",
+        "Training is deterministic on one machine (fixed seeds, deterministic torch on one CPU "
+        "thread), but float kernels differ between CPUs, so weights and metrics retrained on "
+        "another machine differ slightly. `--check` therefore compares exactly what does not "
+        "depend on float arithmetic (the evaluation data, the training data's hash, the number "
+        "of optimiser steps, vocabulary sizes) and, within tolerances that hold across CPUs, "
+        "the rest: the first 20 training losses (1e-4 relative), the final loss (2%), the "
+        "shipped weights' predictions on the evaluation split (at most 1% of rows change "
+        "class) and the metrics (six rows of each rate's group). A changed generator or "
+        "trainer (learning rate, epochs, batch size, weight decay) fails it; the tests show "
+        "both. The skops file differs byte-wise between runs (zip member names), its "
+        "predictions do not. This file is written by the training script.",
         "",
     ]
     return "\n".join(lines)

@@ -11,6 +11,8 @@ from tiny_models import TINY_EMBEDDING, TINY_VOCABULARY, LinearTabular, MeanEmbe
 
 from workbench.models import TabularEncoder, WordTokenizer
 
+pytest_plugins = ("no_skips",)
+
 
 @pytest.fixture
 def tiny_text_module() -> MeanEmbeddingText:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -207,7 +208,57 @@ def test_shipped_files_are_small():
     assert total < 5_000_000
 
 
-def test_retraining_reproduces_shipped_metrics(capsys):
+def test_retraining_reproduces_the_shipped_folders(capsys):
     names = ["--only", "crisis_text_sklearn", "--only", "relapse_tabular"]
     assert train.main([*names, "--check"]) == 0
     assert "MISMATCH" not in capsys.readouterr().out
+
+
+def _retrain_relapse_with(monkeypatch, **changes: object) -> list[str]:
+    """``--check`` problems of relapse_tabular retrained with ``fit_module`` arguments changed;
+    ``noise`` multiplies the initial weights by 1 + noise * N(0, 1), as another CPU's float
+    kernels would nudge them."""
+    real_fit = train.fit_module
+    noise = changes.pop("noise", 0.0)
+
+    def changed_fit(module, *args, **kwargs):
+        generator = torch.Generator().manual_seed(7)
+        with torch.no_grad():
+            for parameter in module.parameters():
+                parameter.mul_(1 + noise * torch.randn(parameter.shape, generator=generator))
+        return real_fit(module, *args, **{**kwargs, **changes})
+
+    monkeypatch.setattr(train, "fit_module", changed_fit)
+    trained = train.build("relapse_tabular", train.Splits())
+    return train.check(trained, ROOT / "relapse_tabular")
+
+
+@pytest.mark.slow
+def test_retraining_check_tolerates_float_differences_between_cpus(monkeypatch):
+    assert _retrain_relapse_with(monkeypatch, noise=1e-6) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("change", "caught"),
+    [
+        ({"lr": 3.3e-3}, "training_trace.json/first_losses"),
+        ({"epochs": 59}, "training_trace.json/steps"),
+        ({"batch_size": 120}, "training_trace.json/steps"),
+        ({"weight_decay": 1e-2}, "training_trace.json/first_losses"),
+    ],
+)
+def test_retraining_check_catches_a_changed_trainer(monkeypatch, change, caught):
+    problems = _retrain_relapse_with(monkeypatch, **change)
+    assert any(problem.startswith(caught) for problem in problems), problems
+
+
+@pytest.mark.slow
+def test_retraining_check_catches_a_changed_generator(monkeypatch):
+    recipe = train.DATA["intake"]
+    monkeypatch.setitem(train.DATA, "intake", replace(recipe, train_seed=recipe.train_seed + 1))
+    problems = train.check(train.build("relapse_tabular", train.Splits()), ROOT / "relapse_tabular")
+    assert "training_trace.json/training_data_sha256" in " ".join(problems)
+    monkeypatch.setitem(train.DATA, "intake", replace(recipe, eval_seed=recipe.eval_seed + 1))
+    problems = train.check(train.build("relapse_tabular", train.Splits()), ROOT / "relapse_tabular")
+    assert "data.csv: the generator now makes different evaluation data" in problems

@@ -1,7 +1,9 @@
 """A PostgreSQL URL serves a review board: URL handling always, a real server when one exists.
 
 The server tests start a throwaway PostgreSQL (initdb + pg_ctl, Unix socket only, no TCP) in a
-temporary folder; they are skipped when the binaries or the psycopg driver are missing.
+temporary folder. The binaries are looked for on PATH, then where Debian puts them
+(/usr/lib/postgresql/<version>/bin); `make test` installs Debian's postgresql when neither has
+them, and fails rather than skips when they are still missing.
 """
 
 import os
@@ -37,6 +39,37 @@ def test_postgres_url_is_taken_as_a_server_and_its_password_hidden():
     assert message.startswith((prefix_missing_driver, prefix_no_server))
 
 
+DEBIAN_POSTGRES = Path("/usr/lib/postgresql")
+
+
+def find_postgres_binaries(debian: Path = DEBIAN_POSTGRES) -> tuple[str, str] | None:
+    """``initdb`` and ``pg_ctl`` from PATH, else from the newest Debian PostgreSQL folder."""
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if initdb and pg_ctl:
+        return initdb, pg_ctl
+    folders = sorted(
+        debian.glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else -1,
+    )
+    for folder in reversed(folders):
+        if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
+            return str(folder / "initdb"), str(folder / "pg_ctl")
+    return None
+
+
+def test_newest_debian_postgres_folder_is_found_off_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    debian = tmp_path / "postgresql"
+    assert find_postgres_binaries(debian) is None
+    for version in ("9", "13", "15"):
+        (debian / version / "bin").mkdir(parents=True)
+        for binary in ("initdb", "pg_ctl"):
+            (debian / version / "bin" / binary).touch()
+    (debian / "16" / "bin").mkdir(parents=True)  # a client-only install: no server binaries
+    found = find_postgres_binaries(debian)
+    assert found == (str(debian / "15/bin/initdb"), str(debian / "15/bin/pg_ctl"))
+
+
 def _run_as_postgres(*command: str) -> None:
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=60)
@@ -45,9 +78,10 @@ def _run_as_postgres(*command: str) -> None:
 @pytest.fixture(scope="module")
 def postgres_url():
     pytest.importorskip("psycopg")
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if not (initdb and pg_ctl):
+    binaries = find_postgres_binaries()
+    if binaries is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    initdb, pg_ctl = binaries
     if os.geteuid() == 0 and not shutil.which("runuser"):
         pytest.skip("PostgreSQL refuses to run as root and runuser is missing")
     folder = Path(tempfile.mkdtemp(prefix="workbench-pg-"))
