@@ -1,11 +1,11 @@
-"""The bias lesson (workbench.teaching): more injected bias, worse metrics for the group."""
+"""The bias lesson (sample_models.teaching): more injected bias, worse metrics for the group."""
 
 from __future__ import annotations
 
 import pytest
 
 import workbench
-from workbench.teaching import MAX_STRENGTH, MSG_BAD_STRENGTH, bias_lesson
+from sample_models.teaching import MAX_STRENGTH, MSG_BAD_STRENGTH, bias_lesson
 
 
 def _rates(lesson, group="black"):

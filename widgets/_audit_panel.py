@@ -10,8 +10,7 @@ import traitlets
 from widgets import _html
 from widgets._charts import GROUP_BARS_LAYOUT, Chart, draw_group_bars, metrics_table_html
 from widgets._task import CoreView, set_options, shows_errors
-from workbench.audit import POSTPROCESSORS
-from workbench.findings import (
+from workbench.app.findings import (
     AuditRun,
     Mitigation,
     group_metrics,
@@ -19,6 +18,7 @@ from workbench.findings import (
     run_audit,
     swap_finding,
 )
+from workbench.audit import POSTPROCESSORS
 
 RATE_CHOICES = ("fnr", "fpr", "tpr", "selection_rate", "precision", "accuracy")
 METHOD_LABELS = {
@@ -31,12 +31,12 @@ METHOD_LABELS = {
 class AuditPanel(CoreView):
     """Audit a subject for group fairness, and try a mitigation.
 
-    *Run audit* makes one core call, :func:`workbench.findings.run_audit`, with the chosen
+    *Run audit* makes one core call, :func:`workbench.app.findings.run_audit`, with the chosen
     ``protected`` attributes, ``intersections`` and decision ``threshold``; the result is
     ``run``. Moving the threshold re-runs the audit once one has run. The table marks each
     bound breached; the bars show a rate per group with its confidence interval; text models
     also show the counterfactual identity swaps. *Mitigate* makes one call,
-    :func:`workbench.findings.mitigate`; its before/after result is ``mitigation``. A request
+    :func:`workbench.app.findings.mitigate`; its before/after result is ``mitigation``. A request
     made while another runs is refused.
     """
 

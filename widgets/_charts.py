@@ -11,7 +11,7 @@ import ipywidgets
 import plotly.graph_objects as go
 
 from widgets import _html
-from workbench.findings import DIFFERENCE_COLUMNS, GroupMetrics
+from workbench.app.findings import DIFFERENCE_COLUMNS, GroupMetrics
 
 TABLE_COLUMNS = ("size", "selection_rate", "tpr", "fpr", "fnr", "accuracy", *DIFFERENCE_COLUMNS)
 GROUP_BARS_LAYOUT = {

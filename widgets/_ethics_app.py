@@ -17,7 +17,7 @@ from widgets._report_export import ReportExport
 from widgets._review_form import ReviewForm
 from widgets._task import CoreView
 from widgets._text_attribution import TextAttributionView
-from workbench.browse import Subject, open_subject
+from workbench.app.browse import Subject, open_subject
 
 INTRO = (
     '<div class="wb-intro" style="background: #fff8e1; border-left: 4px solid #e0a800; '
@@ -47,8 +47,8 @@ def _heading(text: str) -> ipywidgets.HTML:
 class EthicsReviewApp(CoreView):
     """Choose a model, read its card, browse and explain examples, audit, decide.
 
-    Choosing a model makes one core call, :func:`workbench.browse.open_subject` (model, data
-    and predictions), whose :class:`~workbench.browse.Subject` is ``subject``; the views below
+    Choosing a model makes one core call, :func:`workbench.app.browse.open_subject` (model, data
+    and predictions), whose :class:`~workbench.app.browse.Subject` is ``subject``; the views below
     are handed it: the example browser, the text explanation (text models) or the row
     explanation (tabular models), importance over many rows, the audit panel, its findings,
     the decision form (which records to ``store``) and the report export. Building the app

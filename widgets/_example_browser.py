@@ -8,7 +8,7 @@ import ipywidgets
 import traitlets
 
 from widgets._task import CoreView, set_options, shows_errors
-from workbench.browse import OUTCOMES, ExamplePage, example_input, filter_examples
+from workbench.app.browse import OUTCOMES, ExamplePage, example_input, filter_examples
 
 ANY = "any"
 SNIPPET = 110
@@ -18,10 +18,10 @@ OUTCOME_LABELS = {"all": "all", "errors": "errors only", "correct": "correct onl
 class ExampleBrowser(CoreView):
     """Filter the examples of ``subject`` and pick one.
 
-    Every filter change makes one core call, :func:`workbench.browse.filter_examples`, whose
-    :class:`~workbench.browse.ExamplePage` is ``page`` (the first match is picked); picking a
+    Every filter change makes one core call, :func:`workbench.app.browse.filter_examples`, whose
+    :class:`~workbench.app.browse.ExamplePage` is ``page`` (the first match is picked); picking a
     row makes one call,
-    :func:`workbench.browse.example_input`, whose result (a redacted message or a one-row
+    :func:`workbench.app.browse.example_input`, whose result (a redacted message or a one-row
     table) is ``example``. Filters are ``attribute`` and ``group`` ('' for any), ``label`` and
     ``prediction`` ('' for any) and ``outcome`` (all, errors, correct).
     """

@@ -13,7 +13,7 @@ from widgets import _html
 from widgets._charts import Chart
 from widgets._choices import PREDICTED, MethodTargetView
 from widgets._task import CoreView
-from workbench.compare import IMPORTANCE_ROWS, Importance, importance, quick_explain
+from workbench.app.compare import IMPORTANCE_ROWS, Importance, importance, quick_explain
 from workbench.explain import METHODS, Explanation, applicable_methods
 
 SHOWN_FEATURES = 15
@@ -35,7 +35,7 @@ def _rgb(triple: tuple[int, int, int]) -> str:
 class FeatureAttributionView(MethodTargetView):
     """Explain one table ``row`` of a tabular ``model`` and show the attributions as bars.
 
-    One core call, :func:`workbench.compare.quick_explain`, per click of *Explain*; the
+    One core call, :func:`workbench.app.compare.quick_explain`, per click of *Explain*; the
     :class:`~workbench.explain.Explanation` is ``explanation``. ``background`` rows set the
     baseline (their mean); ``method`` '' is the model's default, ``target`` '' the predicted
     class. Bars are red where a feature pushes towards the class, blue where it pushes away.
@@ -158,8 +158,8 @@ class FeatureAttributionView(MethodTargetView):
 class GlobalAttributionView(CoreView):
     """Mean |attribution| of each feature (or token) over many rows, overall or per group.
 
-    One core call, :func:`workbench.compare.importance`, per click of *Compute*; the
-    :class:`~workbench.compare.Importance` is ``result``. ``attribute`` '' means all rows
+    One core call, :func:`workbench.app.compare.importance`, per click of *Compute*; the
+    :class:`~workbench.app.compare.Importance` is ``result``. ``attribute`` '' means all rows
     together; a protected attribute gives one bar per group. ``rows`` rows are sampled.
     """
 

@@ -8,7 +8,7 @@ import ipywidgets
 import traitlets
 
 from widgets import _html
-from workbench.findings import AuditRun
+from workbench.app.findings import AuditRun
 
 ICONS = {
     "pass": ("&#10004;", "#1b6e20"),
@@ -20,8 +20,8 @@ MSG_NOT_RUN = "Run the bias audit to read its findings here."
 
 
 class FindingsView(ipywidgets.VBox):
-    """The findings of ``run`` (an :class:`~workbench.findings.AuditRun`), most important
-    first; the sentences are the core's (:func:`workbench.findings.findings`)."""
+    """The findings of ``run`` (an :class:`~workbench.app.findings.AuditRun`), most important
+    first; the sentences are the core's (:func:`workbench.app.findings.findings`)."""
 
     run = traitlets.Any(None, allow_none=True, help="The AuditRun whose findings are shown.")
 

@@ -9,7 +9,7 @@ import ipywidgets
 import traitlets
 
 import workbench
-from workbench.modelcard import ModelCard, read_model_card
+from workbench.app.modelcard import ModelCard, read_model_card
 
 _NO_MODELS = "No sample models were found."
 _TH = '<th style="text-align: left; padding-right: 1em">'

@@ -10,13 +10,13 @@ import traitlets
 
 from widgets import _html
 from widgets._task import CoreView
-from workbench.export import ReportFile, review_report
+from workbench.app.export import ReportFile, review_report
 
 
 class ReportExport(CoreView):
     """Build the report of what the review saw and offer it as a download.
 
-    *Export report* makes one core call, :func:`workbench.export.review_report`, with the
+    *Export report* makes one core call, :func:`workbench.app.export.review_report`, with the
     ``subject``, the audit ``run``, the ``mitigation``, the explained message (``pair``) or
     ``row`` with its ``row_explanation``, and the decisions in ``store``; the result is
     ``report``. The link carries the file in a ``data:`` URL, so nothing is stored or served.

@@ -9,7 +9,7 @@ import traitlets
 
 from widgets import _html
 from widgets._task import CoreView, shows_errors
-from workbench.decisions import DecisionHistory, decision_history, record_decision
+from workbench.app.decisions import DecisionHistory, decision_history, record_decision
 from workbench.review import Decision, StoredReview
 
 DECISIONS = (
@@ -23,7 +23,7 @@ MSG_RECORDED = "Recorded decision #{id}: {decision} by {reviewer}."
 class ReviewForm(CoreView):
     """Record a decision on the model ``spec`` describes, with comments and conditions.
 
-    *Record decision* makes one core call, :func:`workbench.decisions.record_decision`, which
+    *Record decision* makes one core call, :func:`workbench.app.decisions.record_decision`, which
     checks again, on the server, that a model is chosen and the form is complete; the stored
     review is ``recorded``. ``history`` lists the earlier decisions on this version of the
     model. ``store`` is a ``ReviewStore`` or where to open one (None: the default database).

@@ -7,20 +7,20 @@ from typing import Any
 import ipywidgets
 import traitlets
 
+from sample_models.teaching import BIASED_GROUP, MAX_STRENGTH, PROTECTED, BiasLesson, bias_lesson
 from widgets import _html
 from widgets._charts import GROUP_BARS_LAYOUT, Chart, draw_group_bars, metrics_table_html
 from widgets._task import CoreView, shows_errors
-from workbench.findings import group_metrics
-from workbench.teaching import BIASED_GROUP, MAX_STRENGTH, PROTECTED, BiasLesson, bias_lesson
+from workbench.app.findings import group_metrics
 
 METRICS = ("fpr", "selection_rate", "tpr", "accuracy")
 
 
 class BiasLessonView(CoreView):
     """Choose a bias ``strength``; the synthetic data are regenerated, a model is trained on
-    them and audited (one core call, :func:`workbench.teaching.bias_lesson`).
+    them and audited (one core call, :func:`sample_models.teaching.bias_lesson`).
 
-    ``lesson`` holds the :class:`~workbench.teaching.BiasLesson`; the table and the bars show
+    ``lesson`` holds the :class:`~sample_models.teaching.BiasLesson`; the table and the bars show
     the chosen ``attribute`` (ethnicity or insurance type) and ``metric``.
     """
 

@@ -10,7 +10,7 @@ import traitlets
 
 from widgets import _html
 from widgets._choices import PREDICTED, MethodTargetView
-from workbench.compare import SECOND_METHOD, ExplanationPair, explain_pair
+from workbench.app.compare import SECOND_METHOD, ExplanationPair, explain_pair
 from workbench.explain import METHODS, Explanation, applicable_methods
 
 MSG_NO_TEXT_MODEL = "This view explains text models; {name} is a {kind} model."
@@ -19,8 +19,8 @@ MSG_NO_TEXT_MODEL = "This view explains text models; {name} is a {kind} model."
 class TextAttributionView(MethodTargetView):
     """Explain ``text`` with ``method`` (a Captum method) and LIME, for class ``target``.
 
-    One core call, :func:`workbench.compare.explain_pair`, per click of *Explain*; its
-    :class:`~workbench.compare.ExplanationPair` is ``result``. Tokens are coloured on a
+    One core call, :func:`workbench.app.compare.explain_pair`, per click of *Explain*; its
+    :class:`~workbench.app.compare.ExplanationPair` is ``result``. Tokens are coloured on a
     diverging scale (red for the class, blue against); each side shows its faithfulness, and
     the two sides' agreement is shown below. ``method`` '' means the model's default and
     ``target`` '' the predicted class. The message is redacted before it is explained.

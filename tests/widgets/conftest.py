@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import workbench
-from workbench.browse import open_subject
+from workbench.app.browse import open_subject
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import traitlets
 import widgets._audit_panel as audit_panel
 from widgets import AuditPanel
 from widgets._task import MSG_BUSY
-from workbench.findings import MSG_NO_PROTECTED, MSG_NOT_BINARY, group_metrics, run_audit
+from workbench.app.findings import MSG_NO_PROTECTED, MSG_NOT_BINARY, group_metrics, run_audit
 
 
 @pytest.fixture

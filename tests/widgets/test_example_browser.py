@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from widgets import ExampleBrowser
-from workbench.browse import example_input, filter_examples
+from workbench.app.browse import example_input, filter_examples
 
 
 def test_lists_all_examples_and_picks_the_first(crisis):

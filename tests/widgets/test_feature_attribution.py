@@ -7,7 +7,7 @@ import pytest
 import traitlets
 
 from widgets import FeatureAttributionView
-from workbench.compare import quick_explain
+from workbench.app.compare import quick_explain
 
 
 def test_explains_the_row_and_draws_the_bars(relapse):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from widgets import FindingsView
 from widgets._findings import MSG_NOT_RUN
-from workbench.findings import run_audit
+from workbench.app.findings import run_audit
 
 
 def test_shows_each_finding_escaped(crisis_sklearn):

@@ -6,7 +6,7 @@ import pytest
 import traitlets
 
 from widgets import GlobalAttributionView
-from workbench.compare import MSG_NO_MODEL, importance
+from workbench.app.compare import MSG_NO_MODEL, importance
 
 
 def test_overall_importance_bars(relapse):

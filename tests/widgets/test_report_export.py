@@ -6,8 +6,8 @@ import base64
 import re
 
 from widgets import ReportExport
-from workbench.export import MSG_NOTHING_YET
-from workbench.findings import run_audit
+from workbench.app.export import MSG_NOTHING_YET
+from workbench.app.findings import run_audit
 
 
 def test_export_offers_a_data_url_download(crisis_sklearn, review_dir):

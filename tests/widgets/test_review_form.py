@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import workbench
 from widgets import ReviewForm
-from workbench.decisions import MSG_NO_DECISION, MSG_NO_MODEL
+from workbench.app.decisions import MSG_NO_DECISION, MSG_NO_MODEL
 from workbench.review import MSG_CONDITIONS_REQUIRED, ReviewStore
 
 

@@ -8,7 +8,7 @@ import pytest
 import traitlets
 
 from widgets import TextAttributionView
-from workbench.compare import MSG_NO_MODEL, explain_pair
+from workbench.app.compare import MSG_NO_MODEL, explain_pair
 
 MESSAGE = "My name is Jane Doe, mail jane@example.org. I want to end it tonight, I have my pills."
 BACKGROUND = re.compile(

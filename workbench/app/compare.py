@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._errors import ExplanationError
-from workbench.browse import Subject
+from workbench.app.browse import Subject
 from workbench.explain import (
     METHODS,
     Agreement,

@@ -1,15 +1,15 @@
-"""The review app's report (workbench.export), built by workbench.report."""
+"""The review app's report (workbench.app.export), built by workbench.report."""
 
 from __future__ import annotations
 
 import pytest
 
 import workbench
-from workbench.browse import example_input, make_subject, open_subject
-from workbench.compare import explain_pair, quick_explain
-from workbench.decisions import record_decision
-from workbench.export import MSG_NO_SPEC, MSG_NOTHING_YET, review_report
-from workbench.findings import run_audit
+from workbench.app.browse import example_input, make_subject, open_subject
+from workbench.app.compare import explain_pair, quick_explain
+from workbench.app.decisions import record_decision
+from workbench.app.export import MSG_NO_SPEC, MSG_NOTHING_YET, review_report
+from workbench.app.findings import run_audit
 from workbench.report import ReportError
 
 MESSAGE = "My name is Jane Doe, mail jane@example.org. I want to end it tonight."

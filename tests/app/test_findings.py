@@ -1,4 +1,4 @@
-"""The audit as the app runs it, and its findings in plain words (workbench.findings)."""
+"""The audit as the app runs it, and its findings in plain words (workbench.app.findings)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import pandas as pd
 import pytest
 
 import workbench
-from workbench.audit import AuditError, Breach, audit
-from workbench.browse import make_subject, open_subject
-from workbench.findings import (
+from workbench.app.browse import make_subject, open_subject
+from workbench.app.findings import (
     MSG_NO_PROTECTED,
     MSG_NOT_BINARY,
     MSG_PASS,
@@ -20,6 +19,7 @@ from workbench.findings import (
     mitigate,
     run_audit,
 )
+from workbench.audit import AuditError, Breach, audit
 
 
 @pytest.fixture(scope="module")

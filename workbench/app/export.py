@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from workbench._errors import ReportError
-from workbench.browse import Subject
-from workbench.compare import ExplanationPair
-from workbench.decisions import Store, opened_store
+from workbench.app.browse import Subject
+from workbench.app.compare import ExplanationPair
+from workbench.app.decisions import Store, opened_store
+from workbench.app.findings import AuditRun, Mitigation
 from workbench.explain import Explanation
-from workbench.findings import AuditRun, Mitigation
 from workbench.report import Example, build_report, render_html
 
 MSG_NO_SPEC = "choose a model first; the report describes a model from its spec file"

@@ -1,12 +1,12 @@
-"""Explanations for the interactive views (workbench.compare), on the sample models."""
+"""Explanations for the interactive views (workbench.app.compare), on the sample models."""
 
 from __future__ import annotations
 
 import pytest
 
 import workbench
-from workbench.browse import open_subject
-from workbench.compare import (
+from workbench.app.browse import open_subject
+from workbench.app.compare import (
     FAST_PARAMS,
     MSG_BAD_ROWS,
     MSG_NO_MODEL,

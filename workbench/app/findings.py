@@ -1,6 +1,6 @@
 """The bias audit as the review app runs it, and what it found in plain words.
 
-:func:`run_audit` audits a :class:`~workbench.browse.Subject` from its stored predictions (so
+:func:`run_audit` audits a :class:`~workbench.app.browse.Subject` from its stored predictions (so
 changing the threshold re-audits without re-running the model) and, for text models, swaps
 identity words; :func:`findings` turns the results into short sentences for a review board;
 :func:`group_metrics` is the per-group table of one attribute with its breached bounds;
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._errors import AuditError
+from workbench.app.browse import Subject
 from workbench.audit import (
     BETWEEN,
     DEFAULT_BOUNDS,
@@ -30,7 +31,6 @@ from workbench.audit import (
     counterfactual_swaps,
     postprocess,
 )
-from workbench.browse import Subject
 from workbench.privacy import redact
 
 FindingLevel = Literal["pass", "breach", "warning", "info"]

@@ -1,4 +1,4 @@
-"""Model card summaries (workbench.modelcard)."""
+"""Model card summaries (workbench.app.modelcard)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 import workbench
-from workbench.modelcard import parse_model_card, read_model_card
+from workbench.app.modelcard import parse_model_card, read_model_card
 
 CARD = """# Model card: demo
 

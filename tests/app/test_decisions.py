@@ -1,11 +1,11 @@
-"""Recording a review board's decision from a form (workbench.decisions)."""
+"""Recording a review board's decision from a form (workbench.app.decisions)."""
 
 from __future__ import annotations
 
 import pytest
 
 import workbench
-from workbench.decisions import (
+from workbench.app.decisions import (
     MSG_NO_DECISION,
     MSG_NO_MODEL,
     decision_history,

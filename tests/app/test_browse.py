@@ -1,4 +1,4 @@
-"""The subject under review and the example filters (workbench.browse), on the sample models."""
+"""The subject under review and the example filters (workbench.app.browse), on the sample models."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import workbench
-from workbench.browse import (
+from workbench.app.browse import (
     MSG_BAD_ROW,
     MSG_MISSING_COLUMN,
     MSG_UNKNOWN_CLASS,
