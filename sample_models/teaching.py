@@ -23,7 +23,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sample_models.synthetic import intake_records
 from workbench._errors import InputError
 from workbench.audit import AuditResult, audit
-from workbench.models import SklearnAdapter
+from workbench.models import ModelInfo, SklearnAdapter
 
 BIASED_GROUP = ("ethnicity", "black")
 PROTECTED = ("ethnicity", "insurance_type")
@@ -115,11 +115,11 @@ def _train(records: pd.DataFrame, labels: pd.Series) -> SklearnAdapter:
     )
     pipeline = Pipeline([("encode", encode), ("classify", LogisticRegression(max_iter=1000))])
     pipeline.fit(records.loc[:, list(FEATURES)], labels)
-    return SklearnAdapter(
-        pipeline,
+    info = ModelInfo(
+        name="lesson_relapse",
         kind="tabular",
         class_names=intake_records.CLASSES,
-        name="lesson_relapse",
         positive_class="relapse",
         feature_columns=FEATURES,
     )
+    return SklearnAdapter(pipeline, info)

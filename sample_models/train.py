@@ -44,6 +44,7 @@ from sample_models.synthetic import crisis_messages, emotion_messages, intake_re
 from workbench import load_model
 from workbench.models import (
     ModelAdapter,
+    ModelInfo,
     SklearnAdapter,
     TabularEncoder,
     TorchTabularAdapter,
@@ -204,14 +205,8 @@ def train_text_torch(
             epochs=epochs,
             lr=lr,
         )
-    adapter = TorchTextAdapter(
-        module,
-        tokenizer,
-        class_names=classes,
-        name=name,
-        positive_class=positive,
-        embedding_layer="embedding",
-    )
+    info = ModelInfo(name=name, kind="text", class_names=classes, positive_class=positive)
+    adapter = TorchTextAdapter(module, tokenizer, info, embedding_layer="embedding")
     spec = _spec(name, "text", "torch")
     spec.update(
         architecture="sample_models.architectures:TextClassifier",
@@ -272,9 +267,14 @@ def train_relapse_tabular(splits: Splits) -> Trained:
             weight_decay=1e-4,
         )
     positive = ABOUT[name]["positive_class"]
-    adapter = TorchTabularAdapter(
-        module, encoder, class_names=classes, name=name, positive_class=positive
+    info = ModelInfo(
+        name=name,
+        kind="tabular",
+        class_names=classes,
+        positive_class=positive,
+        feature_columns=encoder.feature_columns,
     )
+    adapter = TorchTabularAdapter(module, encoder, info)
     spec = _spec(name, "tabular", "torch")
     spec.update(
         architecture="sample_models.architectures:TabularMLP",
@@ -321,9 +321,8 @@ def train_crisis_sklearn(splits: Splits) -> Trained:
     )
     pipeline.fit(train["text"].tolist(), train["recorded_label"].tolist())
     positive = ABOUT[name]["positive_class"]
-    adapter = SklearnAdapter(
-        pipeline, kind="text", class_names=classes, name=name, positive_class=positive
-    )
+    info = ModelInfo(name=name, kind="text", class_names=classes, positive_class=positive)
+    adapter = SklearnAdapter(pipeline, info)
     spec = _spec(name, "text", "sklearn")
     spec["weights"] = "model.skops"
     terms = len(pipeline.named_steps["tfidf"].vocabulary_)

@@ -5,30 +5,38 @@ import pandas as pd
 import pytest
 import torch
 
-from workbench import InputError
+from workbench import InputError, ModelLoadError
 from workbench.models import (
     DifferentiableTabularModel,
     DifferentiableTextModel,
+    ModelInfo,
     TorchTabularAdapter,
     TorchTextAdapter,
 )
+from workbench.models._base import MSG_KIND_NOT_READ
+from workbench.models._torch import MSG_ENCODER_COLUMNS
 
 
 @pytest.fixture
 def text_model(tiny_text_module, tiny_tokenizer):
-    return TorchTextAdapter(
-        tiny_text_module,
-        tiny_tokenizer,
-        class_names=("routine", "urgent"),
-        positive_class="urgent",
-        batch_size=2,
+    info = ModelInfo(
+        name="tiny text", kind="text", class_names=("routine", "urgent"), positive_class="urgent"
     )
+    return TorchTextAdapter(tiny_text_module, tiny_tokenizer, info, batch_size=2)
 
 
 @pytest.fixture
 def tabular_model(tiny_tabular_module, tiny_encoder):
-    return TorchTabularAdapter(
-        tiny_tabular_module, tiny_encoder, class_names=("no_relapse", "relapse"), batch_size=2
+    info = _rows_info(tiny_encoder, ("no_relapse", "relapse"))
+    return TorchTabularAdapter(tiny_tabular_module, tiny_encoder, info, batch_size=2)
+
+
+def _rows_info(encoder, class_names):
+    return ModelInfo(
+        name="tiny rows",
+        kind="tabular",
+        class_names=class_names,
+        feature_columns=encoder.feature_columns,
     )
 
 
@@ -156,8 +164,26 @@ def test_tabular_refuses_non_frame(tabular_model):
 
 def test_single_logit_output_becomes_two_classes(tiny_encoder):
     module = torch.nn.Linear(4, 1)
-    model = TorchTabularAdapter(module, tiny_encoder, class_names=("no", "yes"))
+    model = TorchTabularAdapter(module, tiny_encoder, _rows_info(tiny_encoder, ("no", "yes")))
     frame = pd.DataFrame({"phq9": [3.0], "missed": [1], "insurance": ["public"]})
     proba = model.predict_proba(frame)
     assert proba.shape == (1, 2)
     np.testing.assert_allclose(proba.sum(), 1.0)
+
+
+def test_adapters_refuse_info_of_another_kind(tiny_text_module, tiny_tokenizer, tiny_encoder):
+    with pytest.raises(InputError) as caught:
+        TorchTextAdapter(tiny_text_module, tiny_tokenizer, _rows_info(tiny_encoder, ("a", "b")))
+    assert str(caught.value) == MSG_KIND_NOT_READ.format(
+        adapter="TorchTextAdapter", kinds="text", kind="tabular"
+    )
+
+
+def test_tabular_info_names_the_encoder_columns_in_order(tiny_tabular_module, tiny_encoder):
+    reordered = ModelInfo(name="rows", kind="tabular", class_names=("a", "b"),
+                          feature_columns=("missed", "phq9", "insurance"))
+    with pytest.raises(ModelLoadError) as caught:
+        TorchTabularAdapter(tiny_tabular_module, tiny_encoder, reordered)
+    assert str(caught.value) == MSG_ENCODER_COLUMNS.format(
+        encoded=["phq9", "missed", "insurance"], named=["missed", "phq9", "insurance"]
+    )

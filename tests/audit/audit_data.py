@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.audit._groups import JOIN
-from workbench.models import CallableAdapter
+from workbench.models import CallableAdapter, ModelInfo
 
 GROUPS = {
     "gender": ("female", "male", "nonbinary"),
@@ -91,6 +91,5 @@ def text_model(scorer, *, classes=("routine", "urgent")) -> CallableAdapter:
         positive = np.asarray([scorer(t) for t in texts], dtype=float)
         return np.column_stack([1 - positive, positive])
 
-    return CallableAdapter(
-        predict, kind="text", class_names=classes, positive_class=classes[1], name="tiny text"
-    )
+    info = ModelInfo(name="tiny text", kind="text", class_names=classes, positive_class=classes[1])
+    return CallableAdapter(predict, info)

@@ -13,7 +13,7 @@ from workbench.audit._counterfactual import (
     MSG_REPEATED_TERM,
     MSG_UNKNOWN_CATEGORY,
 )
-from workbench.models import CallableAdapter
+from workbench.models import CallableAdapter, ModelInfo
 
 from .audit_data import text_model
 
@@ -122,12 +122,8 @@ def test_bad_term_lists_are_refused(kwargs, message):
 
 
 def test_needs_a_text_model_and_a_list_of_texts():
-    tabular = CallableAdapter(
-        lambda rows: np.full((len(rows), 2), 0.5),
-        kind="tabular",
-        class_names=("no", "yes"),
-        feature_columns=("a",),
-    )
+    info = ModelInfo(name="rows", kind="tabular", class_names=("no", "yes"), feature_columns=("a",))
+    tabular = CallableAdapter(lambda rows: np.full((len(rows), 2), 0.5), info)
     with pytest.raises(AuditError) as caught:
         counterfactual_swaps(tabular, ["gay"])
     assert str(caught.value) == MSG_NOT_TEXT_MODEL.format(kind="tabular")

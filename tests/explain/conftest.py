@@ -16,26 +16,30 @@ from explain.cases import (
     LinearProbabilities,
     word_logit_model,
 )
-from workbench.models import CallableAdapter, SklearnAdapter, TorchTabularAdapter, TorchTextAdapter
+from workbench.models import (
+    CallableAdapter,
+    ModelInfo,
+    SklearnAdapter,
+    TorchTabularAdapter,
+    TorchTextAdapter,
+)
 
 
 @pytest.fixture
 def text_model(tiny_text_module, tiny_tokenizer):
-    return TorchTextAdapter(
-        tiny_text_module, tiny_tokenizer, class_names=CLASSES, name="tiny text", batch_size=2
-    )
+    info = ModelInfo(name="tiny text", kind="text", class_names=CLASSES)
+    return TorchTextAdapter(tiny_text_module, tiny_tokenizer, info, batch_size=2)
 
 
 @pytest.fixture
 def callable_text_model():
-    return CallableAdapter(word_logit_model, kind="text", class_names=CLASSES, name="word logits")
+    info = ModelInfo(name="word logits", kind="text", class_names=CLASSES)
+    return CallableAdapter(word_logit_model, info)
 
 
 @pytest.fixture
 def tabular_model(tiny_tabular_module, tiny_encoder):
-    return TorchTabularAdapter(
-        tiny_tabular_module, tiny_encoder, class_names=("no_relapse", "relapse"), name="tiny rows"
-    )
+    return TorchTabularAdapter(tiny_tabular_module, tiny_encoder, _rows_info("tiny rows"))
 
 
 @pytest.fixture
@@ -43,9 +47,8 @@ def linear_model(tiny_encoder):
     return TorchTabularAdapter(
         LinearProbabilities(LINEAR_WEIGHTS),
         tiny_encoder,
-        class_names=("no_relapse", "relapse"),
+        _rows_info("linear probabilities"),
         output="probabilities",
-        name="linear probabilities",
     )
 
 
@@ -57,12 +60,22 @@ def sklearn_tabular_model():
         make_column_transformer((OneHotEncoder(), ["insurance"]), remainder="passthrough"),
         LogisticRegression(),
     ).fit(features, labels)
-    return SklearnAdapter(
-        pipeline,
+    info = ModelInfo(
+        name="sklearn rows",
         kind="tabular",
         class_names=("no", "yes"),
         feature_columns=("phq9", "missed", "insurance"),
-        name="sklearn rows",
+    )
+    return SklearnAdapter(pipeline, info)
+
+
+def _rows_info(name: str) -> ModelInfo:
+    """The info of a tiny torch tabular model over the tiny encoder's columns."""
+    return ModelInfo(
+        name=name,
+        kind="tabular",
+        class_names=("no_relapse", "relapse"),
+        feature_columns=("phq9", "missed", "insurance"),
     )
 
 

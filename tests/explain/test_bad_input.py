@@ -16,7 +16,7 @@ from workbench.explain._explain import (
     MSG_NOTHING_TO_EXPLAIN,
     MSG_TEXTS_NOT_LIST,
 )
-from workbench.explain._subjects import (
+from workbench.explain._inputs import (
     MSG_BACKGROUND_COLUMNS,
     MSG_BACKGROUND_EMPTY,
     MSG_EMPTY_TEXT,
@@ -29,7 +29,7 @@ from workbench.explain._subjects import (
     MSG_TEXT_NOT_STR,
     MSG_TOKENS_MISALIGNED,
 )
-from workbench.models import TokenBatch, TorchTextAdapter
+from workbench.models import ModelInfo, TokenBatch, TorchTextAdapter
 
 
 def raises(message):
@@ -184,6 +184,8 @@ def test_tokenizer_whose_tokens_do_not_match_its_ids(tiny_text_module, tiny_toke
             return TokenBatch(batch.input_ids[:, 1:], batch.attention_mask[:, 1:])
 
     tokenizer = Misaligned(tiny_tokenizer.vocabulary, max_length=8)
-    model = TorchTextAdapter(tiny_text_module, tokenizer, class_names=("a", "b"), name="odd")
+    model = TorchTextAdapter(
+        tiny_text_module, tokenizer, ModelInfo(name="odd", kind="text", class_names=("a", "b"))
+    )
     with raises(MSG_TOKENS_MISALIGNED.format(model="odd", tokens=4, ids=3)):
         explain(model, MESSAGES[0])

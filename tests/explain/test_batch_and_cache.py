@@ -10,7 +10,7 @@ from explain.cases import CLASSES, MESSAGES, ROWS, word_logit_model
 from workbench import ExplanationError
 from workbench.explain import ExplanationCache, explain, explain_batch
 from workbench.explain._cache import MSG_BAD_SIZE
-from workbench.models import CallableAdapter, TorchTextAdapter
+from workbench.models import CallableAdapter, ModelInfo, TorchTextAdapter
 
 
 class CountingModel:
@@ -27,7 +27,8 @@ class CountingModel:
 @pytest.fixture
 def counted():
     function = CountingModel()
-    model = CallableAdapter(function, kind="text", class_names=CLASSES, fingerprint="abc123")
+    info = ModelInfo(name="counted", kind="text", class_names=CLASSES, fingerprint="abc123")
+    model = CallableAdapter(function, info)
     return model, function
 
 
@@ -123,8 +124,9 @@ def test_batch_uses_and_fills_the_cache(counted):
 def test_background_is_part_of_the_key(tiny_tabular_module, tiny_encoder, background):
     from workbench.models import TorchTabularAdapter
 
-    model = TorchTabularAdapter(tiny_tabular_module, tiny_encoder, class_names=("n", "y"),
-                                fingerprint="rows")
+    info = ModelInfo(name="rows", kind="tabular", class_names=("n", "y"),
+                     feature_columns=tiny_encoder.feature_columns, fingerprint="rows")
+    model = TorchTabularAdapter(tiny_tabular_module, tiny_encoder, info)
     cache = ExplanationCache()
     explain(model, ROWS.iloc[[0]], background=background, cache=cache)
     explain(model, ROWS.iloc[[0]], background=background.iloc[:3], cache=cache)
@@ -146,7 +148,8 @@ def test_least_recently_used_is_dropped(counted):
 
 
 def test_models_without_a_hash_are_not_cached(tiny_text_module, tiny_tokenizer):
-    model = TorchTextAdapter(tiny_text_module, tiny_tokenizer, class_names=CLASSES)
+    info = ModelInfo(name="no hash", kind="text", class_names=CLASSES)
+    model = TorchTextAdapter(tiny_text_module, tiny_tokenizer, info)
     cache = ExplanationCache()
     first = explain(model, MESSAGES[0], cache=cache)
     assert explain(model, MESSAGES[0], cache=cache) is not first

@@ -10,7 +10,7 @@ from explain.cases import MESSAGES, ROWS
 from workbench import ExplanationError
 from workbench.explain import evaluate_faithfulness, explain
 from workbench.explain._explain import MSG_FEATURES_DIFFER
-from workbench.models import TorchTextAdapter
+from workbench.models import ModelInfo, TorchTextAdapter
 
 
 def test_a_faithful_ranking_beats_its_reverse(callable_text_model):
@@ -104,7 +104,8 @@ def test_faithfulness_is_computed_on_tokens_before_merging(tiny_text_module, tin
             return [self.vocabulary.index(t) for t in super().tokens(text)]
 
     tokenizer = Pieces(tiny_tokenizer.vocabulary, max_length=8)
-    model = TorchTextAdapter(tiny_text_module, tokenizer, class_names=("routine", "urgent"))
+    info = ModelInfo(name="pieces", kind="text", class_names=("routine", "urgent"))
+    model = TorchTextAdapter(tiny_text_module, tokenizer, info)
     merged = explain(model, MESSAGES[0], merge_subwords=True, faithfulness=True, cache=None)
     plain = explain(model, MESSAGES[0], cache=None)
     assert plain.features == ("i", "feel", "hopeless", "##tonight")

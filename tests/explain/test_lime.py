@@ -5,7 +5,9 @@ import torch
 
 from explain.cases import CLASSES, word_logit_model
 from workbench.explain import explain
-from workbench.models import CallableAdapter, split_words
+from workbench.models import CallableAdapter, ModelInfo, split_words
+
+RECORDED = ModelInfo(name="recorded word logits", kind="text", class_names=CLASSES)
 
 
 def is_subsequence(words, of):
@@ -26,7 +28,7 @@ class Recorder:
 
 def test_lime_features_are_the_workbench_words_and_removal_drops_them():
     recorder = Recorder()
-    model = CallableAdapter(recorder, kind="text", class_names=CLASSES, batch_size=64)
+    model = CallableAdapter(recorder, RECORDED, batch_size=64)
     text = "I can't go on... Hopeless,tonight!"
     result = explain(model, text, method="lime", n_samples=200, cache=None)
     assert result.features == ("i", "can't", "go", "on", ".", ".", ".", "hopeless", ",",
@@ -41,7 +43,7 @@ def test_lime_features_are_the_workbench_words_and_removal_drops_them():
 
 def test_lime_calls_the_model_in_chunks_without_gradients():
     recorder = Recorder()
-    model = CallableAdapter(recorder, kind="text", class_names=CLASSES, batch_size=64)
+    model = CallableAdapter(recorder, RECORDED, batch_size=64)
     explain(model, "hopeless tonight", method="lime", n_samples=300, cache=None)
     sizes = [len(batch) for batch, _ in recorder.calls]
     assert sizes == [1, 64, 64, 64, 64, 44]

@@ -7,7 +7,7 @@ import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -389,12 +389,5 @@ def _refit_sklearn(
     targets = targets.map(group_name).to_numpy()
     step = f"{estimator.steps[-1][0]}__" if isinstance(estimator, Pipeline) else ""
     estimator.fit(inputs, targets, **{f"{step}sample_weight": weights})
-    return SklearnAdapter(
-        estimator,
-        kind=model.kind,
-        class_names=model.class_names,
-        name=f"{model.name} (reweighed)",
-        positive_class=model.positive_class,
-        feature_columns=model.feature_columns,
-        batch_size=model.batch_size,
-    )
+    info = replace(model.info, name=f"{model.name} (reweighed)", fingerprint="")
+    return SklearnAdapter(estimator, info, batch_size=model.batch_size)

@@ -15,8 +15,8 @@ import torch
 from captum.attr import DeepLift, GradientShap, IntegratedGradients
 
 from workbench.explain._captum_text import DEEPLIFT_HOOK_WARNING, completeness_gap
-from workbench.explain._subjects import (
-    EncodedSubject,
+from workbench.explain._inputs import (
+    EncodedRow,
     RawAttribution,
     choose_targets,
     targets_of,
@@ -25,72 +25,72 @@ from workbench.explain._torch_wrappers import ProbabilityModule, seeded
 
 
 def integrated_gradients(
-    model: Any, subjects: Sequence[EncodedSubject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[EncodedRow], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """Integrated Gradients from the baseline row to the row."""
-    inputs, baselines = _stack(subjects)
+    inputs, baselines = _stack(items)
     with torch.no_grad():
         ends = model.forward(torch.cat([inputs, baselines])).double()
-    scores = ends[: len(subjects)].numpy()
+    scores = ends[: len(items)].numpy()
     targets = targets_of(scores, requested)
     attributions = IntegratedGradients(model.forward).attribute(
         inputs, baselines=baselines, target=targets, n_steps=settings["n_steps"]
     )
     delta = completeness_gap(attributions, ends, targets)
-    yield from _by_feature(subjects, attributions, scores, targets, delta)
+    yield from _by_feature(items, attributions, scores, targets, delta)
 
 
 def deeplift(
-    model: Any, subjects: Sequence[EncodedSubject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[EncodedRow], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """DeepLift (rescale rule) from the baseline row to the row."""
-    scores, targets = choose_targets(model, subjects, requested)
-    inputs, baselines = _stack(subjects)
+    scores, targets = choose_targets(model, items, requested)
+    inputs, baselines = _stack(items)
     inputs.requires_grad_()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=DEEPLIFT_HOOK_WARNING)
         attributions, delta = DeepLift(ProbabilityModule(model)).attribute(
             inputs, baselines=baselines, target=targets, return_convergence_delta=True
         )
-    yield from _by_feature(subjects, attributions, scores, targets, delta)
+    yield from _by_feature(items, attributions, scores, targets, delta)
 
 
 def gradient_shap(
-    model: Any, subjects: Sequence[EncodedSubject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[EncodedRow], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """GradientShap with the background rows (or the baseline row) as baseline distribution."""
     # Each row is seeded on its own, so a row gets the same numbers alone or in a batch.
-    scores, targets = choose_targets(model, subjects, requested)
+    scores, targets = choose_targets(model, items, requested)
     method = GradientShap(model.forward)
-    for subject, score, target in zip(subjects, scores, targets):
-        distribution = subject.background if subject.background is not None else subject.baseline
+    for item, score, target in zip(items, scores, targets):
+        distribution = item.background if item.background is not None else item.baseline
         with seeded(settings["seed"]):
             attributions, delta = method.attribute(
-                subject.x,
+                item.x,
                 baselines=distribution,
                 n_samples=settings["n_samples"],
                 stdevs=settings["stdevs"],
                 target=target,
                 return_convergence_delta=True,
             )
-        yield from _by_feature([subject], attributions, [score], [target], delta.mean()[None])
+        yield from _by_feature([item], attributions, [score], [target], delta.mean()[None])
 
 
-def _stack(subjects: Sequence[EncodedSubject]) -> tuple[torch.Tensor, torch.Tensor]:
-    inputs = torch.cat([s.x for s in subjects])
-    baselines = torch.cat([s.baseline for s in subjects])
+def _stack(items: Sequence[EncodedRow]) -> tuple[torch.Tensor, torch.Tensor]:
+    inputs = torch.cat([s.x for s in items])
+    baselines = torch.cat([s.baseline for s in items])
     return inputs, baselines
 
 
 def _by_feature(
-    subjects: Sequence[EncodedSubject],
+    items: Sequence[EncodedRow],
     attributions: torch.Tensor,
     scores: Sequence[np.ndarray],
     targets: Sequence[int],
     delta: torch.Tensor,
 ) -> Iterator[RawAttribution]:
-    index = subjects[0].feature_index
-    grouped = torch.zeros((len(subjects), len(subjects[0].features)), dtype=torch.float64)
+    index = items[0].feature_index
+    grouped = torch.zeros((len(items), len(items[0].features)), dtype=torch.float64)
     grouped.index_add_(1, index, attributions.detach().double())
     for row, target in enumerate(targets):
         yield RawAttribution(

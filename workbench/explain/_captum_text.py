@@ -20,9 +20,9 @@ from captum.attr import (
     LayerIntegratedGradients,
 )
 
-from workbench.explain._subjects import (
+from workbench.explain._inputs import (
     RawAttribution,
-    TokenSubject,
+    TokenInput,
     choose_targets,
     pad,
     targets_of,
@@ -34,13 +34,13 @@ DEEPLIFT_HOOK_WARNING = "Setting forward, backward hooks and attributes on non-l
 
 
 def integrated_gradients(
-    model: Any, subjects: Sequence[TokenSubject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[TokenInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """Layer Integrated Gradients from the baseline tokens to the message."""
-    ids, mask, baselines = pad(model, subjects, text_baseline_id(model, settings["baseline"]))
+    ids, mask, baselines = pad(model, items, text_baseline_id(model, settings["baseline"]))
     with torch.no_grad():
         ends = model.forward(torch.cat([ids, baselines]), torch.cat([mask, mask])).double()
-    scores = ends[: len(subjects)].numpy()
+    scores = ends[: len(items)].numpy()
     targets = targets_of(scores, requested)
     method = LayerIntegratedGradients(model.forward, model.embedding_layer)
     attributions = method.attribute(
@@ -55,11 +55,11 @@ def integrated_gradients(
 
 
 def saliency(
-    model: Any, subjects: Sequence[TokenSubject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[TokenInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """Absolute gradient of the target with respect to each token's embedding."""
-    scores, targets = choose_targets(model, subjects, requested)
-    ids, mask, _ = pad(model, subjects)
+    scores, targets = choose_targets(model, items, requested)
+    ids, mask, _ = pad(model, items)
     method = LayerGradientXActivation(
         model.forward, model.embedding_layer, multiply_by_inputs=False
     )
@@ -68,22 +68,22 @@ def saliency(
 
 
 def input_x_gradient(
-    model: Any, subjects: Sequence[TokenSubject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[TokenInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """Gradient times embedding for each token."""
-    scores, targets = choose_targets(model, subjects, requested)
-    ids, mask, _ = pad(model, subjects)
+    scores, targets = choose_targets(model, items, requested)
+    ids, mask, _ = pad(model, items)
     method = LayerGradientXActivation(model.forward, model.embedding_layer)
     attributions = method.attribute(ids, target=targets, additional_forward_args=(mask,))
     yield from _split(attributions.sum(dim=-1), mask, scores, targets)
 
 
 def deeplift(
-    model: Any, subjects: Sequence[TokenSubject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[TokenInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """Layer DeepLift (rescale rule) from the baseline tokens to the message."""
-    scores, targets = choose_targets(model, subjects, requested)
-    ids, mask, baselines = pad(model, subjects, text_baseline_id(model, settings["baseline"]))
+    scores, targets = choose_targets(model, items, requested)
+    ids, mask, baselines = pad(model, items, text_baseline_id(model, settings["baseline"]))
     method = LayerDeepLift(ProbabilityModule(model), model.embedding_layer)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=DEEPLIFT_HOOK_WARNING)
@@ -98,14 +98,14 @@ def deeplift(
 
 
 def gradient_shap(
-    model: Any, subjects: Sequence[TokenSubject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[TokenInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """GradientShap over token embeddings (ids cannot be interpolated, so not the layer form)."""
-    scores, targets = choose_targets(model, subjects, requested)
+    scores, targets = choose_targets(model, items, requested)
     baseline_id = text_baseline_id(model, settings["baseline"])
     method = GradientShap(EmbeddingForward(model))
-    for subject, score, target in zip(subjects, scores, targets):
-        ids, mask, baselines = pad(model, [subject], baseline_id)
+    for item, score, target in zip(items, scores, targets):
+        ids, mask, baselines = pad(model, [item], baseline_id)
         with torch.no_grad():
             embeddings = model.embedding_layer(ids)
             baseline_embeddings = model.embedding_layer(baselines)

@@ -14,15 +14,15 @@ from workbench._errors import ExplanationError
 from workbench.explain._cache import ExplanationCache, cache_key, default_cache
 from workbench.explain._explanation import Explanation, Faithfulness, merge_subwords
 from workbench.explain._faithfulness import faithfulness_of
-from workbench.explain._methods import MethodInfo, default_method, method_info
-from workbench.explain._subjects import (
-    TokenSubject,
+from workbench.explain._inputs import (
+    TokenInput,
     background_digest,
     check_background,
     check_rows,
     check_text,
-    make_subjects,
+    explained_inputs,
 )
+from workbench.explain._methods import MethodInfo, default_method, method_info
 from workbench.models import ModelAdapter
 
 MSG_BAD_TARGET = (
@@ -133,20 +133,20 @@ def evaluate_faithfulness(
     else:
         items = check_rows(model, inputs, single=True)
         background = None if background is None else check_background(model, background)
-    subject = make_subjects(
+    prepared = explained_inputs(
         model,
         items,
         raw_input=info.raw_input,
         baseline=explanation.params.get("baseline"),
         background=background,
     )[0]
-    if subject.features != explanation.features:
+    if prepared.features != explanation.features:
         raise ExplanationError(
             MSG_FEATURES_DIFFER.format(
-                n=len(explanation.features), m=len(subject.features), method=info.name
+                n=len(explanation.features), m=len(prepared.features), method=info.name
             )
         )
-    return faithfulness_of(model, subject, explanation)
+    return faithfulness_of(model, prepared, explanation)
 
 
 def resolve_target(model: ModelAdapter, target: int | str | None) -> int | None:
@@ -196,16 +196,16 @@ def _explain_items(
     to_explain = (
         items.iloc[missing] if isinstance(items, pd.DataFrame) else [items[i] for i in missing]
     )
-    subjects = make_subjects(
+    prepared = explained_inputs(
         model,
         to_explain,
         raw_input=info.raw_input,
         baseline=settings.get("baseline"),
         background=background,
     )
-    order = list(range(len(subjects)))
-    if isinstance(subjects[0], TokenSubject):
-        order.sort(key=lambda i: len(subjects[i].features))
+    order = list(range(len(prepared)))
+    if isinstance(prepared[0], TokenInput):
+        order.sort(key=lambda i: len(prepared[i].features))
     size = (batch_size or model.batch_size) if info.batched else len(order)
     bar = tqdm(total=len(order), desc=f"explain ({info.name})") if progress else None
     try:
@@ -214,7 +214,7 @@ def _explain_items(
             explained = _explain_chunk(
                 model,
                 info,
-                [subjects[i] for i in chunk],
+                [prepared[i] for i in chunk],
                 requested=requested,
                 settings=_recorded(settings, background),
                 faithfulness=faithfulness,
@@ -234,30 +234,30 @@ def _explain_items(
 def _explain_chunk(
     model: ModelAdapter,
     info: MethodInfo,
-    subjects: list[Any],
+    prepared: list[Any],
     *,
     requested: int | None,
     settings: dict[str, Any],
     faithfulness: bool,
 ) -> Iterator[Explanation]:
-    raws = info.runners[model.kind](model, subjects, requested, settings)
-    for subject, raw in zip(subjects, raws):
+    raws = info.runners[model.kind](model, prepared, requested, settings)
+    for item, raw in zip(prepared, raws):
         explanation = Explanation(
             method=info.name,
             kind=model.kind,
-            features=subject.features,
+            features=item.features,
             attributions=raw.attributions,
             target=raw.target,
             target_name=model.class_names[raw.target],
             score=float(raw.probabilities[raw.target]),
             params=settings,
             convergence_delta=raw.delta,
-            truncated=subject.truncated,
-            notes=subject.notes,
+            truncated=item.truncated,
+            notes=item.notes,
         )
         if faithfulness:
             explanation = replace(
-                explanation, faithfulness=faithfulness_of(model, subject, explanation)
+                explanation, faithfulness=faithfulness_of(model, item, explanation)
             )
         if settings.get("merge_subwords"):
             explanation = merge_subwords(explanation)

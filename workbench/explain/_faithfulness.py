@@ -2,7 +2,7 @@
 
 ERASER comprehensiveness and sufficiency (AOPC over bins of the top features), deletion and
 insertion curves, and Captum's infidelity for tabular rows. Features are ranked by signed
-attribution, most supportive of the target first; removal is the subject's (words dropped,
+attribution, most supportive of the target first; removal is the explained input's (words dropped,
 table features set to their baseline). All perturbed inputs are scored in one batched call.
 """
 
@@ -17,8 +17,8 @@ import torch
 from captum.metrics import infidelity
 
 from workbench.explain._explanation import Explanation, Faithfulness
+from workbench.explain._inputs import ExplainedInput
 from workbench.explain._perturbation import presence_forward
-from workbench.explain._subjects import Subject
 
 BINS = (1.0, 5.0, 10.0, 20.0, 50.0)
 MAX_CURVE_STEPS = 50
@@ -27,13 +27,13 @@ INFIDELITY_SAMPLES = 64
 
 def faithfulness_of(
     model: Any,
-    subject: Subject,
+    item: ExplainedInput,
     explanation: Explanation,
     *,
     bins: Sequence[float] = BINS,
     seed: int = 0,
 ) -> Faithfulness:
-    """Faithfulness of ``explanation``, the attribution of ``subject`` by ``model``."""
+    """Faithfulness of ``explanation``, the attribution of ``item`` by ``model``."""
     count = len(explanation.features)
     order = np.argsort(-explanation.attributions, kind="stable")
     sizes = [min(count, max(1, math.ceil(count * b / 100))) for b in bins]
@@ -41,7 +41,7 @@ def faithfulness_of(
     steps = sorted({round(count * i / points) for i in range(points + 1)})
     removed = [_mask(order, count, k, keep_top=False) for k in sizes + steps]
     kept = [_mask(order, count, k, keep_top=True) for k in sizes + steps]
-    scores = subject.probabilities(model, np.vstack(removed + kept))[:, explanation.target]
+    scores = item.probabilities(model, np.vstack(removed + kept))[:, explanation.target]
     without_top, only_top = scores[: len(removed)], scores[len(removed) :]
     n_bins = len(sizes)
     return Faithfulness(
@@ -52,7 +52,7 @@ def faithfulness_of(
         deletion_curve=tuple(float(s) for s in without_top[n_bins:]),
         insertion_curve=tuple(float(s) for s in only_top[n_bins:]),
         infidelity=(
-            _infidelity(model, subject, explanation, seed=seed)
+            _infidelity(model, item, explanation, seed=seed)
             if explanation.kind == "tabular"
             else None
         ),
@@ -65,7 +65,7 @@ def _mask(order: np.ndarray, count: int, k: int, *, keep_top: bool) -> np.ndarra
     return mask
 
 
-def _infidelity(model: Any, subject: Subject, explanation: Explanation, *, seed: int) -> float:
+def _infidelity(model: Any, item: ExplainedInput, explanation: Explanation, *, seed: int) -> float:
     generator = torch.Generator().manual_seed(seed)
 
     def perturb(inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,7 +74,7 @@ def _infidelity(model: Any, subject: Subject, explanation: Explanation, *, seed:
 
     present = torch.ones((1, len(explanation.features)), dtype=torch.float64)
     value = infidelity(
-        presence_forward(model, subject),
+        presence_forward(model, item),
         perturb,
         present,
         torch.tensor(explanation.attributions, dtype=torch.float64)[None, :],

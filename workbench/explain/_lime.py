@@ -16,10 +16,10 @@ import torch
 from lime.lime_tabular import LimeTabularExplainer
 from lime.lime_text import LimeTextExplainer
 
-from workbench.explain._subjects import (
+from workbench.explain._inputs import (
     RawAttribution,
-    RowSubject,
-    WordSubject,
+    RawRow,
+    WordInput,
     categorical_columns,
     choose_targets,
 )
@@ -28,12 +28,12 @@ REMOVED_WORD = " "
 
 
 def lime_text(
-    model: Any, subjects: Sequence[WordSubject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[WordInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """LIME text explanation with one feature per word position."""
-    scores, targets = choose_targets(model, subjects, requested)
-    for subject, score, target in zip(subjects, scores, targets):
-        words = [subject.text[start:end] for start, end in subject.spans]
+    scores, targets = choose_targets(model, items, requested)
+    for item, score, target in zip(items, scores, targets):
+        words = [item.text[start:end] for start, end in item.spans]
         explainer = LimeTextExplainer(
             class_names=list(model.class_names),
             bow=False,
@@ -44,7 +44,7 @@ def lime_text(
             random_state=settings["seed"],
         )
         result = explainer.explain_instance(
-            subject.text,
+            item.text,
             lambda texts: _classify_texts(model, texts),
             labels=(target,),
             num_features=len(words),
@@ -58,16 +58,16 @@ def lime_text(
 
 
 def lime_tabular(
-    model: Any, subjects: Sequence[RowSubject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[RawRow], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """LIME tabular explanation over raw features, sampling from the background rows."""
     features = list(model.feature_columns)
-    scores, targets = choose_targets(model, subjects, requested)
-    for subject, score, target in zip(subjects, scores, targets):
-        background = subject.background
+    scores, targets = choose_targets(model, items, requested)
+    for item, score, target in zip(items, scores, targets):
+        background = item.background
         categories = categorical_columns(model, background)
         codes = {
-            c: pd.Index(pd.unique(pd.concat([background[c], subject.row[c]], ignore_index=True)))
+            c: pd.Index(pd.unique(pd.concat([background[c], item.row[c]], ignore_index=True)))
             for c in categories
         }
         explainer = LimeTabularExplainer(
@@ -81,7 +81,7 @@ def lime_tabular(
             random_state=settings["seed"],
         )
         result = explainer.explain_instance(
-            _to_codes(subject.row, features, codes)[0],
+            _to_codes(item.row, features, codes)[0],
             lambda data, codes=codes: _classify_rows(model, data, features, codes),
             labels=(target,),
             num_features=len(features),

@@ -13,7 +13,7 @@ from typing import Any
 
 from workbench._errors import ExplanationError
 from workbench.explain import _captum_tabular, _captum_text, _lime, _perturbation
-from workbench.explain._subjects import RawAttribution
+from workbench.explain._inputs import RawAttribution
 from workbench.models import ModelAdapter
 
 MSG_UNKNOWN_METHOD = "unknown explanation method {method!r}; known methods: {known}"
@@ -52,8 +52,8 @@ class MethodInfo:
     """One explanation method and the models it applies to.
 
     ``runners`` maps each model kind the method applies to onto its implementation, called as
-    ``runner(model, subjects, target or None, settings)`` and yielding one raw attribution per
-    subject; ``params`` maps each kind onto the method's parameters there. ``raw_input``
+    ``runner(model, items, target or None, settings)`` and yielding one raw attribution per
+    explained input; ``params`` maps each kind onto the method's parameters there. ``raw_input``
     methods read texts and raw rows even for differentiable models; ``batched`` ones explain
     many inputs in one pass.
     """

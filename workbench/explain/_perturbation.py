@@ -1,8 +1,8 @@
 """Captum perturbation methods over features switched on and off, for any model.
 
 The input is a vector of ones (every token or feature present) and the baseline a vector of
-zeros; the forward function scores presence masks through the subject, which drops absent words
-or sets absent table features to their baseline. No gradients are needed.
+zeros; the forward function scores presence masks through the explained input, which drops
+absent words or sets absent table features to their baseline. No gradients are needed.
 """
 
 from __future__ import annotations
@@ -14,33 +14,33 @@ import numpy as np
 import torch
 from captum.attr import FeatureAblation, KernelShap, Occlusion, ShapleyValueSampling
 
-from workbench.explain._subjects import RawAttribution, Subject, choose_targets
+from workbench.explain._inputs import ExplainedInput, RawAttribution, choose_targets
 from workbench.explain._torch_wrappers import seeded
 
 PERTURBATIONS_PER_EVAL = 256
 
 
-def presence_forward(model: Any, subject: Subject) -> Callable[[torch.Tensor], torch.Tensor]:
+def presence_forward(model: Any, item: ExplainedInput) -> Callable[[torch.Tensor], torch.Tensor]:
     """Captum forward function: presence masks (masks, features) to class probabilities."""
 
     def forward(presence: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(subject.probabilities(model, presence.detach().numpy()))
+        return torch.from_numpy(item.probabilities(model, presence.detach().numpy()))
 
     return forward
 
 
 def feature_ablation(
-    model: Any, subjects: Sequence[Subject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[ExplainedInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """Score drop when each token or feature alone is removed."""
-    scores, targets = choose_targets(model, subjects, requested)
-    for subject, score, target in zip(subjects, scores, targets):
-        method = FeatureAblation(presence_forward(model, subject))
+    scores, targets = choose_targets(model, items, requested)
+    for item, score, target in zip(items, scores, targets):
+        method = FeatureAblation(presence_forward(model, item))
         yield _raw(
             score,
             target,
             method.attribute(
-                _present(subject),
+                _present(item),
                 baselines=0.0,
                 target=target,
                 perturbations_per_eval=PERTURBATIONS_PER_EVAL,
@@ -49,18 +49,18 @@ def feature_ablation(
 
 
 def occlusion(
-    model: Any, subjects: Sequence[Subject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[ExplainedInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """Score drop when a sliding window of ``window`` tokens is removed, shared over the window."""
-    scores, targets = choose_targets(model, subjects, requested)
-    for subject, score, target in zip(subjects, scores, targets):
-        window = min(settings["window"], len(subject.features))
-        method = Occlusion(presence_forward(model, subject))
+    scores, targets = choose_targets(model, items, requested)
+    for item, score, target in zip(items, scores, targets):
+        window = min(settings["window"], len(item.features))
+        method = Occlusion(presence_forward(model, item))
         yield _raw(
             score,
             target,
             method.attribute(
-                _present(subject),
+                _present(item),
                 sliding_window_shapes=(window,),
                 strides=(1,),
                 baselines=0.0,
@@ -71,15 +71,15 @@ def occlusion(
 
 
 def shapley_sampling(
-    model: Any, subjects: Sequence[Subject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[ExplainedInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """Shapley values estimated from ``n_samples`` random feature orders."""
-    scores, targets = choose_targets(model, subjects, requested)
-    for subject, score, target in zip(subjects, scores, targets):
-        method = ShapleyValueSampling(presence_forward(model, subject))
+    scores, targets = choose_targets(model, items, requested)
+    for item, score, target in zip(items, scores, targets):
+        method = ShapleyValueSampling(presence_forward(model, item))
         with seeded(settings["seed"]):
             attributions = method.attribute(
-                _present(subject),
+                _present(item),
                 baselines=0.0,
                 target=target,
                 n_samples=settings["n_samples"],
@@ -89,20 +89,20 @@ def shapley_sampling(
 
 
 def kernel_shap(
-    model: Any, subjects: Sequence[Subject], requested: int | None, settings: Mapping
+    model: Any, items: Sequence[ExplainedInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """Kernel SHAP: a weighted linear fit over ``n_samples`` random feature coalitions."""
     # Captum's sampler fails on one feature, whose Shapley value is simply its removal effect.
-    scores, targets = choose_targets(model, subjects, requested)
-    for subject, score, target in zip(subjects, scores, targets):
-        if len(subject.features) == 1:
-            removed = subject.probabilities(model, np.zeros((1, 1)))[0, target]
+    scores, targets = choose_targets(model, items, requested)
+    for item, score, target in zip(items, scores, targets):
+        if len(item.features) == 1:
+            removed = item.probabilities(model, np.zeros((1, 1)))[0, target]
             yield _raw(score, target, torch.tensor([[score[target] - removed]]))
             continue
-        method = KernelShap(presence_forward(model, subject))
+        method = KernelShap(presence_forward(model, item))
         with seeded(settings["seed"]):
             attributions = method.attribute(
-                _present(subject),
+                _present(item),
                 baselines=0.0,
                 target=target,
                 n_samples=settings["n_samples"],
@@ -111,8 +111,8 @@ def kernel_shap(
         yield _raw(score, target, attributions)
 
 
-def _present(subject: Subject) -> torch.Tensor:
-    return torch.ones((1, len(subject.features)), dtype=torch.float64)
+def _present(item: ExplainedInput) -> torch.Tensor:
+    return torch.ones((1, len(item.features)), dtype=torch.float64)
 
 
 def _raw(score: np.ndarray, target: int, attributions: torch.Tensor) -> RawAttribution:

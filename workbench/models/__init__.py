@@ -1,6 +1,6 @@
 """The model adapter contract and its torch, sklearn, transformers and callable adapters."""
 
-from workbench.models._base import ModelAdapter, ModelKind
+from workbench.models._base import ModelAdapter, ModelInfo, ModelKind
 from workbench.models._callable import CallableAdapter
 from workbench.models._loading import import_object, load_model, model_sha256
 from workbench.models._sklearn import SklearnAdapter
@@ -18,6 +18,7 @@ __all__ = [
     "DifferentiableTabularModel",
     "DifferentiableTextModel",
     "ModelAdapter",
+    "ModelInfo",
     "ModelKind",
     "SklearnAdapter",
     "TabularEncoder",

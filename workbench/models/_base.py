@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -32,6 +33,50 @@ MSG_MISSING_VALUES = (
     "feature {column!r} has missing values in rows {rows}; impute or drop those rows first"
 )
 MSG_NOT_NUMERIC = "feature {column!r} must be numeric; found values such as {examples}"
+MSG_BAD_KIND = "model kind must be 'text' or 'tabular'; got {kind!r}"
+MSG_FEW_CLASSES = "a classifier needs at least two class names; got {class_names!r}"
+MSG_UNKNOWN_POSITIVE = "positive class {positive_class!r} is not one of the classes {class_names}"
+MSG_NO_FEATURE_COLUMNS = "a tabular model needs its feature column names"
+MSG_KIND_NOT_READ = "{adapter} reads {kinds} inputs only; its model info says kind {kind!r}"
+MSG_BAD_BATCH_SIZE = "batch_size must be at least 1; got {batch_size}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelInfo:
+    """What a classifier is, whatever its framework: name, input kind, classes and features.
+
+    Adapters take it once and expose its fields (``model.name``, ``model.class_names``...);
+    :func:`~workbench.models.load_model` builds it from the spec. ``fingerprint`` is the
+    SHA-256 of the model's files, empty for a model built in memory (then nothing is cached).
+    """
+
+    name: str
+    kind: ModelKind
+    class_names: tuple[str, ...]
+    positive_class: str | None = None
+    feature_columns: tuple[str, ...] = ()
+    fingerprint: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "class_names", tuple(self.class_names))
+        object.__setattr__(self, "feature_columns", tuple(self.feature_columns))
+        if self.kind not in ("text", "tabular"):
+            raise InputError(MSG_BAD_KIND.format(kind=self.kind))
+        if len(self.class_names) < 2:
+            raise InputError(MSG_FEW_CLASSES.format(class_names=self.class_names))
+        if self.positive_class is not None and self.positive_class not in self.class_names:
+            raise InputError(
+                MSG_UNKNOWN_POSITIVE.format(
+                    positive_class=self.positive_class, class_names=list(self.class_names)
+                )
+            )
+        if self.kind == "tabular" and not self.feature_columns:
+            raise InputError(MSG_NO_FEATURE_COLUMNS)
+
+    @property
+    def positive_index(self) -> int | None:
+        """Column of the positive class in ``predict_proba`` output, if one is named."""
+        return None if self.positive_class is None else self.class_names.index(self.positive_class)
 
 
 class ModelAdapter(ABC):
@@ -44,37 +89,19 @@ class ModelAdapter(ABC):
     """
 
     framework: str = "callable"
+    kinds: tuple[ModelKind, ...] = ("text", "tabular")
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        kind: ModelKind,
-        class_names: Sequence[str],
-        positive_class: str | None = None,
-        feature_columns: Sequence[str] = (),
-        batch_size: int = 64,
-        fingerprint: str = "",
-    ) -> None:
-        if kind not in ("text", "tabular"):
-            raise InputError(f"model kind must be 'text' or 'tabular'; got {kind!r}")
-        if len(class_names) < 2:
-            raise InputError(f"a classifier needs at least two class names; got {class_names!r}")
-        if positive_class is not None and positive_class not in class_names:
+    def __init__(self, info: ModelInfo, *, batch_size: int) -> None:
+        if info.kind not in self.kinds:
             raise InputError(
-                f"positive class {positive_class!r} is not one of the classes {list(class_names)}"
+                MSG_KIND_NOT_READ.format(
+                    adapter=type(self).__name__, kinds=" or ".join(self.kinds), kind=info.kind
+                )
             )
-        if kind == "tabular" and not feature_columns:
-            raise InputError("a tabular model needs its feature column names")
         if batch_size < 1:
-            raise InputError(f"batch_size must be at least 1; got {batch_size}")
-        self.name = name
-        self.kind: ModelKind = kind
-        self.class_names: tuple[str, ...] = tuple(class_names)
-        self.positive_class = positive_class
-        self.feature_columns: tuple[str, ...] = tuple(feature_columns)
+            raise InputError(MSG_BAD_BATCH_SIZE.format(batch_size=batch_size))
+        self.info = info
         self.batch_size = int(batch_size)
-        self.fingerprint = fingerprint
 
     def __repr__(self) -> str:
         return (
@@ -88,9 +115,39 @@ class ModelAdapter(ABC):
         return False
 
     @property
+    def name(self) -> str:
+        """The model's name, as the spec gives it."""
+        return self.info.name
+
+    @property
+    def kind(self) -> ModelKind:
+        """What the model reads: texts or table rows."""
+        return self.info.kind
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """Class names, in the order of the ``predict_proba`` columns."""
+        return self.info.class_names
+
+    @property
+    def positive_class(self) -> str | None:
+        """The class a fairness audit calls positive, if one is named."""
+        return self.info.positive_class
+
+    @property
     def positive_index(self) -> int | None:
         """Column of the positive class in ``predict_proba`` output, if one is named."""
-        return None if self.positive_class is None else self.class_names.index(self.positive_class)
+        return self.info.positive_index
+
+    @property
+    def feature_columns(self) -> tuple[str, ...]:
+        """Columns a tabular model reads, in model order; empty for text models."""
+        return self.info.feature_columns
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the model's files (empty when built in memory); keys the caches."""
+        return self.info.fingerprint
 
     def predict_proba(self, inputs: Inputs, *, allow_empty: bool = False) -> np.ndarray:
         """Class probabilities, shape (n_inputs, n_classes), computed in batches.

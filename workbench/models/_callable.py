@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from workbench.models._base import ModelAdapter, ModelKind
+from workbench.models._base import ModelAdapter, ModelInfo
 
 
 class CallableAdapter(ModelAdapter):
@@ -21,26 +21,9 @@ class CallableAdapter(ModelAdapter):
     framework = "callable"
 
     def __init__(
-        self,
-        predict_proba: Callable[[Any], Any],
-        *,
-        kind: ModelKind,
-        class_names: Sequence[str],
-        name: str = "callable model",
-        positive_class: str | None = None,
-        feature_columns: Sequence[str] = (),
-        batch_size: int = 256,
-        fingerprint: str = "",
+        self, predict_proba: Callable[[Any], Any], info: ModelInfo, *, batch_size: int = 256
     ) -> None:
-        super().__init__(
-            name=name,
-            kind=kind,
-            class_names=class_names,
-            positive_class=positive_class,
-            feature_columns=feature_columns,
-            batch_size=batch_size,
-            fingerprint=fingerprint,
-        )
+        super().__init__(info, batch_size=batch_size)
         self.function = predict_proba
 
     def _predict_batch(self, batch: list[str] | pd.DataFrame) -> np.ndarray:

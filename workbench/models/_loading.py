@@ -8,13 +8,14 @@ import importlib.util
 import pickle
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from workbench._errors import ModelLoadError, UnsafeFormatError
-from workbench.models._base import ModelAdapter
+from workbench.models._base import ModelAdapter, ModelInfo
 from workbench.models._callable import CallableAdapter
 from workbench.models._sklearn import SklearnAdapter
 from workbench.models._tabular_encoder import TabularEncoder
@@ -40,30 +41,29 @@ def load_model(spec: str | Path | ModelSpec, *, trust_pickle: bool = False) -> M
     pickle is refused unless ``trust_pickle`` is true.
     """
     spec = load_spec(spec)
-    common: dict[str, Any] = {
-        "name": spec.name,
-        "class_names": spec.classes,
-        "positive_class": spec.positive_class,
-        "fingerprint": model_sha256(spec),
-    }
-    if spec.batch_size:
-        common["batch_size"] = spec.batch_size
+    info = ModelInfo(
+        name=spec.name,
+        kind=spec.kind,
+        class_names=spec.classes,
+        positive_class=spec.positive_class,
+        feature_columns=spec.feature_columns if spec.kind == "tabular" else (),
+        fingerprint=model_sha256(spec),
+    )
+    batch: dict[str, int] = {"batch_size": spec.batch_size} if spec.batch_size else {}
     if spec.framework == "torch":
-        return _load_torch(spec, common, trust_pickle=trust_pickle)
+        return _load_torch(spec, info, batch, trust_pickle=trust_pickle)
     if spec.framework == "sklearn":
         estimator = _load_sklearn(spec.weights, trust_pickle=trust_pickle)
-        return SklearnAdapter(
-            estimator, kind=spec.kind, feature_columns=spec.feature_columns, **common
-        )
+        return SklearnAdapter(estimator, info, **batch)
     if spec.framework == "transformers":
         from workbench.models._transformers import TransformersAdapter, load_transformers
 
         model, tokenizer = load_transformers(spec.weights, trust_pickle=trust_pickle)
-        return TransformersAdapter(model, tokenizer, max_length=spec.max_length, **common)
+        return TransformersAdapter(model, tokenizer, info, max_length=spec.max_length, **batch)
     function = import_object(spec.entry, base=spec.folder)
     if not callable(function):
         raise ModelLoadError(f"entry {spec.entry!r} is not callable; name a function")
-    return CallableAdapter(function, kind=spec.kind, feature_columns=spec.feature_columns, **common)
+    return CallableAdapter(function, info, **batch)
 
 
 def model_sha256(spec: ModelSpec) -> str:
@@ -114,7 +114,9 @@ def import_object(reference: str | None, *, base: Path) -> Any:
         raise ModelLoadError(f"{module_name!r} has no {attribute!r} (from {reference!r})") from None
 
 
-def _load_torch(spec: ModelSpec, common: dict[str, Any], *, trust_pickle: bool) -> ModelAdapter:
+def _load_torch(
+    spec: ModelSpec, info: ModelInfo, batch: dict[str, int], *, trust_pickle: bool
+) -> ModelAdapter:
     module = _torch_module(spec, trust_pickle=trust_pickle)
     output = spec.output
     if spec.kind == "text":
@@ -122,7 +124,7 @@ def _load_torch(spec: ModelSpec, common: dict[str, Any], *, trust_pickle: bool) 
         if spec.max_length:
             tokenizer.max_length = spec.max_length
         return TorchTextAdapter(
-            module, tokenizer, embedding_layer=spec.embedding_layer, output=output, **common
+            module, tokenizer, info, embedding_layer=spec.embedding_layer, output=output, **batch
         )
     if spec.preprocessing is not None:
         encoder = TabularEncoder.load(spec.preprocessing)
@@ -132,10 +134,12 @@ def _load_torch(spec: ModelSpec, common: dict[str, Any], *, trust_pickle: bool) 
                 f"{list(encoder.feature_columns)} but the spec's feature_columns are "
                 f"{list(spec.feature_columns)}; make them the same"
             )
+        # The encoder's column order is the model's: its one-hot blocks follow it.
+        info = replace(info, feature_columns=encoder.feature_columns)
     else:
         identity = dict.fromkeys(spec.feature_columns, (0.0, 1.0))
         encoder = TabularEncoder(numeric=identity, feature_columns=spec.feature_columns)
-    return TorchTabularAdapter(module, encoder, output=output, **common)
+    return TorchTabularAdapter(module, encoder, info, output=output, **batch)
 
 
 def _torch_module(spec: ModelSpec, *, trust_pickle: bool) -> torch.nn.Module:

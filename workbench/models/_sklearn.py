@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from workbench._errors import ModelLoadError
-from workbench.models._base import ModelAdapter, ModelKind
+from workbench.models._base import ModelAdapter, ModelInfo
 
 
 class SklearnAdapter(ModelAdapter):
@@ -21,27 +20,8 @@ class SklearnAdapter(ModelAdapter):
 
     framework = "sklearn"
 
-    def __init__(
-        self,
-        estimator: Any,
-        *,
-        kind: ModelKind,
-        class_names: Sequence[str],
-        name: str = "scikit-learn model",
-        positive_class: str | None = None,
-        feature_columns: Sequence[str] = (),
-        batch_size: int = 1024,
-        fingerprint: str = "",
-    ) -> None:
-        super().__init__(
-            name=name,
-            kind=kind,
-            class_names=class_names,
-            positive_class=positive_class,
-            feature_columns=feature_columns,
-            batch_size=batch_size,
-            fingerprint=fingerprint,
-        )
+    def __init__(self, estimator: Any, info: ModelInfo, *, batch_size: int = 1024) -> None:
+        super().__init__(info, batch_size=batch_size)
         if not hasattr(estimator, "predict_proba"):
             raise ModelLoadError(
                 f"{type(estimator).__name__} has no predict_proba; use a probabilistic "

@@ -11,11 +11,15 @@ import torch
 from torch import nn
 
 from workbench._errors import ModelLoadError
-from workbench.models._base import ModelAdapter, check_numeric
+from workbench.models._base import ModelAdapter, ModelInfo, ModelKind, check_numeric
 from workbench.models._tabular_encoder import TabularEncoder
 from workbench.models._tokenizer import TextTokenizer, TokenBatch
 
 ModelOutput = Literal["logits", "probabilities"]
+MSG_ENCODER_COLUMNS = (
+    "the encoder encodes columns {encoded} but the model info names feature columns {named}; "
+    "give the model info the encoder's columns, in the encoder's order"
+)
 
 
 def to_probabilities(output: torch.Tensor, kind: ModelOutput) -> torch.Tensor:
@@ -56,6 +60,7 @@ class DifferentiableTextModel:
     embedding_layer: nn.Module
     tokenizer: TextTokenizer
     output: ModelOutput
+    kinds: tuple[ModelKind, ...] = ("text",)
 
     @property
     def differentiable(self) -> bool:
@@ -86,6 +91,7 @@ class DifferentiableTabularModel:
     module: nn.Module
     encoder: TabularEncoder
     output: ModelOutput
+    kinds: tuple[ModelKind, ...] = ("tabular",)
 
     @property
     def differentiable(self) -> bool:
@@ -114,23 +120,13 @@ class TorchTextAdapter(DifferentiableTextModel, ModelAdapter):
         self,
         module: nn.Module,
         tokenizer: TextTokenizer,
+        info: ModelInfo,
         *,
-        class_names: Sequence[str],
-        name: str = "torch text model",
-        positive_class: str | None = None,
         embedding_layer: str | None = None,
         output: ModelOutput = "logits",
         batch_size: int = 64,
-        fingerprint: str = "",
     ) -> None:
-        super().__init__(
-            name=name,
-            kind="text",
-            class_names=class_names,
-            positive_class=positive_class,
-            batch_size=batch_size,
-            fingerprint=fingerprint,
-        )
+        super().__init__(info, batch_size=batch_size)
         self.module = module.eval()
         self.tokenizer = tokenizer
         self.embedding_layer = find_submodule(module, embedding_layer)
@@ -138,7 +134,10 @@ class TorchTextAdapter(DifferentiableTextModel, ModelAdapter):
 
 
 class TorchTabularAdapter(DifferentiableTabularModel, ModelAdapter):
-    """Any ``nn.Module`` over an encoded float matrix, plus the encoder of the raw columns."""
+    """Any ``nn.Module`` over an encoded float matrix, plus the encoder of the raw columns.
+
+    The info's feature columns are the encoder's, in the encoder's order.
+    """
 
     framework = "torch"
 
@@ -146,23 +145,18 @@ class TorchTabularAdapter(DifferentiableTabularModel, ModelAdapter):
         self,
         module: nn.Module,
         encoder: TabularEncoder,
+        info: ModelInfo,
         *,
-        class_names: Sequence[str],
-        name: str = "torch tabular model",
-        positive_class: str | None = None,
         output: ModelOutput = "logits",
         batch_size: int = 256,
-        fingerprint: str = "",
     ) -> None:
-        super().__init__(
-            name=name,
-            kind="tabular",
-            class_names=class_names,
-            positive_class=positive_class,
-            feature_columns=encoder.feature_columns,
-            batch_size=batch_size,
-            fingerprint=fingerprint,
-        )
+        super().__init__(info, batch_size=batch_size)
+        if self.feature_columns != encoder.feature_columns:
+            raise ModelLoadError(
+                MSG_ENCODER_COLUMNS.format(
+                    encoded=list(encoder.feature_columns), named=list(self.feature_columns)
+                )
+            )
         self.module = module.eval()
         self.encoder = encoder
         self.output = output

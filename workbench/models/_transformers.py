@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench._errors import ModelLoadError, UnsafeFormatError
-from workbench.models._base import ModelAdapter
+from workbench.models._base import ModelAdapter, ModelInfo
 from workbench.models._tokenizer import TokenBatch
 from workbench.models._torch import DifferentiableTextModel
 
@@ -63,27 +63,18 @@ class TransformersAdapter(DifferentiableTextModel, ModelAdapter):
         self,
         model: Any,
         tokenizer: Any,
+        info: ModelInfo,
         *,
-        class_names: Sequence[str],
-        name: str = "transformers model",
-        positive_class: str | None = None,
         max_length: int | None = None,
         batch_size: int = 16,
-        fingerprint: str = "",
     ) -> None:
-        super().__init__(
-            name=name,
-            kind="text",
-            class_names=class_names,
-            positive_class=positive_class,
-            batch_size=batch_size,
-            fingerprint=fingerprint,
-        )
-        labels = getattr(model.config, "num_labels", len(class_names))
-        if labels != len(class_names):
+        super().__init__(info, batch_size=batch_size)
+        classes = self.class_names
+        labels = getattr(model.config, "num_labels", len(classes))
+        if labels != len(classes):
             raise ModelLoadError(
                 f"the transformers model has {labels} labels but the spec names "
-                f"{len(class_names)} classes: {list(class_names)}"
+                f"{len(classes)} classes: {list(classes)}"
             )
         self.module = model.eval()
         positions = getattr(model.config, "max_position_embeddings", None)

@@ -1,9 +1,9 @@
 """Inputs prepared for explaining: their features, and the model's score with features removed.
 
-Every subject can score any set of "presence" masks, shape (masks, features), 1 keeping a feature
-and 0 removing it. Perturbation methods, LIME's neighbourhoods and the faithfulness curves all go
-through these masks, so removal means the same thing everywhere: a removed word is dropped from
-the message, a removed table feature takes its baseline value.
+Every prepared input can score any set of "presence" masks, shape (masks, features), 1 keeping a
+feature and 0 removing it. Perturbation methods, LIME's neighbourhoods and the faithfulness curves
+all go through these masks, so removal means the same thing everywhere: a removed word is dropped
+from the message, a removed table feature takes its baseline value.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ TextBaseline = Literal["pad", "mask"]
 
 
 @dataclass(frozen=True, eq=False)
-class TokenSubject:
+class TokenInput:
     """A message as the token ids of a differentiable model; removal drops tokens."""
 
     features: tuple[str, ...]
@@ -68,7 +68,7 @@ class TokenSubject:
 
 
 @dataclass(frozen=True, eq=False)
-class WordSubject:
+class WordInput:
     """A message as its words (lower case) and their spans in the text; removal drops words."""
 
     features: tuple[str, ...]
@@ -98,7 +98,7 @@ class WordSubject:
 
 
 @dataclass(frozen=True, eq=False)
-class EncodedSubject:
+class EncodedRow:
     """A row encoded for a differentiable tabular model; removal sets a feature to baseline."""
 
     features: tuple[str, ...]
@@ -118,7 +118,7 @@ class EncodedSubject:
 
 
 @dataclass(frozen=True, eq=False)
-class RowSubject:
+class RawRow:
     """A row of raw feature values, for any tabular model; removal sets a feature to baseline."""
 
     features: tuple[str, ...]
@@ -144,12 +144,12 @@ class RowSubject:
             return model.predict_proba(self.rows(presence))
 
 
-Subject = TokenSubject | WordSubject | EncodedSubject | RowSubject
+ExplainedInput = TokenInput | WordInput | EncodedRow | RawRow
 
 
 @dataclass(frozen=True, eq=False)
 class RawAttribution:
-    """What a method returns for one subject, before it becomes an :class:`Explanation`."""
+    """What a method returns for one explained input, before it becomes an :class:`Explanation`."""
 
     attributions: np.ndarray
     target: int
@@ -172,15 +172,15 @@ def compact(ids: torch.Tensor, keep: torch.Tensor, model: Any) -> tuple[torch.Te
 
 
 def pad(
-    model: Any, subjects: Sequence[TokenSubject], baseline_id: int | None = None
+    model: Any, items: Sequence[TokenInput], baseline_id: int | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Padded ids, attention mask and baseline ids (special tokens kept) of the messages."""
     pad_id = model.tokenizer.pad_id
     fill = pad_id if baseline_id is None else baseline_id
-    ids = pad_sequence([s.ids for s in subjects], batch_first=True, padding_value=pad_id)
-    lengths = torch.tensor([len(s.ids) for s in subjects])
+    ids = pad_sequence([s.ids for s in items], batch_first=True, padding_value=pad_id)
+    lengths = torch.tensor([len(s.ids) for s in items])
     mask = (torch.arange(ids.shape[1])[None, :] < lengths[:, None]).long()
-    special = pad_sequence([s.special for s in subjects], batch_first=True)
+    special = pad_sequence([s.special for s in items], batch_first=True)
     baselines = torch.where(special | (mask == 0), ids, fill)
     return ids, mask, baselines
 
@@ -194,7 +194,7 @@ def check_text(text: Any) -> str:
     return text
 
 
-def token_subject(model: Any, text: str) -> TokenSubject:
+def token_input(model: Any, text: str) -> TokenInput:
     """The message as the ids and readable tokens of a differentiable text model."""
     tokenizer = model.tokenizer
     features = tuple(tokenizer.tokens(text))
@@ -205,7 +205,7 @@ def token_subject(model: Any, text: str) -> TokenSubject:
         )
     special = torch.isin(ids, torch.tensor(sorted(tokenizer.special_ids), dtype=ids.dtype))
     truncated = len(features) >= tokenizer.max_length and tokenizer.is_truncated(text)
-    return TokenSubject(
+    return TokenInput(
         features=features,
         ids=ids,
         special=special,
@@ -214,7 +214,7 @@ def token_subject(model: Any, text: str) -> TokenSubject:
     )
 
 
-def word_subject(model: ModelAdapter, text: str) -> WordSubject:
+def word_input(model: ModelAdapter, text: str) -> WordInput:
     """The message as the words of its text, cut where the model's tokenizer stops reading."""
     words = split_words(text)
     lowered = text.lower()
@@ -242,7 +242,7 @@ def word_subject(model: ModelAdapter, text: str) -> WordSubject:
         ids = model.encode([text]).input_ids[0]
         read = f"{len(spans)} words"
         notes = _text_notes(model, ids, tuple(tokenizer.tokens(text)), truncated, read)
-    return WordSubject(
+    return WordInput(
         features=tuple(words[: len(spans)]),
         text=text,
         spans=tuple(spans),
@@ -300,13 +300,13 @@ def background_digest(background: pd.DataFrame | None) -> str:
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
-def encoded_subjects(
+def encoded_rows(
     model: Any,
     rows: pd.DataFrame,
     *,
     baseline: TabularBaseline,
     background: pd.DataFrame | None,
-) -> list[EncodedSubject]:
+) -> list[EncodedRow]:
     """Rows encoded for a differentiable tabular model, with the baseline of ``baseline``."""
     encoded_background = None if background is None else model.encode(background)
     if baseline == "zero":
@@ -324,7 +324,7 @@ def encoded_subjects(
     index = torch.as_tensor(model.encoder.feature_index)
     features = tuple(model.feature_columns)
     return [
-        EncodedSubject(
+        EncodedRow(
             features=features,
             x=x[i : i + 1],
             baseline=reference,
@@ -335,13 +335,13 @@ def encoded_subjects(
     ]
 
 
-def row_subjects(
+def raw_rows(
     model: ModelAdapter,
     rows: pd.DataFrame,
     *,
     baseline: TabularBaseline,
     background: pd.DataFrame | None,
-) -> list[RowSubject]:
+) -> list[RawRow]:
     """Rows of raw values, for any tabular model, with a baseline row from the background."""
     if background is None or baseline == "zero":
         raise ExplanationError(MSG_NEEDS_BACKGROUND.format(baseline=baseline, alternative=""))
@@ -355,7 +355,7 @@ def row_subjects(
     baseline_row = pd.DataFrame([reference])
     features = tuple(model.feature_columns)
     return [
-        RowSubject(
+        RawRow(
             features=features,
             row=rows.iloc[[i]].reset_index(drop=True),
             baseline=baseline_row,
@@ -399,10 +399,10 @@ def _text_notes(
 
 
 def choose_targets(
-    model: Any, subjects: Sequence[Subject], requested: int | None
+    model: Any, items: Sequence[ExplainedInput], requested: int | None
 ) -> tuple[np.ndarray, list[int]]:
-    """The subjects' class probabilities, and the requested target or else the predicted one."""
-    scores = probabilities(model, subjects)
+    """The inputs' class probabilities, and the requested target or else the predicted one."""
+    scores = probabilities(model, items)
     return scores, targets_of(scores, requested)
 
 
@@ -413,35 +413,35 @@ def targets_of(scores: np.ndarray, requested: int | None) -> list[int]:
     return [int(i) for i in np.argmax(scores, axis=1)]
 
 
-def probabilities(model: Any, subjects: Sequence[Subject]) -> np.ndarray:
-    """The model's class probabilities of each subject as given, in as few calls as possible."""
-    first = subjects[0]
+def probabilities(model: Any, items: Sequence[ExplainedInput]) -> np.ndarray:
+    """The model's class probabilities of each input as given, in as few calls as possible."""
+    first = items[0]
     with torch.no_grad():
-        if isinstance(first, TokenSubject):
+        if isinstance(first, TokenInput):
             parts = []
-            for start in range(0, len(subjects), model.batch_size):
-                ids, mask, _ = pad(model, subjects[start : start + model.batch_size])
+            for start in range(0, len(items), model.batch_size):
+                ids, mask, _ = pad(model, items[start : start + model.batch_size])
                 parts.append(model.forward(ids, mask).double().numpy())
             return np.concatenate(parts, axis=0)
-        if isinstance(first, EncodedSubject):
-            return model.forward(torch.cat([s.x for s in subjects])).double().numpy()
-        if isinstance(first, WordSubject):
-            return model.predict_proba([s.text for s in subjects])
-        return model.predict_proba(pd.concat([s.row for s in subjects], ignore_index=True))
+        if isinstance(first, EncodedRow):
+            return model.forward(torch.cat([s.x for s in items])).double().numpy()
+        if isinstance(first, WordInput):
+            return model.predict_proba([s.text for s in items])
+        return model.predict_proba(pd.concat([s.row for s in items], ignore_index=True))
 
 
-def make_subjects(
+def explained_inputs(
     model: Any,
     items: Sequence[str] | pd.DataFrame,
     *,
     raw_input: bool,
     baseline: TabularBaseline | None,
     background: pd.DataFrame | None,
-) -> list[Subject]:
-    """Subjects for a method: tokens or encoded rows in model space, else words or raw rows."""
+) -> list[ExplainedInput]:
+    """Inputs prepared for a method: tokens or encoded rows in model space, else words or rows."""
     in_model_space = model.differentiable and not raw_input
     if model.kind == "text":
-        build = token_subject if in_model_space else word_subject
+        build = token_input if in_model_space else word_input
         return [build(model, text) for text in items]
-    build_rows = encoded_subjects if in_model_space else row_subjects
+    build_rows = encoded_rows if in_model_space else raw_rows
     return build_rows(model, items, baseline=baseline, background=background)
