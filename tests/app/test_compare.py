@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import workbench
@@ -15,8 +16,9 @@ from workbench.app.compare import (
     importance,
     quick_explain,
 )
-from workbench.explain import agreement
 
+# IG and LIME share 3 of their top 5 words here, so the overlap is neither 0 nor 1.
+HARD_NIGHT = "I cannot sleep and I feel hopeless, my appointment is next week but tonight is hard"
 MESSAGE = "My name is Jane Doe, mail jane@example.org. I want to end it tonight, I have my pills."
 
 
@@ -47,7 +49,20 @@ def test_pair_explains_the_redacted_message_for_one_class(crisis):
     assert (pair.first.method, pair.second.method) == ("ig", "lime")
     assert pair.first.params["n_steps"] == 32 and pair.second.params["n_samples"] == 500
     assert pair.first.target_name == pair.second.target_name == "urgent"
-    assert pair.agreement == agreement(pair.first, pair.second)
+
+
+def test_pair_agreement_is_between_its_two_explanations(crisis):
+    pair = explain_pair(crisis.model, HARD_NIGHT)
+    first, second = pair.first.attributions, pair.second.attributions
+    by_rank = pd.Series(first).corr(pd.Series(second), method="spearman")
+    top = min(5, len(first))
+    largest = {i for i in range(len(first)) if (abs(first) > abs(first[i])).sum() < top}
+    shared = largest & {i for i in range(len(second)) if (abs(second) > abs(second[i])).sum() < top}
+    assert pair.agreement.methods == ("ig", "lime")
+    assert pair.agreement.n_features == len(pair.first.features) == len(second)
+    assert pair.agreement.spearman == pytest.approx(by_rank)
+    assert (pair.agreement.k, pair.agreement.top_k_overlap) == (top, len(shared) / top)
+    assert 0 < len(shared) < top
 
 
 def test_pair_follows_the_chosen_method_and_class(crisis):

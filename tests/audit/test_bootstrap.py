@@ -8,9 +8,10 @@ from workbench.audit._bootstrap import interval, resample
 from workbench.audit._groups import encode_groups
 from workbench.audit._metrics import aggregate, aif360_level, level_of, level_tables
 
-from .audit_data import TOLERANCE, random_frame
+from .audit_data import GROUPS, TOLERANCE, random_frame
 
 PROTECTED = ["gender", "ethnicity"]
+THEIL = ("between_group_theil_index",)
 
 
 def _audit(frame, **options):
@@ -33,16 +34,49 @@ def test_numpy_twin_equals_aif360_at_the_observed_counts(reference):
             np.testing.assert_allclose(versus[name][0], expected.between[name], atol=TOLERANCE)
 
 
-def test_every_metric_has_an_interval_around_its_estimate():
-    result = _audit(random_frame(4, n=4000), bootstrap=300)
-    for table, metrics in ((result.by_group, RATES), (result.differences, BETWEEN)):
+def _outside(table, name):
+    """Rows whose estimate is defined but not inside its interval (an undefined end counts)."""
+    low, high, estimate = table[f"{name}_low"], table[f"{name}_high"], table[name]
+    inside = (low - 1e-12 <= estimate) & (estimate <= high + 1e-12)
+    return table.index[estimate.notna() & ~inside].tolist()
+
+
+@pytest.mark.parametrize(("seed", "rows"), [(0, 600), (4, 4000), (9, 4000)])
+def test_every_interval_holds_its_estimate(seed, rows):
+    # Three attributes give intersections of a handful of rows, where intervals are ragged.
+    frame = random_frame(seed, n=rows)
+    result = audit(frame["score"], frame, label="label", protected=list(GROUPS), bootstrap=300,
+                   seed=seed)
+    tables = ((result.overall, RATES), (result.by_group, RATES), (result.differences, BETWEEN))
+    for table, metrics in tables:
         for name in metrics:
             low, high = table[f"{name}_low"], table[f"{name}_high"]
-            assert (low <= high).all(), name
-            inside = (low - 1e-12 <= table[name]) & (table[name] <= high + 1e-12)
-            assert inside.mean() > 0.9, name
+            assert low.isna().equals(high.isna()) and (low.dropna() <= high.dropna()).all(), name
+            if name not in THEIL:
+                assert _outside(table, name) == [], name
     assert (result.overall["tpr_low"] < result.overall["tpr"]).all()
     assert (result.by_attribute["between_all_groups_theil_index_high"] > 0).all()
+
+
+def test_theil_intervals_miss_their_estimate_only_from_above():
+    # Known defect (issue 11): a Theil index is never negative, so near 0 its bootstrap replicates
+    # all lie above the estimate and the percentile interval can exclude it, on 4 of 79 groups
+    # here. A bias-corrected (BCa) interval would hold it; then drop THEIL from the test above.
+    frame = random_frame(0, n=600)
+    result = audit(frame["score"], frame, label="label", protected=list(GROUPS), bootstrap=300,
+                   seed=0)
+    tables = (
+        (result.differences, "between_group_theil_index"),
+        (result.by_attribute, "between_all_groups_theil_index"),
+        (result.overall, "theil_index"),
+    )
+    for table, name in tables:
+        estimate = table[name].dropna()
+        assert (estimate >= 0).all() and (estimate <= table[f"{name}_high"] + 1e-12).all(), name
+    missed = _outside(result.differences, "between_group_theil_index")
+    assert len(missed) == 4, "Theil intervals now hold their estimate: add them to the test above"
+    below = result.differences.loc[missed]
+    assert (below["between_group_theil_index"] < below["between_group_theil_index_low"]).all()
 
 
 def test_same_seed_same_intervals_other_seed_others():

@@ -61,13 +61,34 @@ def test_long_inputs_have_at_most_fifty_curve_steps(callable_text_model):
 
 
 @pytest.mark.parametrize("method", ["ig", "feature_ablation", "lime"])
-def test_tabular_faithfulness_has_infidelity(tabular_model, background, method):
+def test_tabular_faithfulness_has_a_seeded_infidelity(tabular_model, background, method):
+    params = {"n_samples": 200} if method == "lime" else {}
     result = explain(tabular_model, ROWS.iloc[[0]], method=method, background=background,
-                     faithfulness=True, n_samples=200, cache=None) if method == "lime" else \
-        explain(tabular_model, ROWS.iloc[[0]], method=method, background=background,
-                faithfulness=True, cache=None)
-    assert result.faithfulness.infidelity >= 0
+                     faithfulness=True, cache=None, **params)
+    again = evaluate_faithfulness(tabular_model, ROWS.iloc[[0]], result, background=background)
+    assert np.isfinite(result.faithfulness.infidelity)
+    assert again.infidelity == result.faithfulness.infidelity
     assert result.faithfulness.deletion_curve[0] == pytest.approx(result.score)
+
+
+@pytest.mark.parametrize("method", ["ig", "feature_ablation"])
+@pytest.mark.parametrize("row", range(len(ROWS)))
+def test_infidelity_tells_a_faithful_explanation_from_a_wrong_one(tabular_model, background,
+                                                                   method, row):
+    # Infidelity is how badly the attributions predict the score change when features are
+    # removed: far below saying nothing (all zero), and below the reversed attributions.
+    result = explain(tabular_model, ROWS.iloc[[row]], method=method, background=background,
+                     faithfulness=True, cache=None)
+
+    def infidelity(attributions):
+        wrong = dataclasses.replace(result, attributions=attributions)
+        scored = evaluate_faithfulness(tabular_model, ROWS.iloc[[row]], wrong,
+                                       background=background)
+        return scored.infidelity
+
+    faithful = result.faithfulness.infidelity
+    assert faithful < infidelity(np.zeros(len(result.features))) / 5
+    assert faithful < infidelity(-result.attributions) / 5
 
 
 def test_linear_ig_has_near_zero_infidelity(linear_model, background):
