@@ -7,7 +7,8 @@ over raw feature values, categories given to LIME as integer codes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -43,17 +44,14 @@ def lime_text(
             feature_selection="none",
             random_state=settings["seed"],
         )
-        result = explainer.explain_instance(
+        yield _explained(
+            explainer,
             item.text,
-            lambda texts: _classify_texts(model, texts),
-            labels=(target,),
-            num_features=len(words),
-            num_samples=settings["n_samples"],
-        )
-        yield RawAttribution(
-            attributions=_weights(result.local_exp[target], len(words)),
+            classify=partial(_classify_texts, model),
+            count=len(words),
             target=target,
-            probabilities=score,
+            score=score,
+            n_samples=settings["n_samples"],
         )
 
 
@@ -80,18 +78,40 @@ def lime_tabular(
             feature_selection="none",
             random_state=settings["seed"],
         )
-        result = explainer.explain_instance(
+        yield _explained(
+            explainer,
             _to_codes(item.row, features, codes)[0],
-            lambda data, codes=codes: _classify_rows(model, data, features, codes),
-            labels=(target,),
-            num_features=len(features),
-            num_samples=settings["n_samples"],
-        )
-        yield RawAttribution(
-            attributions=_weights(result.local_exp[target], len(features)),
+            classify=partial(_classify_rows, model, features=features, codes=codes),
+            count=len(features),
             target=target,
-            probabilities=score,
+            score=score,
+            n_samples=settings["n_samples"],
         )
+
+
+def _explained(
+    explainer: Any,
+    instance: Any,
+    *,
+    classify: Callable[[Any], np.ndarray],
+    count: int,
+    target: int,
+    score: np.ndarray,
+    n_samples: int,
+) -> RawAttribution:
+    """LIME's weights of the ``count`` features of ``instance`` for ``target``, in order."""
+    result = explainer.explain_instance(
+        instance,
+        classify,
+        labels=(target,),
+        num_features=count,
+        num_samples=n_samples,
+    )
+    return RawAttribution(
+        attributions=_weights(result.local_exp[target], count),
+        target=target,
+        probabilities=score,
+    )
 
 
 def _classify_texts(model: Any, texts: list[str]) -> np.ndarray:

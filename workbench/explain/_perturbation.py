@@ -35,17 +35,7 @@ def feature_ablation(
     """Score drop when each token or feature alone is removed."""
     scores, targets = choose_targets(model, items, requested)
     for item, score, target in zip(items, scores, targets):
-        method = FeatureAblation(presence_forward(model, item))
-        yield _raw(
-            score,
-            target,
-            method.attribute(
-                _present(item),
-                baselines=0.0,
-                target=target,
-                perturbations_per_eval=PERTURBATIONS_PER_EVAL,
-            ),
-        )
+        yield _raw(score, target, _attribute(FeatureAblation, model, item, target))
 
 
 def occlusion(
@@ -55,19 +45,10 @@ def occlusion(
     scores, targets = choose_targets(model, items, requested)
     for item, score, target in zip(items, scores, targets):
         window = min(settings["window"], len(item.features))
-        method = Occlusion(presence_forward(model, item))
-        yield _raw(
-            score,
-            target,
-            method.attribute(
-                _present(item),
-                sliding_window_shapes=(window,),
-                strides=(1,),
-                baselines=0.0,
-                target=target,
-                perturbations_per_eval=PERTURBATIONS_PER_EVAL,
-            ),
+        attributions = _attribute(
+            Occlusion, model, item, target, sliding_window_shapes=(window,), strides=(1,)
         )
+        yield _raw(score, target, attributions)
 
 
 def shapley_sampling(
@@ -76,14 +57,9 @@ def shapley_sampling(
     """Shapley values estimated from ``n_samples`` random feature orders."""
     scores, targets = choose_targets(model, items, requested)
     for item, score, target in zip(items, scores, targets):
-        method = ShapleyValueSampling(presence_forward(model, item))
         with seeded(settings["seed"]):
-            attributions = method.attribute(
-                _present(item),
-                baselines=0.0,
-                target=target,
-                n_samples=settings["n_samples"],
-                perturbations_per_eval=PERTURBATIONS_PER_EVAL,
+            attributions = _attribute(
+                ShapleyValueSampling, model, item, target, n_samples=settings["n_samples"]
             )
         yield _raw(score, target, attributions)
 
@@ -99,16 +75,24 @@ def kernel_shap(
             removed = item.probabilities(model, np.zeros((1, 1)))[0, target]
             yield _raw(score, target, torch.tensor([[score[target] - removed]]))
             continue
-        method = KernelShap(presence_forward(model, item))
         with seeded(settings["seed"]):
-            attributions = method.attribute(
-                _present(item),
-                baselines=0.0,
-                target=target,
-                n_samples=settings["n_samples"],
-                perturbations_per_eval=PERTURBATIONS_PER_EVAL,
+            attributions = _attribute(
+                KernelShap, model, item, target, n_samples=settings["n_samples"]
             )
         yield _raw(score, target, attributions)
+
+
+def _attribute(
+    method: type, model: Any, item: ExplainedInput, target: int, **options: Any
+) -> torch.Tensor:
+    """Attributions of Captum's perturbation ``method`` from all features present to none."""
+    return method(presence_forward(model, item)).attribute(
+        _present(item),
+        baselines=0.0,
+        target=target,
+        perturbations_per_eval=PERTURBATIONS_PER_EVAL,
+        **options,
+    )
 
 
 def _present(item: ExplainedInput) -> torch.Tensor:

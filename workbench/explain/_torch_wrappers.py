@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from workbench.models import is_single_column, output_tensor
+
 
 class ProbabilityModule(nn.Module):
     """The model's module with its last nonlinearity as an ``nn.Sigmoid``, for DeepLift."""
@@ -26,12 +28,8 @@ class ProbabilityModule(nn.Module):
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
         """Class probabilities, shape (batch, classes)."""
-        output = self.inner(*inputs)
-        if isinstance(output, tuple | list):
-            output = output[0]
-        if hasattr(output, "logits"):
-            output = output.logits
-        if output.dim() == 1 or output.shape[-1] == 1:
+        output = output_tensor(self.inner(*inputs))
+        if is_single_column(output):
             positive = output.reshape(-1)
             if not self.logits:
                 return torch.stack([1 - positive, positive], dim=-1)

@@ -11,6 +11,8 @@ from workbench.models._torch import (
     DifferentiableTextModel,
     TorchTabularAdapter,
     TorchTextAdapter,
+    is_single_column,
+    output_tensor,
 )
 
 __all__ = [
@@ -28,7 +30,9 @@ __all__ = [
     "TorchTextAdapter",
     "WordTokenizer",
     "import_object",
+    "is_single_column",
     "load_model",
     "model_sha256",
+    "output_tensor",
     "split_words",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -22,13 +22,24 @@ MSG_ENCODER_COLUMNS = (
 )
 
 
-def to_probabilities(output: torch.Tensor, kind: ModelOutput) -> torch.Tensor:
-    """Turn a model's (batch, classes) output, or one binary logit per row, into probabilities."""
+def output_tensor(output: Any) -> torch.Tensor:
+    """The scores in a module's output: the output itself, its first element, or its logits."""
     if isinstance(output, tuple | list):
         output = output[0]
     if hasattr(output, "logits"):
         output = output.logits
-    if output.dim() == 1 or output.shape[-1] == 1:
+    return output
+
+
+def is_single_column(output: torch.Tensor) -> bool:
+    """Whether ``output`` holds one binary score per row rather than one per class."""
+    return output.dim() == 1 or output.shape[-1] == 1
+
+
+def to_probabilities(output: Any, kind: ModelOutput) -> torch.Tensor:
+    """Turn a model's (batch, classes) output, or one binary logit per row, into probabilities."""
+    output = output_tensor(output)
+    if is_single_column(output):
         positive = output.reshape(-1)
         positive = positive if kind == "probabilities" else torch.sigmoid(positive)
         return torch.stack([1 - positive, positive], dim=-1)
