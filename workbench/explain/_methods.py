@@ -117,6 +117,15 @@ _TABULAR_BASELINE = Param("mean", choices=("mean", "median", "zero"))
 _SHAP_SAMPLES = Param(20, minimum=1)
 _STDEVS = Param(0.0)
 
+
+def _sampled(n_samples: Param) -> dict[str, dict[str, Param]]:
+    """Parameters of a perturbation method that samples feature subsets, for each kind."""
+    return {
+        "text": {"n_samples": n_samples, "seed": _SEED, "merge_subwords": _MERGE},
+        "tabular": {"n_samples": n_samples, "seed": _SEED, "baseline": _TABULAR_BASELINE},
+    }
+
+
 METHODS: Mapping[str, MethodInfo] = MappingProxyType(
     {
         info.name: info
@@ -227,18 +236,7 @@ METHODS: Mapping[str, MethodInfo] = MappingProxyType(
                     "text": _perturbation.shapley_sampling,
                     "tabular": _perturbation.shapley_sampling,
                 },
-                params={
-                    "text": {
-                        "n_samples": Param(25, minimum=1),
-                        "seed": _SEED,
-                        "merge_subwords": _MERGE,
-                    },
-                    "tabular": {
-                        "n_samples": Param(25, minimum=1),
-                        "seed": _SEED,
-                        "baseline": _TABULAR_BASELINE,
-                    },
-                },
+                params=_sampled(Param(25, minimum=1)),
             ),
             MethodInfo(
                 name="kernel_shap",
@@ -246,18 +244,7 @@ METHODS: Mapping[str, MethodInfo] = MappingProxyType(
                 description="weighted linear fit over random feature coalitions",
                 needs_gradients=False,
                 runners={"text": _perturbation.kernel_shap, "tabular": _perturbation.kernel_shap},
-                params={
-                    "text": {
-                        "n_samples": Param(200, minimum=2),
-                        "seed": _SEED,
-                        "merge_subwords": _MERGE,
-                    },
-                    "tabular": {
-                        "n_samples": Param(200, minimum=2),
-                        "seed": _SEED,
-                        "baseline": _TABULAR_BASELINE,
-                    },
-                },
+                params=_sampled(Param(200, minimum=2)),
             ),
             MethodInfo(
                 name="lime",

@@ -55,20 +55,26 @@ def shapley_sampling(
     model: Any, items: Sequence[ExplainedInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """Shapley values estimated from ``n_samples`` random feature orders."""
-    scores, targets = choose_targets(model, items, requested)
-    for item, score, target in zip(items, scores, targets):
-        with seeded(settings["seed"]):
-            attributions = _attribute(
-                ShapleyValueSampling, model, item, target, n_samples=settings["n_samples"]
-            )
-        yield _raw(score, target, attributions)
+    yield from _sampled(ShapleyValueSampling, model, items, requested, settings)
 
 
 def kernel_shap(
     model: Any, items: Sequence[ExplainedInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
     """Kernel SHAP: a weighted linear fit over ``n_samples`` random feature coalitions."""
-    # Captum's sampler fails on one feature, whose Shapley value is simply its removal effect.
+    yield from _sampled(KernelShap, model, items, requested, settings)
+
+
+def _sampled(
+    method: type,
+    model: Any,
+    items: Sequence[ExplainedInput],
+    requested: int | None,
+    settings: Mapping,
+) -> Iterator[RawAttribution]:
+    """Shapley values by a sampling ``method``, seeded for each input on its own."""
+    # Captum's Kernel SHAP sampler fails on one feature, whose Shapley value is simply its
+    # removal effect (what Shapley sampling computes for it too).
     scores, targets = choose_targets(model, items, requested)
     for item, score, target in zip(items, scores, targets):
         if len(item.features) == 1:
@@ -76,9 +82,7 @@ def kernel_shap(
             yield _raw(score, target, torch.tensor([[score[target] - removed]]))
             continue
         with seeded(settings["seed"]):
-            attributions = _attribute(
-                KernelShap, model, item, target, n_samples=settings["n_samples"]
-            )
+            attributions = _attribute(method, model, item, target, n_samples=settings["n_samples"])
         yield _raw(score, target, attributions)
 
 
