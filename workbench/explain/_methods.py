@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from workbench._choices import EXPLANATION_METHODS
 from workbench._errors import ExplanationError
 from workbench.explain import _captum_tabular, _captum_text, _lime, _perturbation
 from workbench.explain._subjects import RawAttribution
@@ -117,7 +118,7 @@ _TABULAR_BASELINE = Param("mean", choices=("mean", "median", "zero"))
 _SHAP_SAMPLES = Param(20, minimum=1)
 _STDEVS = Param(0.0)
 
-METHODS: Mapping[str, MethodInfo] = MappingProxyType(
+_ROWS: Mapping[str, MethodInfo] = MappingProxyType(
     {
         info.name: info
         for info in (
@@ -281,6 +282,9 @@ METHODS: Mapping[str, MethodInfo] = MappingProxyType(
             ),
         )
     }
+)
+METHODS: Mapping[str, MethodInfo] = MappingProxyType(
+    {name: _ROWS[name] for name in EXPLANATION_METHODS}
 )
 
 

@@ -13,7 +13,7 @@ from workbench.review import (
     MSG_NO_FOLDER,
     ReviewStore,
 )
-from workbench.review._cli import MSG_NO_REVIEWS
+from workbench.cli._review import MSG_NO_REVIEWS
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from workbench import sample_model_specs
-from workbench.audit._cli import (
+from workbench.cli._audit import (
     MSG_BAD_BOUNDS_FILE,
     MSG_BAD_PRIVILEGED,
     MSG_BREACHED,
