@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TYPE_CHECKING
 
 from workbench._choices import REVIEW_DECISIONS
+from workbench._files import json_text
 from workbench.cli._common import REVIEW_DATABASE_OPTION, SPEC_OPTION
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def _run_reviews(args: argparse.Namespace) -> int:
             "reviews": [review.as_dict() for review in current],
             "other_versions": [review.as_dict() for review in stale],
         }
-        print(json.dumps(document, indent=2))
+        print(json_text(document), end="")
         return 0
     if not current:
         print(MSG_NO_REVIEWS.format(name=spec.name, sha=sha[:SHORT_SHA], location=location))
