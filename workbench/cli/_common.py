@@ -17,20 +17,18 @@ BOOTSTRAP_HELP = "bootstrap replicates, 0 for none (default 200)"
 STDOUT = "-"
 
 
-def _parent() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(add_help=False)
+def _parent(*parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """A parser of shared options, for verbs to list in ``parents=[...]``."""
+    return argparse.ArgumentParser(add_help=False, parents=list(parents))
 
 
+# --model for verbs that read a spec; with --trust-pickle for those that load the model.
 SPEC_OPTION = _parent()
 SPEC_OPTION.add_argument("--model", required=True, help=MODEL_HELP)
-
-MODEL_OPTIONS = _parent()
-MODEL_OPTIONS.add_argument("--model", required=True, help=MODEL_HELP)
+MODEL_OPTIONS = _parent(SPEC_OPTION)
 MODEL_OPTIONS.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
-
 BOOTSTRAP_OPTION = _parent()
 BOOTSTRAP_OPTION.add_argument("--bootstrap", type=int, default=200, help=BOOTSTRAP_HELP)
-
 REVIEW_DATABASE_OPTION = _parent()
 REVIEW_DATABASE_OPTION.add_argument(
     "--db",
