@@ -39,3 +39,7 @@ class ReviewError(WorkbenchError, ValueError):
 
 class ReportError(WorkbenchError, ValueError):
     """A report cannot be assembled from the given parts, or cannot be written where asked."""
+
+
+class OutputError(WorkbenchError, ValueError):
+    """A result cannot be written out as asked, e.g. JSON holding NaN."""

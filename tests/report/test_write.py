@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from workbench._files import NEW_FILE_MODE
 from workbench.report import (
     MSG_CANNOT_WRITE,
     MSG_IS_A_FOLDER,
@@ -42,7 +43,7 @@ def test_writes_html_and_json_and_returns_the_paths(relapse, tmp_path):
     assert html.read_text(encoding="utf-8") == relapse.html
     assert data.read_text(encoding="utf-8").startswith("{")
     assert sorted(p.name for p in html.parent.iterdir()) == ["report.html", "report.json"]
-    assert html.stat().st_mode & 0o777 == _write.NEW_FILE_MODE
+    assert html.stat().st_mode & 0o777 == NEW_FILE_MODE
 
 
 def test_failure_while_rendering_leaves_the_earlier_report(relapse, tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench._choices import POSTPROCESSORS
 from workbench._errors import AuditError
 from workbench.audit._aif360 import aif360
 from workbench.audit._audit import DEFAULT_BOUNDS, audit
@@ -22,7 +23,6 @@ from workbench.audit._inputs import binary_truth, resolve_outcomes, text_column_
 from workbench.audit._result import AuditResult, records
 from workbench.models import ModelAdapter, SklearnAdapter
 
-POSTPROCESSORS = ("reject_option", "equalized_odds", "calibrated_equalized_odds")
 MSG_UNKNOWN_METHOD = "unknown post-processing method {method!r}; choose one of {choices}"
 MSG_NOT_BINARY = (
     "mitigation needs a binary decision (a binary model, or one score per row); a model with "

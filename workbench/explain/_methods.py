@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from workbench._choices import EXPLANATION_METHODS
 from workbench._errors import ExplanationError
 from workbench.explain import _captum_tabular, _captum_text, _lime, _perturbation
 from workbench.explain._inputs import RawAttribution
@@ -126,7 +127,7 @@ def _sampled(n_samples: Param) -> dict[str, dict[str, Param]]:
     }
 
 
-METHODS: Mapping[str, MethodInfo] = MappingProxyType(
+_ROWS: Mapping[str, MethodInfo] = MappingProxyType(
     {
         info.name: info
         for info in (
@@ -268,6 +269,9 @@ METHODS: Mapping[str, MethodInfo] = MappingProxyType(
             ),
         )
     }
+)
+METHODS: Mapping[str, MethodInfo] = MappingProxyType(
+    {name: _ROWS[name] for name in EXPLANATION_METHODS}
 )
 
 

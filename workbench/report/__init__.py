@@ -6,6 +6,7 @@
 """
 
 from workbench._errors import ReportError
+from workbench._files import MSG_NOT_A_FOLDER
 from workbench.report._content import (
     MSG_NOT_REVIEW,
     MSG_OTHER_MODEL,
@@ -37,13 +38,7 @@ from workbench.report._make import (
 )
 from workbench.report._markdown import markdown_to_html
 from workbench.report._provenance import Provenance
-from workbench.report._write import (
-    MSG_CANNOT_WRITE,
-    MSG_IS_A_FOLDER,
-    MSG_NOT_A_FOLDER,
-    write_html,
-    write_json,
-)
+from workbench.report._write import MSG_CANNOT_WRITE, MSG_IS_A_FOLDER, write_html, write_json
 
 __all__ = [
     "MSG_BAD_COUNT",

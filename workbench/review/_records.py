@@ -10,18 +10,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from workbench._choices import REVIEW_DECISIONS
 from workbench._errors import DataError, ReviewError
 from workbench.data import file_sha256
 from workbench.models import model_sha256
 from workbench.spec import ModelSpec, load_spec
 
-
-class Decision(StrEnum):
-    """What a reviewer decided about a model."""
-
-    APPROVE = "approve"
-    CONDITIONS = "conditions"
-    REJECT = "reject"
+Decision = StrEnum(
+    "Decision", [(value.upper(), value) for value in REVIEW_DECISIONS], module=__name__
+)
+Decision.__doc__ = "What a reviewer decided about a model: approve, conditions or reject."
 
 
 MSG_UNKNOWN_DECISION = "unknown decision {value!r}; use one of {choices}"

@@ -37,14 +37,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, Connection, make_url
 
+from workbench._choices import DATA_DIR_ENV, DATABASE_FILE_NAME, DEFAULT_DATA_DIR
 from workbench._errors import ReviewError
 from workbench.models import ModelAdapter, model_sha256
 from workbench.review._records import Decision, Review, StoredReview
 from workbench.spec import ModelSpec, load_spec
 
-DATA_DIR_ENV = "WORKBENCH_DATA_DIR"
-DEFAULT_DATA_DIR = Path("~/.local/share/mh-workbench")
-DATABASE_FILE_NAME = "reviews.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30.0
 APPEND_ONLY_MESSAGE = "reviews are append-only: record a new review instead of changing one"
 _SCHEMA_LOCK_KEY = 0x5245_5649  # PostgreSQL advisory lock held while the schema is created

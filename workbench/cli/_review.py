@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
+from typing import TYPE_CHECKING
 
-from workbench.models import model_sha256
-from workbench.review._records import Decision, Review, StoredReview
-from workbench.review._store import (
-    DATA_DIR_ENV,
-    DATABASE_FILE_NAME,
-    DEFAULT_DATA_DIR,
-    ReviewStore,
-    check_current,
-    model_changed_message,
-)
-from workbench.spec import load_spec
+from workbench._choices import REVIEW_DECISIONS
+from workbench._files import json_text
+from workbench.cli._common import REVIEW_DATABASE_OPTION, SPEC_OPTION
+
+if TYPE_CHECKING:
+    from workbench.review import StoredReview
 
 MSG_RECORDED = (
     "recorded review {id}: {decision} of {name} (model sha256 {sha}) by {reviewer} at {time}"
@@ -26,12 +21,15 @@ SHORT_SHA = 12
 
 def add_review_commands(verbs: argparse._SubParsersAction) -> None:
     """Add ``review`` (record a decision) and ``reviews`` (list them) to the sub-commands."""
-    review = verbs.add_parser("review", help="record a reviewer's decision on a model version")
-    review.add_argument("--model", required=True, help="path to the model.yaml spec reviewed")
+    review = verbs.add_parser(
+        "review",
+        parents=[SPEC_OPTION, REVIEW_DATABASE_OPTION],
+        help="record a reviewer's decision on a model version",
+    )
     review.add_argument(
         "--decision",
         required=True,
-        choices=[decision.value for decision in Decision],
+        choices=REVIEW_DECISIONS,
         help="approve, conditions (approve with conditions) or reject",
     )
     review.add_argument("--reviewer", required=True, help="the reviewer's name")
@@ -47,27 +45,20 @@ def add_review_commands(verbs: argparse._SubParsersAction) -> None:
     review.add_argument(
         "--data", help="evaluation data file the review covers (default: the spec's data)"
     )
-    _add_database_option(review)
     review.set_defaults(run=_run_review)
 
-    reviews = verbs.add_parser("reviews", help="list the reviews of a model, oldest first")
-    reviews.add_argument("--model", required=True, help="path to the model.yaml spec")
-    _add_database_option(reviews)
+    reviews = verbs.add_parser(
+        "reviews",
+        parents=[SPEC_OPTION, REVIEW_DATABASE_OPTION],
+        help="list the reviews of a model, oldest first",
+    )
     reviews.add_argument("--json", action="store_true", help="print JSON instead of lines")
     reviews.set_defaults(run=_run_reviews)
 
 
-def _add_database_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        metavar="URL_OR_PATH",
-        help="review database: a SQLite file or folder, or a SQLAlchemy URL such as "
-        f"postgresql+psycopg://host/db (default: ${DATA_DIR_ENV}/{DATABASE_FILE_NAME}, "
-        f"else {DEFAULT_DATA_DIR}/{DATABASE_FILE_NAME})",
-    )
-
-
 def _run_review(args: argparse.Namespace) -> int:
+    from workbench.review import Review, ReviewStore, check_current, model_changed_message
+
     review = Review.for_spec(
         args.model,
         decision=args.decision,
@@ -96,6 +87,10 @@ def _run_review(args: argparse.Namespace) -> int:
 
 
 def _run_reviews(args: argparse.Namespace) -> int:
+    from workbench.models import model_sha256
+    from workbench.review import ReviewStore, check_current, model_changed_message
+    from workbench.spec import load_spec
+
     spec = load_spec(args.model)
     sha = model_sha256(spec)
     with ReviewStore(args.db) as store:
@@ -110,7 +105,7 @@ def _run_reviews(args: argparse.Namespace) -> int:
             "reviews": [review.as_dict() for review in current],
             "other_versions": [review.as_dict() for review in stale],
         }
-        print(json.dumps(document, indent=2))
+        print(json_text(document), end="")
         return 0
     if not current:
         print(MSG_NO_REVIEWS.format(name=spec.name, sha=sha[:SHORT_SHA], location=location))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from workbench._errors import WorkbenchError
 
-REPOSITORY = Path(__file__).resolve().parents[1]
+REPOSITORY = Path(__file__).resolve().parents[2]
 SERVE_SCRIPT = REPOSITORY / "scripts" / "serve.sh"
 DEFAULT_NOTEBOOK = "notebooks/ethics_review.ipynb"
 MSG_NO_SCRIPT = (
@@ -61,10 +61,11 @@ def add_serve_command(verbs: argparse._SubParsersAction) -> None:
         help="require this access token (open /?token=... once); "
         "default: $WORKBENCH_TOKEN, or none",
     )
-    parser.set_defaults(run=_run_serve)
+    parser.set_defaults(run=run_serve)
 
 
-def _run_serve(args: argparse.Namespace) -> int:
+def run_serve(args: argparse.Namespace) -> int:
+    """Replace this process with the serve script, which runs Voila on 127.0.0.1."""
     command, environment = serve_command(notebook=args.notebook, port=args.port, token=args.token)
     print(
         f"serving {environment['WORKBENCH_NOTEBOOK']} on http://127.0.0.1:{args.port}",

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.audit import POSTPROCESSORS
-from workbench.report._make import make_report
-from workbench.report._write import check_writable, write_html, write_json
-from workbench.review import DATA_DIR_ENV, DATABASE_FILE_NAME
+from workbench._choices import DATA_DIR_ENV, DATABASE_FILE_NAME, POSTPROCESSORS
+from workbench.cli._common import BOOTSTRAP_OPTION, MODEL_OPTIONS
 
 MSG_WROTE = "wrote the report on {name} to {paths}"
 
@@ -16,13 +14,13 @@ def add_report_command(verbs: argparse._SubParsersAction) -> None:
     """Add the ``report`` verb to the sub-commands."""
     parser = verbs.add_parser(
         "report",
+        parents=[MODEL_OPTIONS, BOOTSTRAP_OPTION],
         help="write a self-contained HTML report (and JSON) on a model, reviews included",
         description="Audit a model on its data, explain a few high-risk examples, swap identity "
         "words (text models), try one mitigation, list the reviewers' decisions, and write it "
         "all as one HTML file that opens offline and prints well, plus the same numbers as "
         "JSON. Example texts are redacted. Exit 0 when written, 2 on bad input.",
     )
-    parser.add_argument("--model", required=True, help="path to a model.yaml spec")
     parser.add_argument("--out", required=True, metavar="OUT.html", help="the HTML file to write")
     parser.add_argument("--json", metavar="OUT.json", help="also write the numbers as JSON")
     parser.add_argument(
@@ -43,9 +41,6 @@ def add_report_command(verbs: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=0, help="seed of the bootstrap and mitigation (default 0)"
     )
     parser.add_argument(
-        "--bootstrap", type=int, default=200, help="bootstrap replicates, 0 for none (default 200)"
-    )
-    parser.add_argument(
         "--mitigation",
         choices=[*POSTPROCESSORS, "none"],
         default="reject_option",
@@ -59,16 +54,14 @@ def add_report_command(verbs: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-progress", action="store_true", help="do not show progress bars on stderr"
     )
-    parser.add_argument(
-        "--trust-pickle",
-        action="store_true",
-        help="allow pickle-based weights (only for files you trust)",
-    )
     parser.set_defaults(run=run_report)
 
 
 def run_report(args: argparse.Namespace) -> int:
     """Make and write the report a parsed command line asks for; returns the exit code."""
+    from workbench.report import make_report, write_html, write_json
+    from workbench.report._write import check_writable
+
     for path in (args.out, args.json):
         if path:
             check_writable(path)

@@ -6,6 +6,7 @@ import pytest
 
 from workbench import file_sha256, load_model
 from workbench.cli import main
+from workbench.cli._review import MSG_NO_REVIEWS
 from workbench.review import (
     MSG_CONDITIONS_REQUIRED,
     MSG_FILE_IN_WAY,
@@ -13,7 +14,6 @@ from workbench.review import (
     MSG_NO_FOLDER,
     ReviewStore,
 )
-from workbench.review._cli import MSG_NO_REVIEWS
 
 
 @pytest.fixture

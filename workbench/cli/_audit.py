@@ -8,16 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from workbench._errors import AuditError
-from workbench.audit._audit import audit
-from workbench.audit._bounds import FairnessBounds
-from workbench.data import read_table
-from workbench.models import load_model
-from workbench.report import build_report, write_html
-from workbench.spec import load_spec
+from workbench.cli._common import BOOTSTRAP_OPTION, EXIT_BAD_INPUT, MODEL_OPTIONS, write_json
 
 EXIT_PASSED = 0
 EXIT_BREACHED = 1
-EXIT_BAD_INPUT = 2
 MSG_NO_DATA = "model spec {path} names no evaluation data; pass --data FILE"
 MSG_NO_LABEL = "model spec {path} names no label_column; pass --label COLUMN"
 MSG_NO_PROTECTED = "model spec {path} names no protected_attributes; pass --protected a,b"
@@ -36,12 +30,12 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
     """Add the ``audit`` verb to the sub-commands."""
     parser = verbs.add_parser(
         "audit",
+        parents=[MODEL_OPTIONS, BOOTSTRAP_OPTION],
         help="bias-audit a model on its data; exit 1 if a fairness bound is breached",
         description="Audit a model for group fairness on every protected attribute and their "
         "intersections; write the full result as JSON. Exit 0 when every fairness bound holds, "
         "1 when one is breached (printing which), 2 on bad input.",
     )
-    parser.add_argument("--model", required=True, help="path to a model.yaml spec")
     parser.add_argument("--data", help="CSV or Parquet file to audit on (default: the spec's)")
     parser.add_argument("--label", help="column of true classes (default: the spec's)")
     parser.add_argument(
@@ -64,17 +58,9 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
         "--bounds", help='JSON file of fairness bounds, e.g. {"disparate_impact": [0.8, 1.25]}'
     )
     parser.add_argument("--min-group-size", type=int, default=30, help="default 30")
-    parser.add_argument(
-        "--bootstrap", type=int, default=200, help="bootstrap replicates, 0 for none (default 200)"
-    )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     parser.add_argument(
         "--no-intersections", action="store_true", help="audit each attribute on its own only"
-    )
-    parser.add_argument(
-        "--trust-pickle",
-        action="store_true",
-        help="allow pickle-based weights (only for files you trust)",
     )
     parser.add_argument("--json", required=True, metavar="OUT", help="where to write the result")
     parser.add_argument(
@@ -82,11 +68,16 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
         metavar="OUT.html",
         help="also write a self-contained HTML report: model card, data, bias table, provenance",
     )
-    parser.set_defaults(run=run_audit)
+    parser.set_defaults(run=run_audit_command)
 
 
-def run_audit(args: argparse.Namespace) -> int:
+def run_audit_command(args: argparse.Namespace) -> int:
     """Run the audit a parsed command line asks for; returns the exit code."""
+    from workbench.audit import FairnessBounds, audit
+    from workbench.data import read_table
+    from workbench.models import load_model
+    from workbench.spec import load_spec
+
     spec = load_spec(args.model)
     file = args.data or spec.data
     if file is None:
@@ -116,8 +107,10 @@ def run_audit(args: argparse.Namespace) -> int:
         bounds=bounds or FairnessBounds(),
     )
     payload = {"spec": str(spec.path), "data": str(Path(file).resolve()), **result.to_dict()}
-    _write(Path(args.json), payload)
+    write_json(args.json, payload, error=AuditError, message=MSG_CANNOT_WRITE)
     if args.report:
+        from workbench.report import build_report, write_html
+
         write_html(build_report(spec, data=file, audit_result=result), args.report)
     print(
         f"audited {result.params['rows']} rows of {Path(file).name} with {spec.name}: "
@@ -161,10 +154,3 @@ def _read_bounds(path: str) -> Any:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise AuditError(MSG_BAD_BOUNDS_FILE.format(path=path, reason=err)) from None
-
-
-def _write(path: Path, payload: dict[str, Any]) -> None:
-    try:
-        path.write_text(json.dumps(payload, indent=1, allow_nan=False), encoding="utf-8")
-    except OSError as err:
-        raise AuditError(MSG_CANNOT_WRITE.format(path=path, reason=err)) from None

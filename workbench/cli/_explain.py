@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from workbench._choices import EXPLANATION_METHODS
 from workbench._errors import ExplanationError
-from workbench.data import read_table
-from workbench.explain._explain import explain
-from workbench.explain._explanation import Explanation
-from workbench.explain._methods import METHODS
-from workbench.models import load_model
-from workbench.spec import load_spec
+from workbench.cli._common import MODEL_OPTIONS, STDOUT, write_json
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from workbench.explain import Explanation
 
 MSG_DATA_NEEDS_ROW = "--data needs --row N, the position of the row to explain (0 is the first)"
 MSG_ROW_NEEDS_DATA = "--row needs --data FILE, the table holding the row"
@@ -34,18 +32,18 @@ def add_explain_command(verbs: argparse._SubParsersAction) -> None:
     """Add the ``explain`` verb to the sub-commands."""
     parser = verbs.add_parser(
         "explain",
+        parents=[MODEL_OPTIONS],
         help="explain one message or one table row; write the attributions as JSON",
         description="Explain a model's score for one input with Captum or LIME, check the "
         "explanation's faithfulness, and write it as JSON. Exit 2 with the reason on bad input.",
     )
-    parser.add_argument("--model", required=True, help="path to a model.yaml spec")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", help="the message to explain (text models)")
     source.add_argument("--data", help="CSV or Parquet file holding the row to explain")
     parser.add_argument("--row", type=int, help="position of the row in --data (0 is the first)")
     parser.add_argument(
         "--method",
-        choices=list(METHODS),
+        choices=EXPLANATION_METHODS,
         help="explanation method (default: ig for models with gradients, else feature_ablation)",
     )
     parser.add_argument("--target", help="class to explain, by name or index (default: predicted)")
@@ -62,11 +60,6 @@ def add_explain_command(verbs: argparse._SubParsersAction) -> None:
         "else --data)",
     )
     parser.add_argument(
-        "--trust-pickle",
-        action="store_true",
-        help="allow pickle-based weights (only for files you trust)",
-    )
-    parser.add_argument(
         "--json", required=True, metavar="OUT", help="where to write the explanation ('-': stdout)"
     )
     parser.set_defaults(run=run_explain)
@@ -78,6 +71,11 @@ def run_explain(args: argparse.Namespace) -> int:
         raise ExplanationError(MSG_DATA_NEEDS_ROW)
     if args.data is None and args.row is not None:
         raise ExplanationError(MSG_ROW_NEEDS_DATA)
+    from workbench.data import read_table
+    from workbench.explain import explain
+    from workbench.models import load_model
+    from workbench.spec import load_spec
+
     spec = load_spec(args.model)
     model = load_model(spec, trust_pickle=args.trust_pickle)
     params = dict(_parse_param(value) for value in args.param)
@@ -115,8 +113,8 @@ def run_explain(args: argparse.Namespace) -> int:
         "input": described,
         **explanation.to_dict(),
     }
-    _write(args.json, payload)
-    if args.json != "-":
+    write_json(args.json, payload, error=ExplanationError, message=MSG_CANNOT_WRITE)
+    if args.json != STDOUT:
         _summarise(explanation, args.json)
     return 0
 
@@ -151,6 +149,8 @@ def _row(table: pd.DataFrame, position: int, file: str) -> pd.DataFrame:
 
 
 def _text_of_row(file: str, position: int, spec: Any) -> str:
+    from workbench.data import read_table
+
     table = read_table(file)
     column = spec.text_column or "text"
     if column not in table.columns:
@@ -158,19 +158,6 @@ def _text_of_row(file: str, position: int, spec: Any) -> str:
             MSG_NO_TEXT_COLUMN.format(file=file, column=column, present=list(table.columns))
         )
     return _row(table, position, file)[column].iloc[0]
-
-
-def _write(destination: str, payload: dict[str, Any]) -> None:
-    text = json.dumps(payload, indent=2)
-    if destination == "-":
-        print(text)
-        return
-    try:
-        Path(destination).write_text(text + "\n", encoding="utf-8")
-    except OSError as err:
-        raise ExplanationError(
-            MSG_CANNOT_WRITE.format(path=destination, reason=err.strerror or err)
-        ) from None
 
 
 def _summarise(explanation: Explanation, destination: str) -> None:

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from workbench import sample_model_specs
-from workbench.audit._cli import (
+from workbench.cli import main
+from workbench.cli._audit import (
     MSG_BAD_BOUNDS_FILE,
     MSG_BAD_PRIVILEGED,
     MSG_BREACHED,
@@ -16,7 +17,6 @@ from workbench.audit._cli import (
     MSG_PASSED,
     MSG_SKIPPED,
 )
-from workbench.cli import main
 
 LOOSE = {
     "disparate_impact": [0.01, 100],

@@ -4,7 +4,7 @@ import pytest
 
 from workbench import WorkbenchError
 from workbench.cli import main
-from workbench.serve import DEFAULT_NOTEBOOK, REPOSITORY, SERVE_SCRIPT, serve_command
+from workbench.cli._serve import DEFAULT_NOTEBOOK, REPOSITORY, SERVE_SCRIPT, serve_command
 
 
 def test_default_notebook_port_and_token():

@@ -3,12 +3,12 @@
 import json
 
 import pytest
+from explain.cases import TINY_TEXT_SPEC, sample
 from safetensors.torch import save_file
 
 import workbench
-from explain.cases import TINY_TEXT_SPEC, sample
 from workbench.cli import main
-from workbench.explain._cli import (
+from workbench.cli._explain import (
     MSG_BAD_PARAM,
     MSG_BAD_ROW,
     MSG_DATA_NEEDS_ROW,
