@@ -12,6 +12,7 @@ from widgets import _html
 from widgets._choices import PREDICTED, MethodTargetView
 from workbench.app.compare import SECOND_METHOD, ExplanationPair, explain_pair
 from workbench.explain import METHODS, Explanation, applicable_methods
+from workbench.presentation import percent
 
 MSG_NO_TEXT_MODEL = "This view explains text models; {name} is a {kind} model."
 
@@ -32,8 +33,9 @@ class TextAttributionView(MethodTargetView):
     target = traitlets.Unicode("", help="Class to explain; '' for the predicted class.")
     result = traitlets.Any(None, allow_none=True, help="The last ExplanationPair, or None.")
 
-    def __init__(self, **kwargs: Any) -> None:
-        traits = {k: kwargs.pop(k) for k in ("model", "text", "method", "target") if k in kwargs}
+    css_class = "wb-text-attribution"
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
         self.message = ipywidgets.Textarea(
             placeholder="Type a message, or pick one from the examples",
             layout=ipywidgets.Layout(width="100%", height="70px"),
@@ -50,21 +52,17 @@ class TextAttributionView(MethodTargetView):
         for box in (self.first, self.second):
             box.add_class("wb-explanation")
             box.layout = ipywidgets.Layout(width="50%", padding="0 8px 0 0")
-        super().__init__(**kwargs)
-        self.children = (
+        traitlets.link((self.message, "value"), (self, "text"))
+        self.method_box.observe(self._pick_method, names="value")
+        self.target_box.observe(self._pick_target, names="value")
+        self.explain_button.on_click(self.explain)
+        return (
             self.message,
             ipywidgets.HBox([self.method_box, self.target_box, self.explain_button]),
             self.status,
             ipywidgets.HBox([self.first, self.second], layout=ipywidgets.Layout(width="100%")),
             self.scores,
         )
-        self.add_class("wb-text-attribution")
-        traitlets.link((self.message, "value"), (self, "text"))
-        self.method_box.observe(self._pick_method, names="value")
-        self.target_box.observe(self._pick_target, names="value")
-        self.explain_button.on_click(self.explain)
-        for name, value in traits.items():
-            setattr(self, name, value)
 
     def explain(self, _button: ipywidgets.Button | None = None) -> None:
         """Explain ``text`` (the *Explain* button)."""
@@ -109,13 +107,13 @@ class TextAttributionView(MethodTargetView):
         spearman = "undefined" if math.isnan(agree.spearman) else f"{agree.spearman:.2f}"
         parts = [
             f"<b>Agreement</b>: Spearman rank correlation {spearman}, top-{agree.k} overlap "
-            f"{agree.top_k_overlap:.0%} ({_html.esc(agree.methods[0])} vs "
+            f"{percent(agree.top_k_overlap)} ({_html.esc(agree.methods[0])} vs "
             f"{_html.esc(agree.methods[1])}).",
         ]
         if pair.redacted:
             kinds = ", ".join(dict.fromkeys(pair.redacted))
             parts.append(f"Identifiers replaced before explaining: {_html.esc(kinds)}.")
-        self.scores.value = "".join(f'<p style="margin: 4px 0">{p}</p>' for p in parts)
+        self.scores.value = "".join(f'<p class="wb-line">{p}</p>' for p in parts)
 
     def _methods(self) -> list[str]:
         if self.model is None or self.model.kind != "text":
@@ -128,8 +126,8 @@ def _side(explanation: Explanation, library: str) -> str:
     label = METHODS[explanation.method].label
     source = f" <small>({library})</small>" if library != label else ""
     head = (
-        f'<h4 style="margin: 4px 0">{_html.esc(label)}{source}</h4>'
-        f'<div style="font-size: 12px">class <b>{_html.esc(explanation.target_name)}</b>, '
+        f"<h4>{_html.esc(label)}{source}</h4>"
+        f'<div class="wb-small">class <b>{_html.esc(explanation.target_name)}</b>, '
         f"probability {explanation.score:.3f}</div>"
     )
     body = _html.legend(explanation.target_name) + _html.tokens(
@@ -146,6 +144,6 @@ def _side(explanation: Explanation, library: str) -> str:
         lines.append(f"Convergence delta {explanation.convergence_delta:.2g}.")
     lines += list(explanation.notes)
     notes = "".join(
-        f'<p style="font-size: 12px; color: #555; margin: 2px 0">{_html.esc(t)}</p>' for t in lines
+        f'<p class="wb-side-note">{_html.esc(t)}</p>' for t in lines
     )
     return f'<div class="wb-side">{head}{body}{notes}</div>'

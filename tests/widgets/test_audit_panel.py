@@ -78,7 +78,7 @@ def test_mitigation_before_and_after(panel):
     panel.mitigate_button.click()
     assert panel.error == ""
     assert panel.mitigation.result.method == "reject_option"
-    assert panel.mitigation_view.value.startswith('<p style="margin: 4px 0">reject option on')
+    assert panel.mitigation_view.value.startswith('<p class="wb-line">reject option on')
     assert "TPR: before" in panel.mitigation_view.value
 
 
