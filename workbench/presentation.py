@@ -50,7 +50,6 @@ __all__ = [
     "metric_words",
     "number",
     "percent",
-    "rgb",
     "shade",
     "signed",
 ]
@@ -103,11 +102,6 @@ def shade(value: float, scale: float) -> str:
     return "#{:02x}{:02x}{:02x}".format(
         *(round(255 + (channel - 255) * mix) for channel in (red, green, blue))
     )
-
-
-def rgb(triple: tuple[int, int, int]) -> str:
-    """A colour triple as CSS ``rgb(...)``."""
-    return "rgb({}, {}, {})".format(*triple)
 
 
 def css_variables(prefix: str = "") -> str:

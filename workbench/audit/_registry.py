@@ -134,7 +134,14 @@ REGISTRY: dict[str, Metric] = {
                 "{reference}"
             ),
         ),
-        Metric(name="theil_index", label="Theil index", long_label="Theil index", kind="index"),
+        Metric(
+            name="theil_index",
+            label="Theil index",
+            long_label="Theil index",
+            kind="index",
+            ideal=0.0,
+        ),
+        Metric(name="groups", label="groups", long_label="number of groups", kind="count"),
         Metric(
             name="between_all_groups_theil_index",
             label="Theil index (all groups)",
