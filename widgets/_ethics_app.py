@@ -123,13 +123,10 @@ class EthicsReviewApp(CoreView):
             return
         self._run(
             lambda: open_subject(spec),
-            self._set_subject,
+            "subject",
             working=f"Loading {spec.name} and scoring its data…",
             queue=True,
         )
-
-    def _set_subject(self, subject: Subject) -> None:
-        self.subject = subject
 
     @traitlets.observe("subject")
     def _hand_out(self, change: dict[str, Any]) -> None:

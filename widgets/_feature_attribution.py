@@ -11,7 +11,7 @@ import traitlets
 
 from widgets import _html
 from widgets._charts import Chart
-from widgets._choices import PREDICTED, MethodTargetView
+from widgets._choices import MethodTargetView
 from widgets._task import CoreView
 from workbench.app.compare import IMPORTANCE_ROWS, Importance, importance, quick_explain
 from workbench.explain import METHODS, Explanation, applicable_methods
@@ -48,20 +48,12 @@ class FeatureAttributionView(MethodTargetView):
     css_class = "wb-feature-attribution"
 
     def _build(self) -> tuple[ipywidgets.Widget, ...]:
-        self.method_box = ipywidgets.Dropdown(description="Method", options=[("default", "")])
-        self.target_box = ipywidgets.Dropdown(description="Class", options=[(PREDICTED, "")])
-        self.explain_button = ipywidgets.Button(
-            description="Explain", button_style="primary", icon="search"
-        )
-        self.explain_button.add_class("wb-explain")
+        choices = self._choice_row()
         self.values = ipywidgets.HTML()
         self.scores = ipywidgets.HTML()
         self.chart = Chart(layout=BAR_LAYOUT)
-        self.method_box.observe(lambda c: setattr(self, "method", c["new"]), names="value")
-        self.target_box.observe(lambda c: setattr(self, "target", c["new"]), names="value")
-        self.explain_button.on_click(self.explain)
         return (
-            ipywidgets.HBox([self.method_box, self.target_box, self.explain_button]),
+            choices,
             self.values,
             self.status,
             self.chart,
@@ -74,12 +66,9 @@ class FeatureAttributionView(MethodTargetView):
         method, target = self.method or None, self.target or None
         self._run(
             lambda: quick_explain(model, row, method=method, target=target, background=background),
-            self._set_explanation,
+            "explanation",
             working="Explaining…",
         )
-
-    def _set_explanation(self, explanation: Explanation) -> None:
-        self.explanation = explanation
 
     @traitlets.observe("model")
     def _new_model(self, change: dict[str, Any]) -> None:
@@ -192,12 +181,9 @@ class GlobalAttributionView(CoreView):
         method, attribute = self.method or None, self.attribute or None
         self._run(
             lambda: importance(subject, method=method, attribute=attribute, rows=rows),
-            self._set_result,
+            "result",
             working=f"Explaining {rows} rows…",
         )
-
-    def _set_result(self, result: Importance) -> None:
-        self.result = result
 
     @traitlets.validate("method")
     def _valid_method(self, proposal: dict[str, Any]) -> str:

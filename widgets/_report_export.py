@@ -52,12 +52,9 @@ class ReportExport(CoreView):
         }
         self._run(
             lambda: review_report(subject, store=store, **parts),
-            self._set_report,
+            "report",
             working="Writing the report…",
         )
-
-    def _set_report(self, report: ReportFile) -> None:
-        self.report = report
 
     @traitlets.observe("subject")
     def _forget(self, _change: dict[str, Any]) -> None:

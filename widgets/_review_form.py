@@ -75,12 +75,9 @@ class ReviewForm(CoreView):
         }
         self._run(
             lambda: record_decision(store, spec, **fields),
-            self._set_recorded,
+            "recorded",
             working="Recording the decision…",
         )
-
-    def _set_recorded(self, review: StoredReview) -> None:
-        self.recorded = review
 
     @traitlets.observe("recorded")
     def _confirm(self, change: dict[str, Any]) -> None:

@@ -151,16 +151,18 @@ class CoreView(View):
     def _run(
         self,
         call: Callable[[], T],
-        done: Callable[[T], None],
+        done: Callable[[T], None] | str,
         *,
         working: str,
         queue: bool = False,
     ) -> bool:
-        """Run ``call`` and hand its result to ``done``.
+        """Run ``call`` and hand its result to ``done``, or set the trait ``done`` names to it.
 
         While another call runs, the request is refused (False), or with ``queue`` kept to run
         next, replacing any request kept before (for sliders: the last position wins).
         """
+        if isinstance(done, str):
+            done = functools.partial(setattr, self, done)
         if not self._lock.acquire(blocking=False):
             if queue:
                 self._pending = (call, done, working)

@@ -77,11 +77,8 @@ class BiasLessonView(CoreView):
         """Regenerate the data with ``strength``, retrain and audit (moving the slider)."""
         strength = self.strength
         self._run(
-            lambda: bias_lesson(strength), self._set_lesson, working="Retraining…", queue=True
+            lambda: bias_lesson(strength), "lesson", working="Retraining…", queue=True
         )
-
-    def _set_lesson(self, lesson: BiasLesson) -> None:
-        self.lesson = lesson
 
     @traitlets.observe("lesson", "attribute", "metric")
     @shows_errors

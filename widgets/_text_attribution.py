@@ -9,7 +9,7 @@ import ipywidgets
 import traitlets
 
 from widgets import _html
-from widgets._choices import PREDICTED, MethodTargetView
+from widgets._choices import MethodTargetView
 from workbench.app.compare import SECOND_METHOD, ExplanationPair, explain_pair
 from workbench.explain import METHODS, Explanation, applicable_methods
 from workbench.presentation import percent
@@ -40,12 +40,7 @@ class TextAttributionView(MethodTargetView):
             placeholder="Type a message, or pick one from the examples",
             layout=ipywidgets.Layout(width="100%", height="70px"),
         )
-        self.method_box = ipywidgets.Dropdown(description="Method", options=[("default", "")])
-        self.target_box = ipywidgets.Dropdown(description="Class", options=[(PREDICTED, "")])
-        self.explain_button = ipywidgets.Button(
-            description="Explain", button_style="primary", icon="search"
-        )
-        self.explain_button.add_class("wb-explain")
+        choices = self._choice_row()
         self.first = ipywidgets.HTML()
         self.second = ipywidgets.HTML()
         self.scores = ipywidgets.HTML()
@@ -53,12 +48,9 @@ class TextAttributionView(MethodTargetView):
             box.add_class("wb-explanation")
             box.layout = ipywidgets.Layout(width="50%", padding="0 8px 0 0")
         traitlets.link((self.message, "value"), (self, "text"))
-        self.method_box.observe(self._pick_method, names="value")
-        self.target_box.observe(self._pick_target, names="value")
-        self.explain_button.on_click(self.explain)
         return (
             self.message,
-            ipywidgets.HBox([self.method_box, self.target_box, self.explain_button]),
+            choices,
             self.status,
             ipywidgets.HBox([self.first, self.second], layout=ipywidgets.Layout(width="100%")),
             self.scores,
@@ -70,18 +62,9 @@ class TextAttributionView(MethodTargetView):
         method, target = self.method or None, self.target or None
         self._run(
             lambda: explain_pair(model, text, method=method, target=target),
-            self._set_result,
+            "result",
             working="Explaining…",
         )
-
-    def _set_result(self, pair: ExplanationPair) -> None:
-        self.result = pair
-
-    def _pick_method(self, change: dict[str, Any]) -> None:
-        self.method = change["new"]
-
-    def _pick_target(self, change: dict[str, Any]) -> None:
-        self.target = change["new"]
 
     @traitlets.observe("model")
     def _new_model(self, change: dict[str, Any]) -> None:
