@@ -15,7 +15,7 @@ LAYERS = (
     ("workbench._errors", "workbench._version", "workbench._files", "workbench._choices"),
     ("workbench.spec", "workbench.data", "workbench.privacy", "workbench.models"),
     ("workbench.explain", "workbench.audit", "workbench.review"),
-    ("workbench.report",),
+    ("workbench.report", "workbench.presentation"),
     ("workbench.app",),
     ("workbench.cli",),
 )

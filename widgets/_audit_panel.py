@@ -19,6 +19,7 @@ from workbench.app.findings import (
     swap_finding,
 )
 from workbench.audit import POSTPROCESSORS
+from workbench.presentation import metric_label
 
 RATE_CHOICES = ("fnr", "fpr", "tpr", "selection_rate", "precision", "accuracy")
 METHOD_LABELS = {
@@ -47,8 +48,9 @@ class AuditPanel(CoreView):
     run = traitlets.Any(None, allow_none=True, help="The last AuditRun, or None.")
     mitigation = traitlets.Any(None, allow_none=True, help="The last Mitigation, or None.")
 
-    def __init__(self, **kwargs: Any) -> None:
-        subject = kwargs.pop("subject", None)
+    css_class = "wb-audit-panel"
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
         self.attribute_boxes = ipywidgets.HBox()
         self.intersections_box = ipywidgets.Checkbox(value=True, description="intersections")
         self.threshold_box = ipywidgets.FloatSlider(
@@ -67,7 +69,7 @@ class AuditPanel(CoreView):
         self.class_box = ipywidgets.Dropdown(description="Class")
         self.level_box = ipywidgets.Dropdown(description="Attribute")
         self.metric_box = ipywidgets.Dropdown(
-            description="Bars", options=[(_html.label(m), m) for m in RATE_CHOICES]
+            description="Bars", options=[(metric_label(m), m) for m in RATE_CHOICES]
         )
         self.table = ipywidgets.HTML()
         self.table.add_class("wb-audit-table")
@@ -96,8 +98,14 @@ class AuditPanel(CoreView):
             ],
             layout=ipywidgets.Layout(display="none"),
         )
-        super().__init__(**kwargs)
-        self.children = (
+        traitlets.link((self.intersections_box, "value"), (self, "intersections"))
+        traitlets.link((self.threshold_box, "value"), (self, "threshold"))
+        self.audit_button.on_click(self.audit)
+        self.mitigate_button.on_click(self.mitigate)
+        for box in (self.class_box, self.level_box, self.metric_box):
+            box.observe(self._redraw, names="value")
+        self.mitigate_attribute_box.observe(self._privileged_options, names="value")
+        return (
             ipywidgets.HBox(
                 [
                     ipywidgets.Label("Protected attributes:"),
@@ -109,15 +117,6 @@ class AuditPanel(CoreView):
             self.status,
             self.results,
         )
-        self.add_class("wb-audit-panel")
-        traitlets.link((self.intersections_box, "value"), (self, "intersections"))
-        traitlets.link((self.threshold_box, "value"), (self, "threshold"))
-        self.audit_button.on_click(self.audit)
-        self.mitigate_button.on_click(self.mitigate)
-        for box in (self.class_box, self.level_box, self.metric_box):
-            box.observe(self._redraw, names="value")
-        self.mitigate_attribute_box.observe(self._privileged_options, names="value")
-        self.subject = subject
 
     def audit(self, _button: ipywidgets.Button | None = None) -> None:
         """Run the audit (the *Run audit* button); refused while a call runs."""
@@ -251,8 +250,8 @@ def _swaps_html(run: AuditRun) -> str:
     swaps = run.counterfactual
     if swaps is None:
         return ""
-    parts = ['<h4 style="margin: 8px 0 4px">Counterfactual identity swaps</h4>']
-    parts.append(f'<p style="margin: 4px 0">{_html.esc(swap_finding(swaps).text)}</p>')
+    parts = ['<h4 class="wb-subhead">Counterfactual identity swaps</h4>']
+    parts.append(f'<p class="wb-line">{_html.esc(swap_finding(swaps).text)}</p>')
     if len(run.swap_pairs):
         parts.append(
             _html.table(
@@ -268,18 +267,18 @@ def _swaps_html(run: AuditRun) -> str:
             f"({row.counterfactual_score:.2f})"
             for row in run.flip_examples.itertuples()
         ]
-        parts.append("<p style='margin: 4px 0'>Decisions that flipped:</p>" + _html.items(flips))
+        parts.append('<p class="wb-line">Decisions that flipped:</p>' + _html.items(flips))
     return "".join(parts)
 
 
 def _mitigation_html(result: Mitigation) -> str:
     flat = result.table.copy()
-    flat.columns = [f"{_html.label(metric)}: {stage}" for metric, stage in result.table.columns]
+    flat.columns = [f"{metric_label(metric)}: {stage}" for metric, stage in result.table.columns]
     body = _html.table(
         flat, columns=list(flat.columns), index_name="group", css_class="wb-mitigation"
     )
     notes = _html.items(result.result.notes) if result.result.notes else ""
     return (
-        f'<p style="margin: 4px 0">{_html.esc(result.summary)}</p>'
-        f'<div style="overflow-x: auto">{body}</div>{notes}'
+        f'<p class="wb-line">{_html.esc(result.summary)}</p>'
+        f'<div class="wb-scroll">{body}</div>{notes}'
     )

@@ -11,9 +11,10 @@ import ipywidgets
 import plotly.graph_objects as go
 
 from widgets import _html
-from workbench.app.findings import DIFFERENCE_COLUMNS, GroupMetrics
+from workbench.app.findings import GroupMetrics
+from workbench.audit import TABLE_DIFFERENCES, TABLE_RATES
+from workbench.presentation import PALETTE, metric_label
 
-TABLE_COLUMNS = ("size", "selection_rate", "tpr", "fpr", "fnr", "accuracy", *DIFFERENCE_COLUMNS)
 GROUP_BARS_LAYOUT = {
     "height": 320,
     "width": 900,
@@ -64,22 +65,22 @@ def metrics_table_html(metrics: GroupMetrics, attribute: str) -> str:
     """One attribute's groups as a table, each value outside its fairness bound marked."""
     breaches = len(metrics.breached)
     verdict = (
-        f'<b style="color: #7a1010">{breaches} value(s) outside their fairness bound (&#9888;).</b>'
+        f'<b class="wb-bad">{breaches} value(s) outside their fairness bound (&#9888;).</b>'
         if breaches
         else "Every value is within its fairness bound."
     )
     head = (
-        f'<p style="margin: 4px 0">{_html.esc(attribute)}: each group against '
+        f'<p class="wb-line">{_html.esc(attribute)}: each group against '
         f"{_html.esc(metrics.reference)}. {verdict}</p>"
     )
     body = _html.table(
         metrics.table,
-        columns=(*TABLE_COLUMNS, "caveats"),
+        columns=(*TABLE_RATES, *TABLE_DIFFERENCES, "caveats"),
         index_name="group",
         marked=metrics.breached,
         css_class="wb-metrics",
     )
-    return head + f'<div style="overflow-x: auto">{body}</div>'
+    return head + f'<div class="wb-scroll">{body}</div>'
 
 
 def draw_group_bars(chart: Chart, metrics: GroupMetrics, metric: str, attribute: str) -> None:
@@ -97,7 +98,7 @@ def draw_group_bars(chart: Chart, metrics: GroupMetrics, metric: str, attribute:
             "arrayminus": lower.fillna(0).tolist(),
             "visible": True,
         },
-        marker={"color": "rgb(67, 147, 195)"},
+        marker={"color": PALETTE["negative"]},
     )
-    title = f"{_html.label(metric)} by {attribute} (whiskers: confidence intervals)"
+    title = f"{metric_label(metric)} by {attribute} (whiskers: confidence intervals)"
     chart.draw([bars], {"title": {"text": title}})

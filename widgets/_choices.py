@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ipywidgets
 import traitlets
 
 from widgets._task import CoreView
@@ -14,8 +15,21 @@ PREDICTED = "predicted class"
 
 class MethodTargetView(CoreView):
     """A view with ``method_box`` and ``target_box`` whose ``method`` and ``target`` traits are
-    checked against the model: subclasses define ``model``, ``method``, ``target`` and
-    ``_methods()``."""
+    checked against the model: subclasses define ``model``, ``method``, ``target``,
+    ``_methods()`` and ``explain()``."""
+
+    def _choice_row(self) -> ipywidgets.HBox:
+        """Make the method and class boxes and the *Explain* button; return them as one row."""
+        self.method_box = ipywidgets.Dropdown(description="Method", options=[("default", "")])
+        self.target_box = ipywidgets.Dropdown(description="Class", options=[(PREDICTED, "")])
+        self.explain_button = ipywidgets.Button(
+            description="Explain", button_style="primary", icon="search"
+        )
+        self.explain_button.add_class("wb-explain")
+        self.method_box.observe(lambda c: setattr(self, "method", c["new"]), names="value")
+        self.target_box.observe(lambda c: setattr(self, "target", c["new"]), names="value")
+        self.explain_button.on_click(self.explain)
+        return ipywidgets.HBox([self.method_box, self.target_box, self.explain_button])
 
     @traitlets.validate("method")
     def _valid_method(self, proposal: dict[str, Any]) -> str:

@@ -36,8 +36,9 @@ class ExampleBrowser(CoreView):
     selected = traitlets.Int(-1, help="Row of the picked example in the data; -1 for none.")
     example = traitlets.Any(None, allow_none=True, help="The picked example's model input.")
 
-    def __init__(self, **kwargs: Any) -> None:
-        subject = kwargs.pop("subject", None)
+    css_class = "wb-example-browser"
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
         self.attribute_box = ipywidgets.Dropdown(description="Attribute", options=[(ANY, "")])
         self.group_box = ipywidgets.Dropdown(description="Group", options=[(ANY, "")])
         self.label_box = ipywidgets.Dropdown(description="True class", options=[(ANY, "")])
@@ -49,16 +50,6 @@ class ExampleBrowser(CoreView):
         self.count = ipywidgets.HTML()
         self.list = ipywidgets.Select(options=[], rows=10, layout=ipywidgets.Layout(width="100%"))
         self.list.add_class("wb-examples")
-        super().__init__(**kwargs)
-        self.children = (
-            ipywidgets.HBox([self.attribute_box, self.group_box]),
-            ipywidgets.HBox([self.label_box, self.prediction_box]),
-            self.outcome_box,
-            self.count,
-            self.list,
-            self.status,
-        )
-        self.add_class("wb-example-browser")
         for box, name in (
             (self.attribute_box, "attribute"),
             (self.group_box, "group"),
@@ -68,7 +59,14 @@ class ExampleBrowser(CoreView):
         ):
             traitlets.link((box, "value"), (self, name))
         self.list.observe(self._pick, names="value")
-        self.subject = subject
+        return (
+            ipywidgets.HBox([self.attribute_box, self.group_box]),
+            ipywidgets.HBox([self.label_box, self.prediction_box]),
+            self.outcome_box,
+            self.count,
+            self.list,
+            self.status,
+        )
 
     @traitlets.observe("subject")
     def _new_subject(self, change: dict[str, Any]) -> None:
@@ -115,7 +113,7 @@ class ExampleBrowser(CoreView):
             return
         shown = len(page.rows)
         self.count.value = (
-            f'<p style="margin: 4px 0">{page.total} matching example(s)'
+            f'<p class="wb-line">{page.total} matching example(s)'
             + (f", the first {shown} shown" if shown < page.total else "")
             + ".</p>"
         )

@@ -11,10 +11,11 @@ import traitlets
 
 from widgets import _html
 from widgets._charts import Chart
-from widgets._choices import PREDICTED, MethodTargetView
+from widgets._choices import MethodTargetView
 from widgets._task import CoreView
 from workbench.app.compare import IMPORTANCE_ROWS, Importance, importance, quick_explain
 from workbench.explain import METHODS, Explanation, applicable_methods
+from workbench.presentation import PALETTE
 
 SHOWN_FEATURES = 15
 BAR_LAYOUT = {
@@ -26,10 +27,6 @@ BAR_LAYOUT = {
     "xaxis": {"zeroline": True, "zerolinecolor": "#888"},
     "legend": {"orientation": "h", "y": -0.15},
 }
-
-
-def _rgb(triple: tuple[int, int, int]) -> str:
-    return "rgb({}, {}, {})".format(*triple)
 
 
 class FeatureAttributionView(MethodTargetView):
@@ -48,35 +45,20 @@ class FeatureAttributionView(MethodTargetView):
     target = traitlets.Unicode("", help="Class to explain; '' for the predicted class.")
     explanation = traitlets.Any(None, allow_none=True, help="The last Explanation, or None.")
 
-    def __init__(self, **kwargs: Any) -> None:
-        traits = {
-            k: kwargs.pop(k)
-            for k in ("model", "row", "background", "method", "target")
-            if k in kwargs
-        }
-        self.method_box = ipywidgets.Dropdown(description="Method", options=[("default", "")])
-        self.target_box = ipywidgets.Dropdown(description="Class", options=[(PREDICTED, "")])
-        self.explain_button = ipywidgets.Button(
-            description="Explain", button_style="primary", icon="search"
-        )
-        self.explain_button.add_class("wb-explain")
+    css_class = "wb-feature-attribution"
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
+        choices = self._choice_row()
         self.values = ipywidgets.HTML()
         self.scores = ipywidgets.HTML()
         self.chart = Chart(layout=BAR_LAYOUT)
-        super().__init__(**kwargs)
-        self.children = (
-            ipywidgets.HBox([self.method_box, self.target_box, self.explain_button]),
+        return (
+            choices,
             self.values,
             self.status,
             self.chart,
             self.scores,
         )
-        self.add_class("wb-feature-attribution")
-        self.method_box.observe(lambda c: setattr(self, "method", c["new"]), names="value")
-        self.target_box.observe(lambda c: setattr(self, "target", c["new"]), names="value")
-        self.explain_button.on_click(self.explain)
-        for name, value in traits.items():
-            setattr(self, name, value)
 
     def explain(self, _button: ipywidgets.Button | None = None) -> None:
         """Explain ``row`` (the *Explain* button)."""
@@ -84,12 +66,9 @@ class FeatureAttributionView(MethodTargetView):
         method, target = self.method or None, self.target or None
         self._run(
             lambda: quick_explain(model, row, method=method, target=target, background=background),
-            self._set_explanation,
+            "explanation",
             working="Explaining…",
         )
-
-    def _set_explanation(self, explanation: Explanation) -> None:
-        self.explanation = explanation
 
     @traitlets.observe("model")
     def _new_model(self, change: dict[str, Any]) -> None:
@@ -112,7 +91,7 @@ class FeatureAttributionView(MethodTargetView):
             for name in self.model.feature_columns
             if name in shown.index
         )
-        self.values.value = f'<p style="margin: 4px 0; font-size: 13px">{pairs}</p>'
+        self.values.value = f'<p class="wb-line wb-values">{pairs}</p>'
 
     @traitlets.observe("explanation")
     def _draw(self, change: dict[str, Any]) -> None:
@@ -128,7 +107,7 @@ class FeatureAttributionView(MethodTargetView):
             y=list(explanation.features),
             marker={
                 "color": [
-                    _rgb(_html.POSITIVE_RGB) if v >= 0 else _rgb(_html.NEGATIVE_RGB) for v in values
+                    PALETTE["positive"] if v >= 0 else PALETTE["negative"] for v in values
                 ]
             },
         )
@@ -169,10 +148,9 @@ class GlobalAttributionView(CoreView):
     rows = traitlets.Int(IMPORTANCE_ROWS, help="How many rows to explain.")
     result = traitlets.Any(None, allow_none=True, help="The last Importance, or None.")
 
-    def __init__(self, **kwargs: Any) -> None:
-        traits = {
-            k: kwargs.pop(k) for k in ("subject", "method", "attribute", "rows") if k in kwargs
-        }
+    css_class = "wb-global-attribution"
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
         self.method_box = ipywidgets.Dropdown(description="Method", options=[("default", "")])
         self.attribute_box = ipywidgets.Dropdown(description="Split by", options=[("all rows", "")])
         self.rows_box = ipywidgets.IntSlider(
@@ -185,21 +163,17 @@ class GlobalAttributionView(CoreView):
         )
         self.compute_button = ipywidgets.Button(description="Compute", icon="bar-chart")
         self.chart = Chart(layout={**BAR_LAYOUT, "height": 420, "width": 1000})
-        super().__init__(**kwargs)
-        self.children = (
+        traitlets.link((self.rows_box, "value"), (self, "rows"))
+        self.method_box.observe(lambda c: setattr(self, "method", c["new"]), names="value")
+        self.attribute_box.observe(lambda c: setattr(self, "attribute", c["new"]), names="value")
+        self.compute_button.on_click(self.compute)
+        return (
             ipywidgets.HBox(
                 [self.method_box, self.attribute_box, self.rows_box, self.compute_button]
             ),
             self.status,
             self.chart,
         )
-        self.add_class("wb-global-attribution")
-        traitlets.link((self.rows_box, "value"), (self, "rows"))
-        self.method_box.observe(lambda c: setattr(self, "method", c["new"]), names="value")
-        self.attribute_box.observe(lambda c: setattr(self, "attribute", c["new"]), names="value")
-        self.compute_button.on_click(self.compute)
-        for name, value in traits.items():
-            setattr(self, name, value)
 
     def compute(self, _button: ipywidgets.Button | None = None) -> None:
         """Explain ``rows`` sampled rows and aggregate them (the *Compute* button)."""
@@ -207,12 +181,9 @@ class GlobalAttributionView(CoreView):
         method, attribute = self.method or None, self.attribute or None
         self._run(
             lambda: importance(subject, method=method, attribute=attribute, rows=rows),
-            self._set_result,
+            "result",
             working=f"Explaining {rows} rows…",
         )
-
-    def _set_result(self, result: Importance) -> None:
-        self.result = result
 
     @traitlets.validate("method")
     def _valid_method(self, proposal: dict[str, Any]) -> str:
@@ -261,7 +232,7 @@ class GlobalAttributionView(CoreView):
                     x=table["mean_abs_attribution"].tolist(),
                     y=table["feature"].astype(str).tolist(),
                     name="all rows",
-                    marker={"color": _rgb(_html.POSITIVE_RGB)},
+                    marker={"color": PALETTE["positive"]},
                 )
             ]
         else:

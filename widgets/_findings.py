@@ -8,29 +8,24 @@ import ipywidgets
 import traitlets
 
 from widgets import _html
+from widgets._task import View
 from workbench.app.findings import AuditRun
 
-ICONS = {
-    "pass": ("&#10004;", "#1b6e20"),
-    "breach": ("&#9888;", "#a4262c"),
-    "warning": ("&#9888;", "#8a5a00"),
-    "info": ("&#8505;", "#2d5a8a"),
-}
+ICONS = {"pass": "&#10004;", "breach": "&#9888;", "warning": "&#9888;", "info": "&#8505;"}
 MSG_NOT_RUN = "Run the bias audit to read its findings here."
 
 
-class FindingsView(ipywidgets.VBox):
+class FindingsView(View):
     """The findings of ``run`` (an :class:`~workbench.app.findings.AuditRun`), most important
     first; the sentences are the core's (:func:`workbench.app.findings.findings`)."""
 
     run = traitlets.Any(None, allow_none=True, help="The AuditRun whose findings are shown.")
 
-    def __init__(self, **kwargs: Any) -> None:
-        run = kwargs.pop("run", None)
+    css_class = "wb-findings"
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
         self.text = ipywidgets.HTML(f"<p>{MSG_NOT_RUN}</p>")
-        super().__init__(children=(self.text,), **kwargs)
-        self.add_class("wb-findings")
-        self.run = run
+        return (self.text,)
 
     @traitlets.observe("run")
     def _draw(self, change: dict[str, Any]) -> None:
@@ -40,10 +35,8 @@ class FindingsView(ipywidgets.VBox):
             return
         rows = []
         for finding in run.findings:
-            icon, colour = ICONS[finding.level]
             rows.append(
-                f'<li class="wb-finding wb-{finding.level}" style="margin: 4px 0; '
-                f'list-style: none"><span style="color: {colour}; margin-right: 6px">{icon}'
-                f"</span>{_html.esc(finding.text)}</li>"
+                f'<li class="wb-finding wb-{finding.level}"><span class="wb-icon">'
+                f"{ICONS[finding.level]}</span>{_html.esc(finding.text)}</li>"
             )
-        self.text.value = f'<ul style="padding-left: 4px">{"".join(rows)}</ul>'
+        self.text.value = f'<ul class="wb-plain-list">{"".join(rows)}</ul>'

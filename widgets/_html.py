@@ -1,65 +1,48 @@
-"""HTML pieces shared by the views: escaped tables, highlighted tokens, the colour scale.
+"""HTML pieces shared by the views: the stylesheet, escaped tables, highlighted tokens.
 
-Every value that reaches the page passes through ``html.escape`` here.
+Every value that reaches the page passes through ``html.escape`` here. Numbers, labels and
+colours come from :mod:`workbench.presentation`; looks come from ``static/workbench.css``.
 """
 
 from __future__ import annotations
 
+import functools
 import html
-import math
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
+import ipywidgets
 import numpy as np
 import pandas as pd
 
-POSITIVE_RGB = (214, 96, 77)  # for the explained class (diverging RdBu ends)
-NEGATIVE_RGB = (67, 147, 195)  # against it
-MAX_ALPHA = 0.9
-TABLE_STYLE = "border-collapse: collapse; font-size: 13px; margin: 4px 0"
-CELL_STYLE = (
-    "padding: 2px 8px; border-bottom: 1px solid #e3e3e3; text-align: right; white-space: nowrap"
-)
-HEAD_STYLE = "padding: 2px 8px; border-bottom: 2px solid #999; text-align: right"
-BREACH_STYLE = "background-color: #fbd3cf; color: #7a1010; font-weight: 600"
-LABELS = {
-    "size": "rows",
-    "selection_rate": "selection rate",
-    "tpr": "TPR",
-    "fpr": "FPR",
-    "fnr": "FNR",
-    "precision": "precision",
-    "accuracy": "accuracy",
-    "base_rate": "base rate",
-    "statistical_parity_difference": "stat. parity diff.",
-    "disparate_impact": "disparate impact",
-    "equal_opportunity_difference": "equal opp. diff.",
-    "average_odds_difference": "average odds diff.",
-    "false_negative_rate_difference": "FNR diff.",
-    "error_rate_difference": "error rate diff.",
-    "between_group_theil_index": "Theil (between)",
-}
+from workbench.presentation import STRONG_SHARE, css_variables, metric_label, number, shade
+
+STYLESHEET = Path(__file__).with_name("static") / "workbench.css"
+_SHARED: list[ipywidgets.HTML] = []
+
+
+@functools.cache
+def stylesheet_html() -> str:
+    """The views' stylesheet as a ``<style>`` element: the palette's variables, then the file."""
+    css = STYLESHEET.read_text(encoding="utf-8")
+    return f"<style>.wb-view {{ {css_variables('wb-')} }}\n{css}</style>"
+
+
+def stylesheet() -> ipywidgets.HTML:
+    """The one hidden widget that puts the stylesheet on the page, shared by every view of the
+    kernel (made again if it was closed)."""
+    if _SHARED and _SHARED[0].comm is not None:
+        return _SHARED[0]
+    style = ipywidgets.HTML(stylesheet_html(), layout=ipywidgets.Layout(display="none"))
+    style.add_class("wb-stylesheet")
+    _SHARED[:] = [style]
+    return style
 
 
 def esc(value: Any) -> str:
     """``value`` as escaped text."""
     return html.escape(str(value))
-
-
-def label(name: str) -> str:
-    """A short human label for a metric or column name."""
-    return LABELS.get(name, name.replace("_", " "))
-
-
-def number(value: Any, digits: int = 3) -> str:
-    """A number for a table cell; NaN and None become a dash."""
-    if value is None or (isinstance(value, float | np.floating) and math.isnan(value)):
-        return "–"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        return f"{float(value):.{digits}f}"
-    return esc(value)
 
 
 def table(
@@ -68,40 +51,32 @@ def table(
     columns: Sequence[str],
     index_name: str = "",
     marked: Iterable[tuple[Any, str]] = (),
-    css_class: str = "wb-table",
+    css_class: str = "",
 ) -> str:
     """An HTML table of ``columns`` of ``frame`` with its index as the first column.
 
     Cells named in ``marked`` ((index value, column) pairs) are highlighted with a warning sign.
     """
     flagged = set(marked)
-    head = "".join(f'<th style="{HEAD_STYLE}">{esc(label(c))}</th>' for c in columns)
+    head = "".join(f"<th>{esc(metric_label(c))}</th>" for c in columns)
     values = {column: frame[column].tolist() for column in columns}  # keeps ints as ints
     rows = []
     for position, key in enumerate(frame.index):
-        cells = [f'<th style="{CELL_STYLE}; text-align: left">{esc(_key(key))}</th>']
+        cells = [f"<th>{esc(_key(key))}</th>"]
         for column in columns:
-            shown = number(values[column][position])
+            shown = esc(number(values[column][position]))
             if (key, column) in flagged:
                 cells.append(
-                    f'<td class="wb-breach" style="{CELL_STYLE}; {BREACH_STYLE}" '
-                    f'title="outside its fairness bound">&#9888; {shown}</td>'
+                    f'<td class="wb-breach" title="outside its fairness bound">&#9888; {shown}</td>'
                 )
             else:
-                cells.append(f'<td style="{CELL_STYLE}">{shown}</td>')
+                cells.append(f"<td>{shown}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
-        f'<table class="{esc(css_class)}" style="{TABLE_STYLE}"><thead><tr>'
-        f'<th style="{HEAD_STYLE}; text-align: left">{esc(index_name)}</th>{head}</tr></thead>'
+        f'<table class="{esc(f"wb-table {css_class}".strip())}"><thead><tr>'
+        f"<th>{esc(index_name)}</th>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
-
-
-def colour(value: float, scale: float) -> str:
-    """The diverging colour of an attribution: red for, blue against, paler when smaller."""
-    strength = 0.0 if scale <= 0 else min(abs(value) / scale, 1.0)
-    red, green, blue = POSITIVE_RGB if value >= 0 else NEGATIVE_RGB
-    return f"rgba({red}, {green}, {blue}, {strength * MAX_ALPHA:.3f})"
 
 
 def tokens(features: Sequence[str], attributions: Sequence[float]) -> str:
@@ -110,34 +85,27 @@ def tokens(features: Sequence[str], attributions: Sequence[float]) -> str:
     scale = float(np.max(np.abs(values))) if len(values) else 0.0
     spans = []
     for feature, value in zip(features, values):
-        strong = scale > 0 and abs(value) / scale > 0.6
+        strong = " wb-strong" if scale > 0 and abs(value) / scale > STRONG_SHARE else ""
         spans.append(
-            f'<span class="wb-token" data-attribution="{value:.6g}" title="{value:+.4f}" '
-            f'style="background-color: {colour(value, scale)}; color: '
-            f"{'#fff' if strong else '#111'}; padding: 1px 3px; margin: 1px; "
-            f'border-radius: 3px; display: inline-block">{esc(feature)}</span>'
+            f'<span class="wb-token{strong}" data-attribution="{value:.6g}" '
+            f'title="{value:+.4f}" style="background-color: {shade(value, scale)}">'
+            f"{esc(feature)}</span>"
         )
-    return f'<div class="wb-tokens" style="line-height: 1.9">{"".join(spans)}</div>'
+    return f'<div class="wb-tokens">{"".join(spans)}</div>'
 
 
 def legend(target: str) -> str:
     """The colour scale's key: blue against ``target``, red for it."""
-    low = colour(-1.0, 1.0)
-    high = colour(1.0, 1.0)
-    bar = (
-        f"display: inline-block; width: 120px; height: 10px; margin: 0 6px; "
-        f"background: linear-gradient(to right, {low}, rgba(255,255,255,0), {high})"
-    )
     return (
-        f'<div class="wb-legend" style="font-size: 12px; color: #555">against '
-        f'<b>{esc(target)}</b><span style="{bar}"></span>for <b>{esc(target)}</b></div>'
+        f'<div class="wb-legend">against <b>{esc(target)}</b><span class="wb-legend-bar"></span>'
+        f"for <b>{esc(target)}</b></div>"
     )
 
 
-def items(texts: Iterable[str], *, css_class: str = "wb-list") -> str:
+def items(texts: Iterable[str]) -> str:
     """An escaped bullet list."""
     body = "".join(f"<li>{esc(text)}</li>" for text in texts)
-    return f'<ul class="{esc(css_class)}" style="margin: 4px 0; padding-left: 20px">{body}</ul>'
+    return f'<ul class="wb-list">{body}</ul>'
 
 
 def _key(key: Any) -> str:

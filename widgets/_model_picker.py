@@ -9,13 +9,13 @@ import ipywidgets
 import traitlets
 
 import workbench
+from widgets._task import View
 from workbench.app.modelcard import ModelCard, read_model_card
 
 _NO_MODELS = "No sample models were found."
-_TH = '<th style="text-align: left; padding-right: 1em">'
 
 
-class ModelPicker(ipywidgets.VBox):
+class ModelPicker(View):
     """Pick one of the bundled sample models, or load a spec file, and read its summary.
 
     A thin view over ``workbench.sample_model_specs()`` (once, to list the models),
@@ -30,23 +30,12 @@ class ModelPicker(ipywidgets.VBox):
     card = traitlets.Any(None, allow_none=True, help="The spec's ModelCard summary, or None.")
     error = traitlets.Unicode("", help="Message of the last core error; '' when none.")
 
+    css_class = "wb-model-picker"
+
     def __init__(self, *, allow_path: bool = False, **kwargs: Any) -> None:
         self._paths: dict[str, Any] = {}
         self.allow_path = allow_path
-        self.dropdown = ipywidgets.Dropdown(description="Model", options=(), disabled=True)
-        self.path = ipywidgets.Text(
-            placeholder="path/to/model.yaml", description="Spec file", continuous_update=False
-        )
-        self.load_button = ipywidgets.Button(description="Load spec", icon="folder-open")
-        self.summary = ipywidgets.HTML()
-        self.summary.add_class("wb-model-summary")
-        children: list[ipywidgets.Widget] = [self.dropdown]
-        if allow_path:
-            children.append(ipywidgets.HBox([self.path, self.load_button]))
-        super().__init__(children=(*children, self.summary), **kwargs)
-        self.add_class("wb-model-picker")
-        self.dropdown.observe(self._on_select, names="value")
-        self.load_button.on_click(self._on_load)
+        super().__init__(**kwargs)
         try:
             self._paths = workbench.sample_model_specs()
         except workbench.WorkbenchError as err:
@@ -58,6 +47,19 @@ class ModelPicker(ipywidgets.VBox):
             self.dropdown.value = self.dropdown.options[0]
         else:
             self._redraw()
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
+        self.dropdown = ipywidgets.Dropdown(description="Model", options=(), disabled=True)
+        self.path = ipywidgets.Text(
+            placeholder="path/to/model.yaml", description="Spec file", continuous_update=False
+        )
+        self.load_button = ipywidgets.Button(description="Load spec", icon="folder-open")
+        self.summary = ipywidgets.HTML()
+        self.summary.add_class("wb-model-summary")
+        self.dropdown.observe(self._on_select, names="value")
+        self.load_button.on_click(self._on_load)
+        paths = (ipywidgets.HBox([self.path, self.load_button]),) if self.allow_path else ()
+        return (self.dropdown, *paths, self.summary)
 
     def _on_select(self, change: dict[str, Any]) -> None:
         name = change["new"]
@@ -105,7 +107,7 @@ def _summary_html(spec: Any) -> str:
         ("Positive class", spec.positive_class),
     )
     cells = "".join(
-        f"<tr>{_TH}{label}</th><td>{html.escape(str(value))}</td></tr>" for label, value in rows
+        f"<tr><th>{label}</th><td>{html.escape(str(value))}</td></tr>" for label, value in rows
     )
     description = html.escape(spec.description)
     return f'<table class="wb-spec">{cells}</table><p class="wb-description">{description}</p>'
@@ -115,7 +117,7 @@ def _card_html(card: ModelCard | None) -> str:
     """The card's opening paragraphs, then each summary section as a bullet list."""
     if card is None:
         return '<p class="wb-card">This model has no model card.</p>'
-    parts = [f'<div class="wb-card"><h4 style="margin: 6px 0">{html.escape(card.title)}</h4>']
+    parts = [f'<div class="wb-card"><h4>{html.escape(card.title)}</h4>']
     parts += [f"<p>{html.escape(text)}</p>" for text in card.summary]
     for heading, points in card.sections:
         bullets = "".join(f"<li>{html.escape(point)}</li>" for point in points)

@@ -31,14 +31,14 @@ class ReportExport(CoreView):
     store = traitlets.Any(None, allow_none=True, help="ReviewStore, path or URL; None: default.")
     report = traitlets.Any(None, allow_none=True, help="The last ReportFile, or None.")
 
-    def __init__(self, **kwargs: Any) -> None:
+    css_class = "wb-report-export"
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
         self.export_button = ipywidgets.Button(description="Export report", icon="download")
         self.export_button.add_class("wb-export")
         self.link = ipywidgets.HTML()
-        super().__init__(**kwargs)
-        self.children = (self.export_button, self.status, self.link)
-        self.add_class("wb-report-export")
         self.export_button.on_click(self.export)
+        return (self.export_button, self.status, self.link)
 
     def export(self, _button: ipywidgets.Button | None = None) -> None:
         """Build the report (the *Export report* button)."""
@@ -52,12 +52,9 @@ class ReportExport(CoreView):
         }
         self._run(
             lambda: review_report(subject, store=store, **parts),
-            self._set_report,
+            "report",
             working="Writing the report…",
         )
-
-    def _set_report(self, report: ReportFile) -> None:
-        self.report = report
 
     @traitlets.observe("subject")
     def _forget(self, _change: dict[str, Any]) -> None:

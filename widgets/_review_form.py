@@ -29,13 +29,16 @@ class ReviewForm(CoreView):
     model. ``store`` is a ``ReviewStore`` or where to open one (None: the default database).
     """
 
-    spec = traitlets.Any(None, allow_none=True, help="The ModelSpec under review.")
+    # The store comes first: traits given to the constructor are set in this order, and a spec
+    # set before the store would read the history from the default database.
     store = traitlets.Any(None, allow_none=True, help="ReviewStore, path or URL; None: default.")
+    spec = traitlets.Any(None, allow_none=True, help="The ModelSpec under review.")
     recorded = traitlets.Any(None, allow_none=True, help="The last StoredReview recorded here.")
     history = traitlets.Any(None, allow_none=True, help="DecisionHistory of the model.")
 
-    def __init__(self, **kwargs: Any) -> None:
-        traits = {k: kwargs.pop(k) for k in ("store", "spec") if k in kwargs}
+    css_class = "wb-review-form"
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
         wide = ipywidgets.Layout(width="100%")
         self.reviewer = ipywidgets.Text(description="Reviewer", placeholder="your name")
         self.decision = ipywidgets.RadioButtons(options=DECISIONS, value=None)
@@ -50,8 +53,8 @@ class ReviewForm(CoreView):
         )
         self.record_button.add_class("wb-record")
         self.history_view = ipywidgets.HTML()
-        super().__init__(**kwargs)
-        self.children = (
+        self.record_button.on_click(self.record)
+        return (
             self.reviewer,
             self.decision,
             self.conditions,
@@ -60,10 +63,6 @@ class ReviewForm(CoreView):
             self.status,
             self.history_view,
         )
-        self.add_class("wb-review-form")
-        self.record_button.on_click(self.record)
-        for name, value in traits.items():
-            setattr(self, name, value)
 
     def record(self, _button: ipywidgets.Button | None = None) -> None:
         """Record the decision (the *Record decision* button)."""
@@ -76,12 +75,9 @@ class ReviewForm(CoreView):
         }
         self._run(
             lambda: record_decision(store, spec, **fields),
-            self._set_recorded,
+            "recorded",
             working="Recording the decision…",
         )
-
-    def _set_recorded(self, review: StoredReview) -> None:
-        self.recorded = review
 
     @traitlets.observe("recorded")
     def _confirm(self, change: dict[str, Any]) -> None:
@@ -108,7 +104,7 @@ class ReviewForm(CoreView):
         if self.recorded is not None:
             review = self.recorded
             parts.append(
-                '<p class="wb-recorded" style="color: #1b6e20; margin: 4px 0">'
+                '<p class="wb-recorded">'
                 + _html.esc(
                     MSG_RECORDED.format(
                         id=review.id, decision=review.decision.value, reviewer=review.reviewer
@@ -118,7 +114,7 @@ class ReviewForm(CoreView):
             )
         if history is not None:
             if history.stale:
-                parts.append(f'<p style="color: #8a5a00">{_html.esc(history.stale)}</p>')
+                parts.append(f'<p class="wb-stale">{_html.esc(history.stale)}</p>')
             lines = [
                 f"#{r.id} {r.created_at:%Y-%m-%d %H:%M} UTC, {r.reviewer}: {r.decision.value}"
                 + (f" ({'; '.join(r.conditions)})" if r.conditions else "")
@@ -126,7 +122,7 @@ class ReviewForm(CoreView):
                 for r in history.reviews
             ]
             parts.append(
-                "<p style='margin: 4px 0'><b>Decisions on this version of the model</b></p>"
+                '<p class="wb-line"><b>Decisions on this version of the model</b></p>'
                 + (_html.items(lines) if lines else "<p>None yet.</p>")
             )
         self.history_view.value = "".join(parts)

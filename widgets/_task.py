@@ -8,21 +8,21 @@ import html
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import ipywidgets
 import traitlets
 
 import workbench
+from widgets._html import stylesheet
 
 T = TypeVar("T")
 LOG = logging.getLogger("widgets")
 MSG_BUSY = "Still working on the previous request; wait for it to finish."
 MSG_UNEXPECTED = "Something went wrong ({kind}); the details are in the server log."
 SPINNER = (
-    '<svg class="wb-spinner" width="14" height="14" viewBox="0 0 50 50" aria-hidden="true" '
-    'style="vertical-align: -2px; margin-right: 6px">'
-    '<circle cx="25" cy="25" r="20" fill="none" stroke="#4a7ab8" stroke-width="6" '
+    '<svg class="wb-spinner" width="14" height="14" viewBox="0 0 50 50" aria-hidden="true">'
+    '<circle cx="25" cy="25" r="20" fill="none" stroke-width="6" '
     'stroke-dasharray="90 40"><animateTransform attributeName="transform" type="rotate" '
     'from="0 25 25" to="360 25 25" dur="0.8s" repeatCount="indefinite"/></circle></svg>'
 )
@@ -71,22 +71,55 @@ class Status(ipywidgets.HTML):
 
     def error(self, text: str) -> None:
         """Show ``text`` as an error."""
-        self.value = (
-            f'<p class="wb-error" style="color: #a4262c; margin: 4px 0">{html.escape(text)}</p>'
-        )
+        self.value = f'<p class="wb-error">{html.escape(text)}</p>'
 
     def note(self, text: str) -> None:
         """Show ``text`` as a note."""
-        self.value = (
-            f'<p class="wb-note" style="color: #555; margin: 4px 0">{html.escape(text)}</p>'
-        )
+        self.value = f'<p class="wb-note">{html.escape(text)}</p>'
 
     def clear(self) -> None:
         """Show nothing."""
         self.value = ""
 
 
-class CoreView(ipywidgets.VBox):
+class View(ipywidgets.VBox):
+    """A view's box, built in one order: its parts first, then the traits it was given.
+
+    A subclass names its box's CSS class in ``css_class`` and makes its parts in ``_build``,
+    which connects them and returns the box's children. Traits of the view given to the
+    constructor are set only then, in the order the classes declare them, so that their
+    observers find the parts made. The box also holds the views' stylesheet.
+    """
+
+    css_class: ClassVar[str] = ""
+
+    def __init__(self, **kwargs: Any) -> None:
+        given = {name: kwargs.pop(name) for name in self._view_traits() if name in kwargs}
+        super().__init__(**kwargs)
+        self.children = (*self._build(), stylesheet())
+        self.add_class("wb-view")
+        if self.css_class:
+            self.add_class(self.css_class)
+        for name, value in given.items():
+            setattr(self, name, value)
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
+        """Make and connect the view's parts; return the box's children."""
+        return ()
+
+    @classmethod
+    def _view_traits(cls) -> list[str]:
+        """The traits declared by View's subclasses, in declaration order (base classes first)."""
+        return [
+            name
+            for klass in reversed(cls.__mro__)
+            if issubclass(klass, View)
+            for name, value in vars(klass).items()
+            if isinstance(value, traitlets.TraitType)
+        ]
+
+
+class CoreView(View):
     """A view that runs one core call at a time and shows its progress and errors.
 
     ``busy`` is true while a call runs; a request made meanwhile is refused with a note (the
@@ -118,16 +151,18 @@ class CoreView(ipywidgets.VBox):
     def _run(
         self,
         call: Callable[[], T],
-        done: Callable[[T], None],
+        done: Callable[[T], None] | str,
         *,
         working: str,
         queue: bool = False,
     ) -> bool:
-        """Run ``call`` and hand its result to ``done``.
+        """Run ``call`` and hand its result to ``done``, or set the trait ``done`` names to it.
 
         While another call runs, the request is refused (False), or with ``queue`` kept to run
         next, replacing any request kept before (for sliders: the last position wins).
         """
+        if isinstance(done, str):
+            done = functools.partial(setattr, self, done)
         if not self._lock.acquire(blocking=False):
             if queue:
                 self._pending = (call, done, working)

@@ -8,10 +8,10 @@ import ipywidgets
 import traitlets
 
 from sample_models.teaching import BIASED_GROUP, MAX_STRENGTH, PROTECTED, BiasLesson, bias_lesson
-from widgets import _html
 from widgets._charts import GROUP_BARS_LAYOUT, Chart, draw_group_bars, metrics_table_html
 from widgets._task import CoreView, shows_errors
 from workbench.app.findings import group_metrics
+from workbench.presentation import metric_label, percent
 
 METRICS = ("fpr", "selection_rate", "tpr", "accuracy")
 
@@ -29,8 +29,13 @@ class BiasLessonView(CoreView):
     metric = traitlets.Enum(METRICS, default_value=METRICS[0], help="Rate in the bars.")
     lesson = traitlets.Any(None, allow_none=True, help="The last BiasLesson, or None.")
 
+    css_class = "wb-bias-lesson"
+
     def __init__(self, **kwargs: Any) -> None:
-        traits = {k: kwargs.pop(k) for k in ("strength", "attribute", "metric") if k in kwargs}
+        super().__init__(**kwargs)
+        self.regenerate()
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
         column, group = BIASED_GROUP
         self.slider = ipywidgets.FloatSlider(
             value=0.0,
@@ -49,13 +54,15 @@ class BiasLessonView(CoreView):
         )
         self.attribute_box = ipywidgets.ToggleButtons(options=list(PROTECTED))
         self.metric_box = ipywidgets.Dropdown(
-            description="Bars", options=[(_html.label(m), m) for m in METRICS]
+            description="Bars", options=[(metric_label(m), m) for m in METRICS]
         )
         self.summary = ipywidgets.HTML()
         self.table = ipywidgets.HTML()
         self.chart = Chart(layout={**GROUP_BARS_LAYOUT, "yaxis": {"range": [0, 1]}})
-        super().__init__(**kwargs)
-        self.children = (
+        traitlets.link((self.slider, "value"), (self, "strength"))
+        traitlets.link((self.attribute_box, "value"), (self, "attribute"))
+        traitlets.link((self.metric_box, "value"), (self, "metric"))
+        return (
             self.explanation,
             self.slider,
             self.status,
@@ -64,24 +71,14 @@ class BiasLessonView(CoreView):
             self.table,
             self.chart,
         )
-        self.add_class("wb-bias-lesson")
-        traitlets.link((self.slider, "value"), (self, "strength"))
-        traitlets.link((self.attribute_box, "value"), (self, "attribute"))
-        traitlets.link((self.metric_box, "value"), (self, "metric"))
-        for name, value in traits.items():
-            setattr(self, name, value)
-        self.regenerate()
 
     @traitlets.observe("strength")
     def regenerate(self, _change: dict[str, Any] | None = None) -> None:
         """Regenerate the data with ``strength``, retrain and audit (moving the slider)."""
         strength = self.strength
         self._run(
-            lambda: bias_lesson(strength), self._set_lesson, working="Retraining…", queue=True
+            lambda: bias_lesson(strength), "lesson", working="Retraining…", queue=True
         )
-
-    def _set_lesson(self, lesson: BiasLesson) -> None:
-        self.lesson = lesson
 
     @traitlets.observe("lesson", "attribute", "metric")
     @shows_errors
@@ -91,7 +88,7 @@ class BiasLessonView(CoreView):
             return
         result = lesson.audit
         self.summary.value = (
-            f'<p style="margin: 4px 0">Bias {lesson.strength:.0%}: {lesson.relabelled} training '
+            f'<p class="wb-line">Bias {percent(lesson.strength)}: {lesson.relabelled} training '
             f"label(s) changed; the model breaches <b>{len(result.breaches)}</b> fairness "
             f"bound(s) on true labels of {result.params['rows']} new records.</p>"
         )

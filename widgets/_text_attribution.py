@@ -9,9 +9,10 @@ import ipywidgets
 import traitlets
 
 from widgets import _html
-from widgets._choices import PREDICTED, MethodTargetView
+from widgets._choices import MethodTargetView
 from workbench.app.compare import SECOND_METHOD, ExplanationPair, explain_pair
 from workbench.explain import METHODS, Explanation, applicable_methods
+from workbench.presentation import percent
 
 MSG_NO_TEXT_MODEL = "This view explains text models; {name} is a {kind} model."
 
@@ -32,39 +33,28 @@ class TextAttributionView(MethodTargetView):
     target = traitlets.Unicode("", help="Class to explain; '' for the predicted class.")
     result = traitlets.Any(None, allow_none=True, help="The last ExplanationPair, or None.")
 
-    def __init__(self, **kwargs: Any) -> None:
-        traits = {k: kwargs.pop(k) for k in ("model", "text", "method", "target") if k in kwargs}
+    css_class = "wb-text-attribution"
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
         self.message = ipywidgets.Textarea(
             placeholder="Type a message, or pick one from the examples",
             layout=ipywidgets.Layout(width="100%", height="70px"),
         )
-        self.method_box = ipywidgets.Dropdown(description="Method", options=[("default", "")])
-        self.target_box = ipywidgets.Dropdown(description="Class", options=[(PREDICTED, "")])
-        self.explain_button = ipywidgets.Button(
-            description="Explain", button_style="primary", icon="search"
-        )
-        self.explain_button.add_class("wb-explain")
+        choices = self._choice_row()
         self.first = ipywidgets.HTML()
         self.second = ipywidgets.HTML()
         self.scores = ipywidgets.HTML()
         for box in (self.first, self.second):
             box.add_class("wb-explanation")
             box.layout = ipywidgets.Layout(width="50%", padding="0 8px 0 0")
-        super().__init__(**kwargs)
-        self.children = (
+        traitlets.link((self.message, "value"), (self, "text"))
+        return (
             self.message,
-            ipywidgets.HBox([self.method_box, self.target_box, self.explain_button]),
+            choices,
             self.status,
             ipywidgets.HBox([self.first, self.second], layout=ipywidgets.Layout(width="100%")),
             self.scores,
         )
-        self.add_class("wb-text-attribution")
-        traitlets.link((self.message, "value"), (self, "text"))
-        self.method_box.observe(self._pick_method, names="value")
-        self.target_box.observe(self._pick_target, names="value")
-        self.explain_button.on_click(self.explain)
-        for name, value in traits.items():
-            setattr(self, name, value)
 
     def explain(self, _button: ipywidgets.Button | None = None) -> None:
         """Explain ``text`` (the *Explain* button)."""
@@ -72,18 +62,9 @@ class TextAttributionView(MethodTargetView):
         method, target = self.method or None, self.target or None
         self._run(
             lambda: explain_pair(model, text, method=method, target=target),
-            self._set_result,
+            "result",
             working="Explaining…",
         )
-
-    def _set_result(self, pair: ExplanationPair) -> None:
-        self.result = pair
-
-    def _pick_method(self, change: dict[str, Any]) -> None:
-        self.method = change["new"]
-
-    def _pick_target(self, change: dict[str, Any]) -> None:
-        self.target = change["new"]
 
     @traitlets.observe("model")
     def _new_model(self, change: dict[str, Any]) -> None:
@@ -109,13 +90,13 @@ class TextAttributionView(MethodTargetView):
         spearman = "undefined" if math.isnan(agree.spearman) else f"{agree.spearman:.2f}"
         parts = [
             f"<b>Agreement</b>: Spearman rank correlation {spearman}, top-{agree.k} overlap "
-            f"{agree.top_k_overlap:.0%} ({_html.esc(agree.methods[0])} vs "
+            f"{percent(agree.top_k_overlap)} ({_html.esc(agree.methods[0])} vs "
             f"{_html.esc(agree.methods[1])}).",
         ]
         if pair.redacted:
             kinds = ", ".join(dict.fromkeys(pair.redacted))
             parts.append(f"Identifiers replaced before explaining: {_html.esc(kinds)}.")
-        self.scores.value = "".join(f'<p style="margin: 4px 0">{p}</p>' for p in parts)
+        self.scores.value = "".join(f'<p class="wb-line">{p}</p>' for p in parts)
 
     def _methods(self) -> list[str]:
         if self.model is None or self.model.kind != "text":
@@ -128,8 +109,8 @@ def _side(explanation: Explanation, library: str) -> str:
     label = METHODS[explanation.method].label
     source = f" <small>({library})</small>" if library != label else ""
     head = (
-        f'<h4 style="margin: 4px 0">{_html.esc(label)}{source}</h4>'
-        f'<div style="font-size: 12px">class <b>{_html.esc(explanation.target_name)}</b>, '
+        f"<h4>{_html.esc(label)}{source}</h4>"
+        f'<div class="wb-small">class <b>{_html.esc(explanation.target_name)}</b>, '
         f"probability {explanation.score:.3f}</div>"
     )
     body = _html.legend(explanation.target_name) + _html.tokens(
@@ -146,6 +127,6 @@ def _side(explanation: Explanation, library: str) -> str:
         lines.append(f"Convergence delta {explanation.convergence_delta:.2g}.")
     lines += list(explanation.notes)
     notes = "".join(
-        f'<p style="font-size: 12px; color: #555; margin: 2px 0">{_html.esc(t)}</p>' for t in lines
+        f'<p class="wb-side-note">{_html.esc(t)}</p>' for t in lines
     )
     return f'<div class="wb-side">{head}{body}{notes}</div>'

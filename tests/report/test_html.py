@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import escape
 
+from workbench.audit import MITIGATION_METRICS, TABLE_DIFFERENCES, TABLE_RATES, metric_label
 from workbench.report import markdown_to_html
 
 from .conftest import PLANTED_EMAIL, PLANTED_PHONE
@@ -64,6 +65,19 @@ def test_bias_table_breaches_and_intervals(crisis):
     assert html.count('class="breach"') >= len(
         [b for b in result.breaches if " & " not in b.attribute]
     )
+
+
+def test_column_heads_are_the_registry_labels(crisis):
+    assert crisis.content.mitigation is not None
+    heads = [
+        re.findall(r"<th(?: [^>]*)?>([^<]*)", head)
+        for head in re.findall(r"<thead>.*?</thead>", crisis.html, flags=re.S)
+    ]
+    rates = [metric_label(name) for name in TABLE_RATES]
+    assert rates in heads and ["group", *rates, "caveats"] in heads
+    assert ["group", *(metric_label(name) for name in TABLE_DIFFERENCES)] in heads
+    assert ["group", *(metric_label(name) for name in MITIGATION_METRICS)] in heads
+    assert rates[:4] == ["rows", "base rate", "selection rate", "TPR"]
 
 
 def test_tokens_are_highlighted_with_a_legend_and_tags(crisis):

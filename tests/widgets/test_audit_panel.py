@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -11,6 +12,8 @@ import widgets._audit_panel as audit_panel
 from widgets import AuditPanel
 from widgets._task import MSG_BUSY
 from workbench.app.findings import MSG_NO_PROTECTED, MSG_NOT_BINARY, group_metrics, run_audit
+from workbench.audit import TABLE_DIFFERENCES, TABLE_RATES
+from workbench.presentation import metric_label
 
 
 @pytest.fixture
@@ -33,6 +36,10 @@ def test_run_shows_the_table_with_breaches_marked_and_bars(panel, crisis_sklearn
     metrics = group_metrics(run.audit, positive_class="urgent", attribute="ethnicity")
     assert panel.table.value.count('class="wb-breach"') == len(metrics.breached) > 0
     assert "outside their fairness bound" in panel.table.value
+    heads = re.findall(r"<th>([^<]*)</th>", panel.table.value.split("</thead>")[0])
+    labels = [metric_label(name) for name in (*TABLE_RATES, *TABLE_DIFFERENCES)]
+    assert heads == ["group", *labels, "caveats"]
+    assert labels[:4] == ["rows", "base rate", "selection rate", "TPR"]
     bars = panel.chart.figure.data[0]
     assert list(bars.x) == ["asian", "black", "hispanic", "white"]
     assert list(bars.y) == pytest.approx(metrics.table["fnr"].tolist())
@@ -78,7 +85,7 @@ def test_mitigation_before_and_after(panel):
     panel.mitigate_button.click()
     assert panel.error == ""
     assert panel.mitigation.result.method == "reject_option"
-    assert panel.mitigation_view.value.startswith('<p style="margin: 4px 0">reject option on')
+    assert panel.mitigation_view.value.startswith('<p class="wb-line">reject option on')
     assert "TPR: before" in panel.mitigation_view.value
 
 

@@ -24,7 +24,7 @@ def test_explains_the_row_and_draws_the_bars(relapse):
     bars = view.chart.figure.data[0]
     assert list(bars.y) == list(relapse.model.feature_columns)
     np.testing.assert_allclose(bars.x, expected.attributions)
-    colours = ["rgb(214, 96, 77)" if v >= 0 else "rgb(67, 147, 195)" for v in bars.x]
+    colours = ["#d6604d" if v >= 0 else "#4393c3" for v in bars.x]
     assert list(bars.marker.color) == colours
     assert view.chart.figure.layout.title.text.startswith("Integrated Gradients: why '")
     assert "Faithfulness: comprehensiveness" in view.scores.value

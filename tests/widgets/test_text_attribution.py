@@ -12,7 +12,7 @@ from workbench.app.compare import MSG_NO_MODEL, explain_pair
 
 MESSAGE = "My name is Jane Doe, mail jane@example.org. I want to end it tonight, I have my pills."
 BACKGROUND = re.compile(
-    r'class="wb-token"[^>]*background-color: rgba\((\d+), (\d+), (\d+), ([\d.]+)\)'
+    r'data-attribution="([^"]+)"[^>]*background-color: #([0-9a-f]{2})[0-9a-f]{2}([0-9a-f]{2})"'
 )
 
 
@@ -37,8 +37,8 @@ def test_explains_and_highlights_tokens(crisis):
     assert pair.first.features == expected.first.features
     colours = BACKGROUND.findall(view.first.value)
     assert len(colours) == len(pair.first.features)
-    strongest = max(float(alpha) for *_, alpha in colours)
-    assert strongest == pytest.approx(0.9)
+    strongest = max(colours, key=lambda colour: abs(float(colour[0])))
+    assert f"#{strongest[1]}" in ("#d6", "#43")  # the largest |attribution| is the scale's end
     assert "Integrated Gradients" in view.first.value and "LIME" in view.second.value
     assert "Faithfulness: comprehensiveness" in view.first.value
     assert "Spearman rank correlation" in view.scores.value
@@ -49,14 +49,13 @@ def test_explains_and_highlights_tokens(crisis):
 def test_tokens_are_red_for_and_blue_against_the_class(crisis):
     view = TextAttributionView(model=crisis.model, text=MESSAGE, threaded=False)
     view.explain()
-    tokens = re.findall(
-        r'data-attribution="([^"]+)"[^>]*background-color: rgba\((\d+), ', view.first.value
-    )
-    for value, red in tokens:
+    tokens = BACKGROUND.findall(view.first.value)
+    assert tokens
+    for value, red, blue in tokens:
         if float(value) > 0:
-            assert red == "214"
+            assert int(red, 16) > int(blue, 16)
         elif float(value) < 0:
-            assert red == "67"
+            assert int(red, 16) < int(blue, 16)
 
 
 def test_method_and_class_choices_reach_the_core(crisis):

@@ -20,28 +20,23 @@ import pandas as pd
 from workbench._errors import AuditError
 from workbench.app.browse import Subject
 from workbench.audit import (
-    BETWEEN,
     DEFAULT_BOUNDS,
+    MITIGATION_METRICS,
     POSTPROCESSORS,
+    TABLE_DIFFERENCES,
+    TABLE_RATES,
     AuditResult,
     Breach,
     CounterfactualResult,
     MitigationResult,
     audit,
     counterfactual_swaps,
+    metric_words,
     postprocess,
 )
 from workbench.privacy import redact
 
 FindingLevel = Literal["pass", "breach", "warning", "info"]
-RATE_COLUMNS = ("size", "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy")
-DIFFERENCE_COLUMNS = BETWEEN[:-1]  # the Theil index has no bound by default
-MITIGATION_RATES = ("selection_rate", "tpr", "fpr", "accuracy")
-MITIGATION_DIFFERENCES = (
-    "statistical_parity_difference",
-    "equal_opportunity_difference",
-    "average_odds_difference",
-)
 JOIN = " & "
 SHOWN_FINDINGS = 6
 SHOWN_PAIRS = 10
@@ -229,7 +224,7 @@ def findings(
         if _uncertain(breaches[0]):
             percent = round(params.get("confidence", 0.95) * 100)
             text += MSG_UNCERTAIN.format(percent=percent)
-        others = list(dict.fromkeys(b.metric.replace("_", " ") for b in breaches[1:]))
+        others = list(dict.fromkeys(metric_words(b.metric) for b in breaches[1:]))
         if others:
             text += MSG_ALSO.format(metrics=", ".join(others))
         found.append(Finding("breach", text))
@@ -260,11 +255,11 @@ def group_metrics(result: AuditResult, *, positive_class: str, attribute: str) -
     compared = (
         differences.loc[key]
         if key in differences.index.droplevel("group")
-        else pd.DataFrame(columns=["reference", *DIFFERENCE_COLUMNS])
+        else pd.DataFrame(columns=["reference", *TABLE_DIFFERENCES])
     )
-    intervals = [f"{m}_{side}" for m in RATE_COLUMNS[1:] for side in ("low", "high")]
-    table = rates.loc[:, [*RATE_COLUMNS, *intervals, "caveats"]].join(
-        compared.loc[:, list(DIFFERENCE_COLUMNS)], how="left"
+    intervals = [f"{m}_{side}" for m in TABLE_RATES[1:] for side in ("low", "high")]
+    table = rates.loc[:, [*TABLE_RATES, *intervals, "caveats"]].join(
+        compared.loc[:, list(TABLE_DIFFERENCES)], how="left"
     )
     breached = frozenset(
         (b.group, b.metric)
@@ -427,10 +422,10 @@ def _mitigation_table(result: MitigationResult) -> pd.DataFrame:
     attribute = rows.index.get_level_values("attribute")
     rows = rows[(attribute == result.attribute) | (attribute == "all")].droplevel("attribute")
     metrics = rows.index.get_level_values("metric")
-    rows = rows[np.isin(metrics, (*MITIGATION_RATES, *MITIGATION_DIFFERENCES))]
+    rows = rows[np.isin(metrics, MITIGATION_METRICS)]
     wide = rows.loc[:, ["before", "after"]].unstack("metric")
     wide = wide.swaplevel(axis=1)
-    order = [m for m in (*MITIGATION_RATES, *MITIGATION_DIFFERENCES) if m in wide.columns]
+    order = [m for m in MITIGATION_METRICS if m in wide.columns]
     wide = wide.reindex(columns=pd.MultiIndex.from_product([order, ["before", "after"]]))
     groups = [g for g in wide.index if g != "all"]
     return wide.reindex(["all", *groups])

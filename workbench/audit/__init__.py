@@ -11,7 +11,6 @@ from workbench.audit._counterfactual import (
     shipped_categories,
 )
 from workbench.audit._groups import MISSING_GROUP
-from workbench.audit._metrics import BETWEEN, RATES
 from workbench.audit._mitigation import (
     POSTPROCESSORS,
     MitigationResult,
@@ -19,25 +18,47 @@ from workbench.audit._mitigation import (
     reweigh,
     reweighing_weights,
 )
+from workbench.audit._registry import (
+    BETWEEN,
+    COMPARED_RATES,
+    MITIGATION_METRICS,
+    RATES,
+    REGISTRY,
+    TABLE_DIFFERENCES,
+    TABLE_RATES,
+    Metric,
+    MetricKind,
+    metric_label,
+    metric_words,
+)
 from workbench.audit._result import AuditResult
 from workbench.audit._threshold import GroupThresholds, threshold_sweep
 
 __all__ = [
     "BETWEEN",
+    "COMPARED_RATES",
     "DEFAULT_BOUNDS",
     "MISSING_GROUP",
+    "MITIGATION_METRICS",
     "POSTPROCESSORS",
     "RATES",
+    "REGISTRY",
+    "TABLE_DIFFERENCES",
+    "TABLE_RATES",
     "AuditError",
     "AuditResult",
     "Breach",
     "CounterfactualResult",
     "FairnessBounds",
     "GroupThresholds",
+    "Metric",
+    "MetricKind",
     "MitigationResult",
     "audit",
     "counterfactual_swaps",
     "load_terms",
+    "metric_label",
+    "metric_words",
     "postprocess",
     "reweigh",
     "reweighing_weights",

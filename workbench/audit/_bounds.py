@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from workbench._errors import AuditError
+from workbench.audit._registry import BETWEEN, REGISTRY
 
 MSG_BAD_LIMIT = "fairness bound {name!r} must be a positive number or None; got {value!r}"
 MSG_BAD_RANGE = (
@@ -19,59 +20,6 @@ MSG_BAD_RANGE = (
 MSG_UNKNOWN_BOUND = "unknown fairness bound {name!r}; known bounds: {known}"
 MSG_BOUNDS_NOT_MAPPING = "fairness bounds must be a mapping of bound name to limit; got {kind}"
 
-_WORDS = {
-    "statistical_parity_difference": (
-        "statistical parity difference",
-        "selection_rate",
-        "selection rate",
-        "the model predicts '{positive}' {direction} often for this group",
-    ),
-    "disparate_impact": (
-        "disparate impact",
-        "selection_rate",
-        "selection rate",
-        "the model predicts '{positive}' {direction} often for this group",
-    ),
-    "equal_opportunity_difference": (
-        "equal opportunity difference",
-        "tpr",
-        "true positive rate",
-        "the model finds {direction} of the truly '{positive}' cases in this group",
-    ),
-    "average_odds_difference": (
-        "average odds difference",
-        None,
-        "",
-        "true and false positive rates together are {direction} for this group",
-    ),
-    "false_negative_rate_difference": (
-        "false negative rate difference",
-        "fnr",
-        "false negative rate",
-        "the model misses {direction} of the truly '{positive}' cases in this group",
-    ),
-    "error_rate_difference": (
-        "error rate difference",
-        "accuracy",
-        "error rate",
-        "the model is wrong {direction} often for this group",
-    ),
-    "between_group_theil_index": (
-        "between-group Theil index",
-        None,
-        "",
-        "the benefit of the decisions is spread unequally between this group and {reference}",
-    ),
-}
-_SIGNED = {
-    "statistical_parity_difference",
-    "equal_opportunity_difference",
-    "average_odds_difference",
-    "false_negative_rate_difference",
-    "error_rate_difference",
-}
-
-
 @dataclass(frozen=True)
 class FairnessBounds:
     """Limits on the between-group metrics; a limit of None switches that check off.
@@ -80,13 +28,13 @@ class FairnessBounds:
     and the between-group Theil index below its limit.
     """
 
-    disparate_impact: tuple[float, float] | None = (0.8, 1.25)
-    statistical_parity_difference: float | None = 0.1
-    equal_opportunity_difference: float | None = 0.1
-    average_odds_difference: float | None = 0.1
-    false_negative_rate_difference: float | None = 0.1
-    error_rate_difference: float | None = 0.1
-    between_group_theil_index: float | None = None
+    disparate_impact: tuple[float, float] | None = REGISTRY["disparate_impact"].bound
+    statistical_parity_difference: float | None = REGISTRY["statistical_parity_difference"].bound
+    equal_opportunity_difference: float | None = REGISTRY["equal_opportunity_difference"].bound
+    average_odds_difference: float | None = REGISTRY["average_odds_difference"].bound
+    false_negative_rate_difference: float | None = REGISTRY["false_negative_rate_difference"].bound
+    error_rate_difference: float | None = REGISTRY["error_rate_difference"].bound
+    between_group_theil_index: float | None = REGISTRY["between_group_theil_index"].bound
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -119,9 +67,10 @@ class FairnessBounds:
         value = getattr(self, metric)
         if value is None:
             return None
-        if metric == "disparate_impact":
+        kind = REGISTRY[metric].kind
+        if kind == "ratio":
             return value
-        if metric == "between_group_theil_index":
+        if kind == "index":
             return (-math.inf, float(value))
         return (-float(value), float(value))
 
@@ -173,7 +122,7 @@ def find_breaches(
     for (positive, attribute, group), row in differences.iterrows():
         if "small" in row["caveats"].split(", "):
             continue
-        for metric in _WORDS:
+        for metric in BETWEEN:
             limits = bounds.limits(metric)
             value = row[metric]
             if limits is None or math.isnan(value) or limits[0] <= value <= limits[1]:
@@ -199,13 +148,13 @@ def find_breaches(
 def _describe(
     breach: Breach, rates: pd.Series, versus: pd.Series, *, confidence: float, multiclass: bool
 ) -> str:
-    label, rate_column, rate_words, consequence = _WORDS[breach.metric]
+    metric = REGISTRY[breach.metric]
     reference = "the rest" if breach.reference == "rest" else breach.reference
     prefix = f"class '{breach.positive_class}': " if multiclass else ""
-    ratio = breach.metric == "disparate_impact"
-    pattern = "{:+.3f}" if breach.metric in _SIGNED else "{:.3f}"
+    ratio = metric.kind == "ratio"
+    pattern = "{:+.3f}" if metric.signed else "{:.3f}"
     text = (
-        f"{prefix}{breach.attribute} = {breach.group} vs {reference}: {label} is "
+        f"{prefix}{breach.attribute} = {breach.group} vs {reference}: {metric.long_label} is "
         f"{pattern.format(breach.value)}"
     )
     if not math.isnan(breach.low):
@@ -220,31 +169,23 @@ def _describe(
         text += f", allowed at most {high:g}"
     else:
         text += f", allowed within ±{high:g}"
-    if rate_column is not None:
-        own = float(rates[rate_column])
-        if rate_column == "accuracy":
+    if metric.compares is not None:
+        own = float(rates[metric.compares])
+        if metric.compares == "accuracy":
             own = 1.0 - own
         gap = versus["statistical_parity_difference"] if ratio else breach.value
         other = own - gap
-        text += f"; {rate_words} {own:.3f} vs {other:.3f}"
-    direction = _direction(breach.metric, breach.value, ratio=ratio)
+        text += f"; {metric.compared_words} {own:.3f} vs {other:.3f}"
+    above, below = metric.directions
+    direction = above if breach.value > (metric.ideal or 0.0) else below
     return (
         text
         + ": "
-        + consequence.format(
+        + metric.consequence.format(
             positive=breach.positive_class, direction=direction, reference=reference
         )
         + "."
     )
-
-
-def _direction(metric: str, value: float, *, ratio: bool) -> str:
-    higher = value > (1.0 if ratio else 0.0)
-    if metric in ("equal_opportunity_difference", "false_negative_rate_difference"):
-        return "more" if higher else "fewer"
-    if metric == "average_odds_difference":
-        return "higher" if higher else "lower"
-    return "more" if higher else "less"
 
 
 def _is_number(value: Any) -> bool:

@@ -20,17 +20,8 @@ import pandas as pd
 from scipy import sparse
 
 from workbench.audit._aif360 import aif360
+from workbench.audit._registry import BETWEEN, RATES
 
-RATES = ("base_rate", "selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy")
-BETWEEN = (
-    "statistical_parity_difference",
-    "disparate_impact",
-    "equal_opportunity_difference",
-    "average_odds_difference",
-    "false_negative_rate_difference",
-    "error_rate_difference",
-    "between_group_theil_index",
-)
 # The between-group metrics that AIF360 computes correctly with instance weights; their names
 # are the names of ClassificationMetric's methods.
 _AIF360_BETWEEN = BETWEEN[:-1]

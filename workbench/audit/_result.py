@@ -11,12 +11,11 @@ import pandas as pd
 
 from workbench._errors import AuditError
 from workbench.audit._bounds import Breach
-from workbench.audit._metrics import BETWEEN, RATES
+from workbench.audit._registry import BETWEEN, COMPARED_RATES, RATES
 
 MSG_UNKNOWN_METRIC = "unknown metric {metric!r}; choose one of {choices}"
 MSG_UNKNOWN_METHOD = "method must be 'between_groups' or 'to_overall'; got {method!r}"
 INDEX = ["class", "attribute", "group"]
-COMPARED_RATES = ("selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy")
 
 
 @dataclass(frozen=True)

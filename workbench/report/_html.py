@@ -7,7 +7,6 @@ Markdown without raw HTML. Nothing is loaded from elsewhere.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,48 +15,35 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from workbench.audit import AuditResult, Breach, CounterfactualResult, MitigationResult
+from workbench.audit import (
+    MITIGATION_METRICS,
+    REGISTRY,
+    TABLE_DIFFERENCES,
+    TABLE_RATES,
+    AuditResult,
+    Breach,
+    CounterfactualResult,
+    MitigationResult,
+)
+from workbench.presentation import (
+    MISSING,
+    css_variables,
+    interval,
+    metric_label,
+    number,
+    shade,
+    signed,
+)
 from workbench.report._choose import JOIN, excess
 from workbench.report._content import SHORT_SHA, ReportContent
 from workbench.report._examples import ShownExample, Token
 from workbench.report._markdown import markdown_to_html
 
 TEMPLATE = "report.html.j2"
-MISSING = "n/a"
-RATE_COLUMNS = (
-    ("size", "rows"),
-    ("base_rate", "base rate"),
-    ("selection_rate", "selection rate"),
-    ("tpr", "TPR"),
-    ("fnr", "FNR"),
-    ("fpr", "FPR"),
-    ("precision", "precision"),
-    ("accuracy", "accuracy"),
-)
-DIFFERENCE_COLUMNS = (
-    ("statistical_parity_difference", "statistical parity diff."),
-    ("disparate_impact", "disparate impact"),
-    ("equal_opportunity_difference", "equal opportunity diff."),
-    ("average_odds_difference", "average odds diff."),
-    ("false_negative_rate_difference", "FNR diff."),
-    ("error_rate_difference", "error rate diff."),
-)
-MITIGATION_METRICS = (
-    ("selection_rate", "selection rate"),
-    ("tpr", "TPR"),
-    ("fnr", "FNR"),
-    ("fpr", "FPR"),
-    ("accuracy", "accuracy"),
-    ("statistical_parity_difference", "statistical parity diff."),
-    ("equal_opportunity_difference", "equal opportunity diff."),
-    ("false_negative_rate_difference", "FNR diff."),
-)
 SHOWN_INTERSECTION_BREACHES = 20
 SHOWN_PAIRS = 10
 SHOWN_FLIPS = 5
 SHOWN_TOP_TOKENS = 5
-POSITIVE_RGB = (214, 96, 77)
-NEGATIVE_RGB = (67, 147, 195)
 LEGEND_STEPS = 9
 
 
@@ -82,6 +68,7 @@ def render_html(content: ReportContent) -> str:
         counterfactual=_counterfactual_view(content.counterfactual),
         mitigation=_mitigation_view(content.mitigation),
         short_sha=SHORT_SHA,
+        palette=css_variables(),
     )
 
 
@@ -96,33 +83,6 @@ def _environment() -> Environment:
     environment.filters["num"] = number
     environment.filters["signed"] = signed
     return environment
-
-
-def number(value: Any, digits: int = 3) -> str:
-    """A number with ``digits`` decimals (whole numbers as they are); NaN and None as n/a."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return MISSING
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return f"{float(value):.{digits}f}"
-
-
-def signed(value: Any, digits: int = 3) -> str:
-    """A number with its sign, e.g. ``+0.109``; NaN and None as n/a."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return MISSING
-    return f"{float(value):+.{digits}f}"
-
-
-def shade(value: float, scale: float) -> str:
-    """Background colour of an attribution on a diverging scale: red pushes toward the target
-    class, blue away from it, white is neutral; ``scale`` is the largest |attribution| shown."""
-    strength = 0.0 if scale <= 0 or not math.isfinite(value) else max(-1.0, min(1.0, value / scale))
-    red, green, blue = POSITIVE_RGB if strength >= 0 else NEGATIVE_RGB
-    mix = abs(strength)
-    return "#{:02x}{:02x}{:02x}".format(
-        *(round(255 + (channel - 255) * mix) for channel in (red, green, blue))
-    )
 
 
 def _legend() -> list[tuple[str, str]]:
@@ -149,17 +109,17 @@ def _audit_view(result: AuditResult | None) -> dict[str, Any] | None:
         classes.append(
             {
                 "name": positive,
-                "overall": [_cell(overall, metric) for metric, _ in RATE_COLUMNS],
+                "overall": [_cell(overall, metric) for metric in TABLE_RATES],
                 "attributes": attributes,
             }
         )
     return {
         "result": result,
         "confidence": confidence,
-        "rate_headers": [label for _, label in RATE_COLUMNS],
+        "rate_headers": [metric_label(metric) for metric in TABLE_RATES],
         "difference_headers": [
-            (label, _bound_words(bounds.get(metric), metric))
-            for metric, label in DIFFERENCE_COLUMNS
+            (metric_label(metric), _bound_words(bounds.get(metric), metric))
+            for metric in TABLE_DIFFERENCES
         ],
         "classes": classes,
         "single_breaches": [breach.message for breach in single],
@@ -194,15 +154,14 @@ def _attribute_view(result: AuditResult, positive: str, attribute: str) -> dict[
             Cell(MISSING)
             if compared is None
             else replace(
-                _cell(compared, metric, signed_value=metric != "disparate_impact"),
-                breached=(group, metric) in breached,
+                _cell(compared, metric), breached=(group, metric) in breached
             )
-            for metric, _ in DIFFERENCE_COLUMNS
+            for metric in TABLE_DIFFERENCES
         ]
         rows.append(
             {
                 "group": group,
-                "rates": [_cell(row, metric) for metric, _ in RATE_COLUMNS],
+                "rates": [_cell(row, metric) for metric in TABLE_RATES],
                 "differences": cells,
                 "breached": any(cell.breached for cell in cells),
                 "caveats": row["caveats"],
@@ -218,20 +177,20 @@ def _attribute_view(result: AuditResult, positive: str, attribute: str) -> dict[
     }
 
 
-def _cell(row: pd.Series, metric: str, *, signed_value: bool = False) -> Cell:
+def _cell(row: pd.Series, metric: str) -> Cell:
     value = row[metric]
     if metric == "size":
         return Cell(number(int(value)))
+    signed_value = REGISTRY[metric].signed
     show = signed if signed_value else number
     low, high = row.get(f"{metric}_low"), row.get(f"{metric}_high")
-    interval = "" if low is None or pd.isna(low) else f"{show(low)} to {show(high)}"
-    return Cell(show(value), interval)
+    return Cell(show(value), interval(low, high, signed_values=signed_value))
 
 
 def _bound_words(bound: Any, metric: str) -> str:
     if bound is None:
         return "no bound"
-    if metric == "disparate_impact":
+    if REGISTRY[metric].kind == "ratio":
         return f"allowed {bound[0]:g} to {bound[1]:g}"
     return f"allowed ±{bound:g}"
 
@@ -298,18 +257,18 @@ def _mitigation_view(result: MitigationResult | None) -> dict[str, Any] | None:
     shown = []
     for group in groups:
         cells = []
-        for metric, _ in MITIGATION_METRICS:
+        for metric in MITIGATION_METRICS:
             if (group, metric) not in rows.index:
                 cells.append(Cell(MISSING))
                 continue
             before, after = rows.loc[(group, metric), ["before", "after"]]
-            show = signed if metric.endswith("_difference") else number
+            show = signed if REGISTRY[metric].signed else number
             cells.append(Cell(f"{show(before)} \u2192 {show(after)}"))
         shown.append({"group": "all rows" if group == "all" else group, "cells": cells})
     return {
         "result": result,
         "positive": positive,
-        "headers": [label for _, label in MITIGATION_METRICS],
+        "headers": [metric_label(metric) for metric in MITIGATION_METRICS],
         "rows": shown,
         "breaches_before": len(result.before.breaches),
         "breaches_after": len(result.after.breaches),

@@ -1,0 +1,109 @@
+"""How numbers and metrics are shown, and the colours they are shown in, for every view.
+
+The HTML report and the ipywidgets views both format with these functions and colour with this
+palette, so a value reads the same wherever it appears. Text is returned unescaped: each view
+escapes it (Jinja2's autoescape in the report, ``html.escape`` in the widgets).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from workbench.audit import metric_label, metric_words
+
+MISSING = "n/a"
+# Ends of the diverging attribution scale (RdBu): towards the explained class, and away from it.
+POSITIVE_RGB = (214, 96, 77)
+NEGATIVE_RGB = (67, 147, 195)
+# Colours by role; the report's stylesheet and the widgets' stylesheet read them as CSS variables.
+PALETTE = {
+    "ink": "#1f2328",
+    "muted": "#57606a",
+    "line": "#d0d7de",
+    "soft": "#f6f8fa",
+    "bad": "#b42318",
+    "bad-bg": "#fdecea",
+    "warn": "#8a5300",
+    "warn-bg": "#fff4d6",
+    "good": "#1a7f37",
+    "good-bg": "#e8f5ec",
+    "info": "#2d5a8a",
+    "accent": "#4a7ab8",
+    "positive": "#{:02x}{:02x}{:02x}".format(*POSITIVE_RGB),
+    "negative": "#{:02x}{:02x}{:02x}".format(*NEGATIVE_RGB),
+}
+# Above this share of the largest |attribution|, a highlighted token is dark: write it in white.
+STRONG_SHARE = 0.6
+
+__all__ = [
+    "MISSING",
+    "NEGATIVE_RGB",
+    "PALETTE",
+    "POSITIVE_RGB",
+    "STRONG_SHARE",
+    "css_variables",
+    "interval",
+    "metric_label",
+    "metric_words",
+    "number",
+    "percent",
+    "shade",
+    "signed",
+]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
+
+
+def number(value: Any, digits: int = 3) -> str:
+    """A number with ``digits`` decimals (whole numbers with thousands separators); NaN and None
+    as n/a; anything else as its text."""
+    if _missing(value):
+        return MISSING
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.{digits}f}"
+    return str(value)
+
+
+def signed(value: Any, digits: int = 3) -> str:
+    """A number with its sign, e.g. ``+0.109``; NaN and None as n/a."""
+    if _missing(value):
+        return MISSING
+    return f"{float(value):+.{digits}f}"
+
+
+def percent(value: Any, digits: int = 0) -> str:
+    """A share as a percentage, e.g. ``40%``; NaN and None as n/a."""
+    if _missing(value):
+        return MISSING
+    return f"{float(value):.{digits}%}"
+
+
+def interval(low: Any, high: Any, *, signed_values: bool = False, digits: int = 3) -> str:
+    """A confidence interval as ``low to high``; '' when it is missing."""
+    if _missing(low) or _missing(high):
+        return ""
+    show = signed if signed_values else number
+    return f"{show(float(low), digits)} to {show(float(high), digits)}"
+
+
+def shade(value: float, scale: float) -> str:
+    """Background colour of an attribution on a diverging scale: red pushes toward the target
+    class, blue away from it, white is neutral; ``scale`` is the largest |attribution| shown."""
+    strength = 0.0 if scale <= 0 or not math.isfinite(value) else max(-1.0, min(1.0, value / scale))
+    red, green, blue = POSITIVE_RGB if strength >= 0 else NEGATIVE_RGB
+    mix = abs(strength)
+    return "#{:02x}{:02x}{:02x}".format(
+        *(round(255 + (channel - 255) * mix) for channel in (red, green, blue))
+    )
+
+
+def css_variables(prefix: str = "") -> str:
+    """The palette as CSS custom properties, ``--<prefix><role>: <colour>;``."""
+    return " ".join(f"--{prefix}{role}: {colour};" for role, colour in PALETTE.items())
