@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._errors import DataError
-from workbench.audit import MISSING_GROUP
+from workbench.audit import group_name
 from workbench.data import load_dataset
 from workbench.models import ModelAdapter, load_model
 from workbench.privacy import redact
@@ -98,8 +98,7 @@ class Subject:
         return frame.reset_index(drop=True)
 
     def _group_column(self, name: str) -> pd.Series:
-        values = self.data[name].reset_index(drop=True)
-        return values.astype(object).where(values.notna(), MISSING_GROUP).astype(str)
+        return self.data[name].reset_index(drop=True).astype(object).map(group_name)
 
 
 @dataclass(frozen=True)

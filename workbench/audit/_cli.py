@@ -10,6 +10,7 @@ from typing import Any
 from workbench._errors import AuditError
 from workbench.audit._audit import audit
 from workbench.audit._bounds import FairnessBounds
+from workbench.audit._options import AuditOptions
 from workbench.data import read_table
 from workbench.models import load_model
 from workbench.report import build_report, write_html
@@ -105,23 +106,25 @@ def run_audit(args: argparse.Namespace) -> int:
         data,
         label=label,
         protected=protected,
+        options=AuditOptions(
+            threshold=args.threshold,
+            privileged=_privileged(args.privileged),
+            bounds=bounds or FairnessBounds(),
+            min_group_size=args.min_group_size,
+            bootstrap=args.bootstrap,
+            seed=args.seed,
+            intersections=not args.no_intersections,
+        ),
         positive_class=args.positive_class,
-        threshold=args.threshold,
-        privileged=_privileged(args.privileged),
-        min_group_size=args.min_group_size,
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-        intersections=not args.no_intersections,
         text_column=spec.text_column,
-        bounds=bounds or FairnessBounds(),
     )
     payload = {"spec": str(spec.path), "data": str(Path(file).resolve()), **result.to_dict()}
     _write(Path(args.json), payload)
     if args.report:
         write_html(build_report(spec, data=file, audit_result=result), args.report)
     print(
-        f"audited {result.params['rows']} rows of {Path(file).name} with {spec.name}: "
-        f"{len(result.by_group)} group rows over {', '.join(result.params['protected'])}"
+        f"audited {result.rows} rows of {Path(file).name} with {spec.name}: "
+        f"{len(result.by_group)} group rows over {', '.join(result.protected)}"
         f"{'' if args.no_intersections else ' and their intersections'}; result in {args.json}"
     )
     if args.report:

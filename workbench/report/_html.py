@@ -16,8 +16,14 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from workbench.audit import AuditResult, Breach, CounterfactualResult, MitigationResult
-from workbench.report._choose import JOIN, excess
+from workbench.audit import (
+    JOIN,
+    AuditResult,
+    Breach,
+    CounterfactualResult,
+    MitigationResult,
+    excess,
+)
 from workbench.report._content import SHORT_SHA, ReportContent
 from workbench.report._examples import ShownExample, Token
 from workbench.report._markdown import markdown_to_html
@@ -133,9 +139,9 @@ def _legend() -> list[tuple[str, str]]:
 def _audit_view(result: AuditResult | None) -> dict[str, Any] | None:
     if result is None:
         return None
-    confidence = round(result.params.get("confidence", 0.95) * 100)
+    confidence = round(result.options.confidence * 100)
     single, joined = _split_breaches(result.breaches)
-    bounds = result.params.get("bounds", {})
+    bounds = result.options.bounds.to_dict()
     classes = []
     for positive in result.classes:
         overall = result.overall.loc[positive]
