@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from workbench.audit import BETWEEN, RATES, audit
+from workbench.audit import BETWEEN, RATES, AuditOptions, audit
 from workbench.audit._bootstrap import interval, resample
 from workbench.audit._groups import encode_groups
 from workbench.audit._metrics import aggregate, aif360_level, level_of, level_tables
@@ -14,7 +14,9 @@ PROTECTED = ["gender", "ethnicity"]
 
 
 def _audit(frame, **options):
-    return audit(frame["score"], frame, label="label", protected=PROTECTED, **options)
+    return audit(
+        frame["score"], frame, label="label", protected=PROTECTED, options=AuditOptions(**options)
+    )
 
 
 @pytest.mark.parametrize("reference", [None, 1], ids=["vs-rest", "vs-group"])

@@ -131,7 +131,7 @@ def test_text_example_without_its_text_is_refused(crisis, crisis_model):
 def test_results_of_another_model_version_are_flagged(crisis):
     original = load_spec(sample_model_specs()["crisis_text"])
     content = build_report(original, audit_result=crisis.content.audit)
-    used = crisis.content.audit.params["fingerprint"][:12]
+    used = crisis.content.audit.fingerprint[:12]
     current = content.provenance.model_sha256[:12]
     assert content.notes == (
         MSG_RESULT_FOR_OTHER_VERSION.format(part="audit", used=used, current=current),
