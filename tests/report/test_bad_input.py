@@ -5,24 +5,26 @@ import pandas as pd
 import pytest
 
 from workbench import DataError, ReviewError, load_spec, sample_model_specs
+from workbench.app.pipeline import (
+    MSG_BAD_COUNT,
+    MSG_NO_DATABASE,
+    MSG_NO_LABEL,
+    MSG_UNKNOWN_MITIGATION,
+    make_report,
+)
 from workbench.audit import POSTPROCESSORS
 from workbench.data import MSG_MISSING_COLUMNS
 from workbench.explain import explain
 from workbench.report import (
-    MSG_BAD_COUNT,
-    MSG_NO_DATABASE,
-    MSG_NO_LABEL,
     MSG_NOT_EXAMPLE,
     MSG_NOT_REVIEW,
     MSG_OTHER_MODEL,
     MSG_RESULT_FOR_OTHER_VERSION,
     MSG_TEXT_NEEDED,
-    MSG_UNKNOWN_MITIGATION,
     MSG_UNREADABLE_CARD,
     Example,
     ReportError,
     build_report,
-    make_report,
 )
 from workbench.review import MSG_CORRUPT
 

@@ -5,9 +5,10 @@ import json
 import pandas as pd
 import pytest
 
+from workbench.app.pipeline import MSG_NO_DATABASE
 from workbench.audit._cli import MSG_REPORT
 from workbench.cli import main
-from workbench.report import MSG_CANNOT_WRITE, MSG_NO_DATABASE, MSG_NOT_A_FOLDER
+from workbench.report import MSG_CANNOT_WRITE, MSG_NOT_A_FOLDER
 from workbench.report._cli import MSG_WROTE
 
 

@@ -114,16 +114,21 @@ class ExamplePage:
     total: int
 
 
-def open_subject(spec: str | Path | ModelSpec, *, trust_pickle: bool = False) -> Subject:
-    """Load the model and the evaluation data a spec names, and score every row once."""
+def open_subject(
+    spec: str | Path | ModelSpec,
+    *,
+    data: str | Path | None = None,
+    trust_pickle: bool = False,
+) -> Subject:
+    """Load the model and the evaluation data a spec names (or ``data``, a file with the same
+    columns), and score every row once."""
     spec = load_spec(spec)
     if spec.label_column is None:
         raise DataError(MSG_NO_LABEL.format(path=spec.path))
     model = load_model(spec, trust_pickle=trust_pickle)
-    data = load_dataset(spec)
     return make_subject(
         model,
-        data,
+        load_dataset(spec, data=data),
         label=spec.label_column,
         protected=spec.protected_attributes,
         text_column=spec.text_column,

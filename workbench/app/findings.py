@@ -9,6 +9,7 @@ identity words; :func:`findings` turns the results into short sentences for a re
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -171,14 +172,9 @@ def run_audit(
         positive_class=subject.positive_class if len(classes) == 2 else None,
         options=options,
     )
-    swaps = None
-    if subject.model.kind == "text":
-        swaps = counterfactual_swaps(
-            subject.model,
-            subject.inputs(),
-            positive_class=subject.positive_class,
-            threshold=options.threshold,
-        )
+    model = subject.model
+    result = dataclasses.replace(result, model_name=model.name, fingerprint=model.fingerprint)
+    swaps = identity_swaps(subject, threshold=options.threshold)
     worst = _worst_by_group(result.breaches)
     focus = (
         (worst[0][0].positive_class, worst[0][0].attribute)
@@ -192,6 +188,18 @@ def run_audit(
         swap_pairs=_pairs(swaps),
         flip_examples=_flips(swaps),
         focus=focus,
+    )
+
+
+def identity_swaps(subject: Subject, *, threshold: float = 0.5) -> CounterfactualResult | None:
+    """Counterfactual identity swaps in a text model's messages (None for a tabular model)."""
+    if subject.model.kind != "text":
+        return None
+    return counterfactual_swaps(
+        subject.model,
+        subject.inputs(),
+        positive_class=subject.positive_class,
+        threshold=threshold,
     )
 
 

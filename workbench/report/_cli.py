@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from workbench.app.pipeline import make_report
 from workbench.audit import POSTPROCESSORS
-from workbench.report._make import make_report
 from workbench.report._write import check_writable, write_html, write_json
 from workbench.review import DATA_DIR_ENV, DATABASE_FILE_NAME
 
