@@ -11,13 +11,15 @@ import yaml
 
 from workbench.app import pipeline
 from workbench.app.browse import open_subject
+from workbench.app.findings import findings, mitigate, run_audit
 from workbench.app.pipeline import MSG_NO_DEFAULT_DATABASE, MSG_SCORE_AFTER_REDACTION, make_report
-from workbench.audit import AuditError, AuditOptions, audit
+from workbench.audit import MISSING_GROUP, AuditError, AuditOptions, audit, excess
 from workbench.explain import Explanation
 from workbench.privacy import redact
+from workbench.report import choose_examples
 from workbench.review import DATA_DIR_ENV, DATABASE_FILE_NAME
 
-from .conftest import PLANTED
+from .conftest import BOOTSTRAP, MITIGATION, PLANTED
 
 
 def test_no_protected_attributes_and_no_database_yet_are_noted(relapse, tmp_path, monkeypatch):
@@ -108,3 +110,51 @@ def test_a_score_moved_by_redaction_is_noted(crisis_subject, original, noted):
     expected = MSG_SCORE_AFTER_REDACTION.format(target="urgent", original=original, redacted=0.2)
     assert example.notes == ((expected,) if noted else ())
     assert example.row == 7 and example.redactions == ("EMAIL", "PHONE")
+
+
+def test_the_report_agrees_with_the_app_steps(crisis):
+    subject = open_subject(crisis.spec, data=crisis.data)
+    options = AuditOptions(bootstrap=BOOTSTRAP)
+    run = run_audit(subject, options=options)
+    report = crisis.content
+    assert report.audit.breaches == run.audit.breaches
+    assert findings(report.audit, report.counterfactual) == run.findings
+    assert report.mitigation is not None
+    app = mitigate(
+        subject,
+        attribute=report.mitigation.attribute,
+        privileged=report.mitigation.privileged.split(", "),
+        method=MITIGATION,
+        options=options,
+    )
+    pd.testing.assert_frame_equal(app.result.table, report.mitigation.table)
+    np.testing.assert_array_equal(app.result.rows, report.mitigation.rows)
+
+
+def test_report_and_app_name_a_missing_group_and_rank_its_breach_alike():
+    rows = 300
+    group = np.array(["a", "b", None], dtype=object)[np.arange(rows) % 3]
+    label = (np.arange(rows) // 3) % 2
+    missed = ((group == "b") & (np.arange(rows) % 5 == 0)) | pd.isna(group)
+    scores = np.where((label == 1) & ~missed, 0.9, 0.1)
+    frame = pd.DataFrame({"label": label, "group": group})
+    options = AuditOptions(bootstrap=0)
+    result = audit(scores, frame, label="label", protected="group", options=options)
+    breached = {b.group for b in result.breaches}
+    assert MISSING_GROUP in breached and len(breached) > 1
+    worst = max(result.breaches, key=excess)
+    assert worst.group == MISSING_GROUP
+    app = findings(result)
+    assert app[1].text.startswith(worst.message)
+    chosen = choose_examples(
+        frame,
+        np.column_stack([1 - scores, scores]),
+        classes=("0", "1"),
+        label="label",
+        positive="1",
+        audit_result=result,
+        count=3,
+    )
+    assert len(chosen.rows) == 3
+    assert all(f" in group = {MISSING_GROUP}, " in reason for reason in chosen.reasons)
+    assert frame["group"].iloc[list(chosen.rows)].isna().all()
