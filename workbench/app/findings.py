@@ -2,9 +2,10 @@
 
 :func:`run_audit` audits a :class:`~workbench.app.browse.Subject` from its stored predictions (so
 changing the threshold re-audits without re-running the model) and, for text models, swaps
-identity words; :func:`findings` turns the results into short sentences for a review board;
-:func:`group_metrics` is the per-group table of one attribute with its breached bounds;
-:func:`mitigate` post-processes the decisions and audits them before and after.
+identity words (:func:`identity_swaps`); :func:`findings` turns the results into short
+sentences for a review board; :func:`group_metrics` is the per-group table of one attribute with
+its breached bounds; :func:`mitigate` post-processes the decisions and audits them before and
+after.
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def run_audit(
     options: AuditOptions = DEFAULT_OPTIONS,
 ) -> AuditRun:
     """Audit the subject's predictions on ``protected`` (default: all its protected attributes)
-    as ``options`` say.
+    as ``options`` say; the result names the subject's model and its fingerprint.
 
     Text models also get counterfactual identity swaps with the shipped term lists, decided at
     the options' threshold.
