@@ -1,5 +1,6 @@
 """Bad input: a clear message for what stops the audit, a note for what does not."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -343,3 +344,11 @@ def test_small_groups_are_listed_once_with_their_sizes():
         )
         in result.warnings
     )
+
+
+def test_options_are_checked_when_made_and_when_derived():
+    options = AuditOptions(threshold=0.3, bootstrap=0)
+    assert dataclasses.replace(options, threshold=0.7).bootstrap == 0
+    with pytest.raises(AuditError) as caught:
+        dataclasses.replace(options, threshold=1.5)
+    assert str(caught.value) == MSG_BAD_THRESHOLD.format(value=1.5)
