@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 import workbench
-from workbench.audit import audit
+from workbench.audit import AuditOptions, audit
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -106,8 +106,9 @@ def workbench_audit(frame: pd.DataFrame, scores: np.ndarray, bootstrap: int):
         frame,
         label="label",
         protected=PROTECTED,
-        privileged={PAIR["attribute"]: PAIR["privileged"]},
-        bootstrap=bootstrap,
+        options=AuditOptions(
+            privileged={PAIR["attribute"]: PAIR["privileged"]}, bootstrap=bootstrap
+        ),
     )
 
 

@@ -22,7 +22,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from sample_models.synthetic import intake_records
 from workbench._errors import InputError
-from workbench.audit import AuditResult, audit
+from workbench.audit import AuditOptions, AuditResult, audit
 from workbench.models import ModelInfo, SklearnAdapter
 
 BIASED_GROUP = ("ethnicity", "black")
@@ -77,9 +77,7 @@ def bias_lesson(
         evaluation,
         label="label",
         protected=list(PROTECTED),
-        intersections=False,
-        bootstrap=bootstrap,
-        seed=seed,
+        options=AuditOptions(intersections=False, bootstrap=bootstrap, seed=seed),
     )
     return BiasLesson(
         strength=float(strength),

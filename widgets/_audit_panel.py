@@ -18,7 +18,7 @@ from workbench.app.findings import (
     run_audit,
     swap_finding,
 )
-from workbench.audit import POSTPROCESSORS
+from workbench.audit import POSTPROCESSORS, AuditOptions
 from workbench.presentation import metric_label
 
 RATE_CHOICES = ("fnr", "fpr", "tpr", "selection_rate", "precision", "accuracy")
@@ -127,7 +127,9 @@ class AuditPanel(CoreView):
         intersections, threshold = self.intersections, self.threshold
         self._run(
             lambda: run_audit(
-                subject, protected=protected, intersections=intersections, threshold=threshold
+                subject,
+                protected=protected,
+                options=AuditOptions(threshold=threshold, intersections=intersections),
             ),
             lambda run: self._set_run(subject, run),
             working="Running the audit (bootstrap confidence intervals)…",
@@ -145,7 +147,7 @@ class AuditPanel(CoreView):
                 attribute=attribute,
                 privileged=privileged,
                 method=method,
-                threshold=threshold,
+                options=AuditOptions(threshold=threshold),
             ),
             lambda result: self._set_mitigation(subject, result),
             working="Fitting the post-processor and auditing before and after…",

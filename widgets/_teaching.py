@@ -90,7 +90,7 @@ class BiasLessonView(CoreView):
         self.summary.value = (
             f'<p class="wb-line">Bias {percent(lesson.strength)}: {lesson.relabelled} training '
             f"label(s) changed; the model breaches <b>{len(result.breaches)}</b> fairness "
-            f"bound(s) on true labels of {result.params['rows']} new records.</p>"
+            f"bound(s) on true labels of {result.rows} new records.</p>"
         )
         metrics = group_metrics(result, positive_class=result.classes[0], attribute=self.attribute)
         self.table.value = metrics_table_html(metrics, self.attribute)

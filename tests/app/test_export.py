@@ -10,6 +10,7 @@ from workbench.app.compare import explain_pair, quick_explain
 from workbench.app.decisions import record_decision
 from workbench.app.export import MSG_NO_SPEC, MSG_NOTHING_YET, review_report
 from workbench.app.findings import run_audit
+from workbench.audit import AuditOptions
 from workbench.report import ReportError
 
 MESSAGE = "My name is Jane Doe, mail jane@example.org. I want to end it tonight."
@@ -23,7 +24,7 @@ def crisis():
 def test_report_holds_the_review(crisis, tmp_path):
     store = tmp_path / "reviews.sqlite3"
     record_decision(store, crisis.spec, decision="reject", reviewer="Board", comment="FNR gap")
-    run = run_audit(crisis, bootstrap=0)
+    run = run_audit(crisis, options=AuditOptions(bootstrap=0))
     report = review_report(crisis, run=run, pair=explain_pair(crisis.model, MESSAGE), store=store)
     assert report.name.startswith("report_crisis_text_sklearn_") and report.name.endswith(".html")
     html = report.html
@@ -49,7 +50,7 @@ def test_needs_a_spec_and_something_to_report(crisis, tmp_path):
     assert str(caught.value) == MSG_NO_SPEC
     bare = make_subject(crisis.model, crisis.data, label="label", text_column="text")
     with pytest.raises(ReportError) as caught:
-        review_report(bare, run=run_audit(crisis, bootstrap=0))
+        review_report(bare, run=run_audit(crisis, options=AuditOptions(bootstrap=0)))
     assert str(caught.value) == MSG_NO_SPEC
     with pytest.raises(ReportError) as caught:
         review_report(crisis, store=tmp_path / "r.sqlite3")

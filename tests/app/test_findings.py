@@ -19,7 +19,7 @@ from workbench.app.findings import (
     mitigate,
     run_audit,
 )
-from workbench.audit import AuditError, Breach, audit
+from workbench.audit import AuditError, AuditOptions, Breach, audit
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def crisis():
 
 @pytest.fixture(scope="module")
 def crisis_run(crisis):
-    return run_audit(crisis, bootstrap=50)
+    return run_audit(crisis, options=AuditOptions(bootstrap=50))
 
 
 def test_run_audits_stored_predictions_like_the_model(crisis, crisis_run):
@@ -39,7 +39,7 @@ def test_run_audits_stored_predictions_like_the_model(crisis, crisis_run):
         label="label",
         protected=list(crisis.protected),
         text_column="text",
-        bootstrap=50,
+        options=AuditOptions(bootstrap=50),
     )
     pd.testing.assert_frame_equal(crisis_run.audit.by_group, direct.by_group)
     assert len(crisis_run.audit.breaches) == len(direct.breaches)
@@ -90,7 +90,13 @@ def test_group_metrics_marks_breached_cells(crisis_run):
 
 def test_a_fair_result_passes_in_plain_words():
     data = pd.DataFrame({"label": [0, 1] * 60, "group": ["a", "b", "c"] * 40})
-    result = audit(data["label"].astype(float), data, label="label", protected="group", bootstrap=0)
+    result = audit(
+        data["label"].astype(float),
+        data,
+        label="label",
+        protected="group",
+        options=AuditOptions(bootstrap=0),
+    )
     found = findings(result)
     assert found[0].level == "pass"
     assert found[0].text == MSG_PASS.format(attributes="group", intersections="", rows=120)
@@ -99,7 +105,8 @@ def test_a_fair_result_passes_in_plain_words():
 def test_uncertain_breaches_say_so():
     data = pd.DataFrame({"label": [1, 0] * 40, "group": ["a"] * 40 + ["b"] * 40})
     scores = [1.0, 0.0] * 20 + [0.0, 0.0] * 20
-    result = audit(scores, data, label="label", protected="group", bootstrap=100)
+    options = AuditOptions(bootstrap=100)
+    result = audit(scores, data, label="label", protected="group", options=options)
     texts = [f.text for f in findings(result)]
     assert any("fairness bound" in t for t in texts)
     breach = result.breaches[0]
@@ -115,7 +122,12 @@ def test_choosing_no_attribute_is_refused(crisis):
 
 
 def test_mitigation_reports_before_and_after(crisis):
-    result = mitigate(crisis, attribute="ethnicity", privileged="white", bootstrap=0)
+    result = mitigate(
+        crisis,
+        attribute="ethnicity",
+        privileged="white",
+        options=AuditOptions(bootstrap=0),
+    )
     assert list(result.table.index) == ["all", "asian", "black", "hispanic", "white"]
     assert ("tpr", "before") in result.table.columns and ("tpr", "after") in result.table.columns
     before = result.table.loc["black", ("tpr", "before")]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import warnings
+from dataclasses import fields
 from functools import cache
 
 import numpy as np
 import pandas as pd
 
+from workbench.audit import AuditOptions
 from workbench.audit._groups import JOIN
 from workbench.models import CallableAdapter, ModelInfo
 
@@ -23,6 +25,14 @@ SHARES = {
     "age_band": (0.3, 0.4, 0.3),
 }
 TOLERANCE = 1e-9
+
+
+def with_options(arguments: dict) -> dict:
+    """Keyword arguments of an audit call with those naming AuditOptions fields as ``options``."""
+    names = {field.name for field in fields(AuditOptions)}
+    options = {name: value for name, value in arguments.items() if name in names}
+    rest = {name: value for name, value in arguments.items() if name not in names}
+    return {**rest, "options": AuditOptions(**options)}
 
 
 def random_frame(seed: int, n: int = 3000, *, attributes: tuple[str, ...] = tuple(GROUPS)):

@@ -1,18 +1,16 @@
 """Bad input: a clear message for what stops the audit, a note for what does not."""
 
+import dataclasses
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.audit import AuditError, audit
+from workbench.audit import AuditError, AuditOptions, audit
 from workbench.audit._audit import (
-    MSG_BAD_BOOTSTRAP,
-    MSG_BAD_BOUNDS,
-    MSG_BAD_CONFIDENCE,
-    MSG_BAD_MIN_SIZE,
     MSG_GROUP_PROBLEMS,
+    MSG_NOT_OPTIONS,
     MSG_REFERENCE_ABSENT,
     MSG_REFERENCE_PROBLEMS,
     MSG_SMALL,
@@ -34,6 +32,12 @@ from workbench.audit._inputs import (
     MSG_SHAPE,
     MSG_UNKNOWN_POSITIVE,
 )
+from workbench.audit._options import (
+    MSG_BAD_BOOTSTRAP,
+    MSG_BAD_BOUNDS,
+    MSG_BAD_CONFIDENCE,
+    MSG_BAD_MIN_SIZE,
+)
 from workbench.audit._prepare import (
     MSG_MISSING_PROTECTED,
     MSG_NO_PROTECTED,
@@ -46,7 +50,7 @@ from workbench.audit._prepare import (
 )
 from workbench.audit._threshold import MSG_BAD_THRESHOLD
 
-from .audit_data import random_frame, text_model
+from .audit_data import random_frame, text_model, with_options
 
 FRAME = random_frame(21, n=600, attributes=("gender", "ethnicity"))
 COLUMNS = list(FRAME.columns)
@@ -54,7 +58,7 @@ COLUMNS = list(FRAME.columns)
 
 def _run(frame=FRAME, scores=None, **options):
     options = {"label": "label", "protected": ["gender", "ethnicity"], "bootstrap": 0, **options}
-    return audit(frame["score"] if scores is None else scores, frame, **options)
+    return audit(frame["score"] if scores is None else scores, frame, **with_options(options))
 
 
 @pytest.mark.parametrize(
@@ -216,7 +220,7 @@ def test_rows_without_a_label_are_left_out_and_said_so():
     frame = FRAME.astype({"label": float})
     frame.loc[:9, "label"] = np.nan
     result = _run(frame)
-    assert result.params["rows"] == 590
+    assert result.rows == 590
     assert MSG_LABELS_DROPPED.format(count=10) in result.warnings
 
 
@@ -288,13 +292,29 @@ def test_an_empty_privileged_combination_falls_back_to_the_rest():
         ),
         (
             lambda: audit(
-                FRAME["score"], FRAME, label="label", protected="gender", privileged=["male"]
+                FRAME["score"],
+                FRAME,
+                label="label",
+                protected="gender",
+                options=AuditOptions(privileged=["male"]),
             ),
             MSG_PRIVILEGED_NOT_MAPPING.format(kind="list"),
         ),
         (
-            lambda: audit(FRAME["score"], FRAME, label="label", protected="gender", bounds={}),
+            lambda: audit(
+                FRAME["score"],
+                FRAME,
+                label="label",
+                protected="gender",
+                options=AuditOptions(bounds={}),
+            ),
             MSG_BAD_BOUNDS.format(kind="dict"),
+        ),
+        (
+            lambda: audit(
+                FRAME["score"], FRAME, label="label", protected="gender", options={"bootstrap": 0}
+            ),
+            MSG_NOT_OPTIONS.format(kind="dict"),
         ),
     ],
     ids=[
@@ -306,6 +326,7 @@ def test_an_empty_privileged_combination_falls_back_to_the_rest():
         "protected not a name",
         "privileged not a mapping",
         "bounds not FairnessBounds",
+        "options not AuditOptions",
     ],
 )
 def test_more_problems_that_stop_the_audit(call, message):
@@ -323,3 +344,11 @@ def test_small_groups_are_listed_once_with_their_sizes():
         )
         in result.warnings
     )
+
+
+def test_options_are_checked_when_made_and_when_derived():
+    options = AuditOptions(threshold=0.3, bootstrap=0)
+    assert dataclasses.replace(options, threshold=0.7).bootstrap == 0
+    with pytest.raises(AuditError) as caught:
+        dataclasses.replace(options, threshold=1.5)
+    assert str(caught.value) == MSG_BAD_THRESHOLD.format(value=1.5)

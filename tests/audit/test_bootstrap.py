@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from workbench.audit import BETWEEN, RATES, audit
+from workbench.audit import BETWEEN, RATES, AuditOptions, audit
 from workbench.audit._bootstrap import interval, resample
 from workbench.audit._groups import encode_groups
 from workbench.audit._metrics import aggregate, aif360_level, level_of, level_tables
@@ -15,7 +15,9 @@ THEIL = ("between_group_theil_index",)
 
 
 def _audit(frame, **options):
-    return audit(frame["score"], frame, label="label", protected=PROTECTED, **options)
+    return audit(
+        frame["score"], frame, label="label", protected=PROTECTED, options=AuditOptions(**options)
+    )
 
 
 @pytest.mark.parametrize("reference", [None, 1], ids=["vs-rest", "vs-group"])
@@ -45,8 +47,13 @@ def _outside(table, name):
 def test_every_interval_holds_its_estimate(seed, rows):
     # Three attributes give intersections of a handful of rows, where intervals are ragged.
     frame = random_frame(seed, n=rows)
-    result = audit(frame["score"], frame, label="label", protected=list(GROUPS), bootstrap=300,
-                   seed=seed)
+    result = audit(
+        frame["score"],
+        frame,
+        label="label",
+        protected=list(GROUPS),
+        options=AuditOptions(bootstrap=300, seed=seed),
+    )
     tables = ((result.overall, RATES), (result.by_group, RATES), (result.differences, BETWEEN))
     for table, metrics in tables:
         for name in metrics:
@@ -63,8 +70,13 @@ def test_theil_intervals_miss_their_estimate_only_from_above():
     # all lie above the estimate and the percentile interval can exclude it, on 4 of 79 groups
     # here. A bias-corrected (BCa) interval would hold it; then drop THEIL from the test above.
     frame = random_frame(0, n=600)
-    result = audit(frame["score"], frame, label="label", protected=list(GROUPS), bootstrap=300,
-                   seed=0)
+    result = audit(
+        frame["score"],
+        frame,
+        label="label",
+        protected=list(GROUPS),
+        options=AuditOptions(bootstrap=300, seed=0),
+    )
     tables = (
         (result.differences, "between_group_theil_index"),
         (result.by_attribute, "between_all_groups_theil_index"),

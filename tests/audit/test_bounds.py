@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.audit import AuditError, FairnessBounds, audit
+from workbench.audit import AuditError, AuditOptions, FairnessBounds, audit
 from workbench.audit._bounds import (
     MSG_BAD_LIMIT,
     MSG_BAD_RANGE,
@@ -37,8 +37,8 @@ def _planted(n_per_group: int = 400) -> pd.DataFrame:
 
 
 def _audit(frame, **options):
-    options = {"bootstrap": 0, **options}
-    return audit(frame["score"], frame, label="label", protected="group", **options)
+    options = AuditOptions(**{"bootstrap": 0, **options})
+    return audit(frame["score"], frame, label="label", protected="group", options=options)
 
 
 def test_defaults_are_the_usual_rules_of_thumb():
@@ -122,8 +122,9 @@ def test_multiclass_breaches_name_the_class():
         label=labels,
         protected="ethnicity",
         classes=["calm", "low", "angry"],
-        bounds=FairnessBounds(statistical_parity_difference=0.001),
-        bootstrap=0,
+        options=AuditOptions(
+            bounds=FairnessBounds(statistical_parity_difference=0.001), bootstrap=0
+        ),
     )
     assert {b.positive_class for b in result.breaches} == {"calm", "low", "angry"}
     assert all(str(b).startswith(f"class '{b.positive_class}': ") for b in result.breaches)

@@ -60,7 +60,7 @@ def test_known_answer_model_changes_and_flips():
     assert (pair["messages"], pair["flips"], pair["mean_abs_change"]) == (1, 1, pytest.approx(0.7))
     assert len(result.flips) == 2
     assert result.gap == pytest.approx(0.7)
-    assert result.params["messages_with_terms"] == 2
+    assert result.messages_with_terms == 2
 
 
 def test_an_indifferent_model_has_no_gap():

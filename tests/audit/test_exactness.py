@@ -15,7 +15,7 @@ from fairlearn.metrics import (
 )
 from sklearn.metrics import accuracy_score, precision_score
 
-from workbench.audit import audit
+from workbench.audit import AuditOptions, audit
 from workbench.audit._groups import JOIN
 
 from .audit_data import TOLERANCE, level_codes, random_frame, row_level_metric
@@ -63,8 +63,7 @@ def test_by_group_and_differences_match_row_level_aif360(case, privileged):
         label=label,
         protected=PROTECTED,
         positive_class=positive,
-        privileged=privileged,
-        bootstrap=0,
+        options=AuditOptions(privileged=privileged, bootstrap=0),
     )
     y_true, y_pred = _truth(frame, label, positive, scores)
     level = _Codes(frame)
@@ -114,7 +113,12 @@ def test_by_group_and_differences_match_row_level_aif360(case, privileged):
 def test_theil_indices_from_counts_match_row_level_aif360(case):
     scores, frame, label, positive = case
     result = audit(
-        scores, frame, label=label, protected=PROTECTED, positive_class=positive, bootstrap=0
+        scores,
+        frame,
+        label=label,
+        protected=PROTECTED,
+        positive_class=positive,
+        options=AuditOptions(bootstrap=0),
     )
     y_true, y_pred = _truth(frame, label, positive, scores)
     for (positive_name, attribute), row in result.by_attribute.iterrows():
@@ -148,7 +152,12 @@ FAIRLEARN_METRICS = {
 def test_by_group_matches_fairlearn_metric_frame(case, attributes):
     scores, frame, label, positive = case
     result = audit(
-        scores, frame, label=label, protected=PROTECTED, positive_class=positive, bootstrap=0
+        scores,
+        frame,
+        label=label,
+        protected=PROTECTED,
+        positive_class=positive,
+        options=AuditOptions(bootstrap=0),
     )
     y_true, y_pred = _truth(frame, label, positive, scores)
     with warnings.catch_warnings():

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.audit import AuditError, audit
+from workbench.audit import AuditError, AuditOptions, audit
 from workbench.audit._inputs import MSG_NO_TEXT_COLUMN
 
-from .audit_data import random_frame, text_model
+from .audit_data import random_frame, text_model, with_options
 
 FRAME = random_frame(71, n=800, attributes=("gender", "ethnicity"))
 KINDS = {"list": list, "array": np.asarray, "series": pd.Series}
@@ -15,7 +15,7 @@ KINDS = {"list": list, "array": np.asarray, "series": pd.Series}
 
 def _audit(scores, label="label", **options):
     options = {"protected": ["gender", "ethnicity"], "bootstrap": 0, **options}
-    return audit(scores, FRAME, label=label, **options)
+    return audit(scores, FRAME, label=label, **with_options(options))
 
 
 @pytest.mark.parametrize("scores_kind", list(KINDS))
@@ -37,7 +37,11 @@ def test_decisions_are_scores_of_zero_and_one():
 def test_a_non_default_index_is_ignored():
     shuffled = FRAME.set_index(np.arange(len(FRAME))[::-1] + 1000)
     result = audit(
-        FRAME["score"].to_numpy(), shuffled, label="label", protected="gender", bootstrap=0
+        FRAME["score"].to_numpy(),
+        shuffled,
+        label="label",
+        protected="gender",
+        options=AuditOptions(bootstrap=0),
     )
     expected = _audit(FRAME["score"].to_numpy(), protected="gender")
     pd.testing.assert_frame_equal(result.by_group, expected.by_group)
@@ -49,13 +53,19 @@ def test_text_model_equals_its_scores():
         outcome=np.where(FRAME["label"] == 1, "urgent", "routine"),
     )
     model = text_model(lambda t: 0.8 if "hopeless" in t else 0.3)
-    result = audit(model, frame, label="outcome", protected="gender", bootstrap=0)
+    options = AuditOptions(bootstrap=0)
+    result = audit(model, frame, label="outcome", protected="gender", options=options)
     scores = np.where(frame["text"] == "I feel hopeless", 0.8, 0.3)
     expected = audit(
-        scores, frame, label="outcome", positive_class="urgent", protected="gender", bootstrap=0
+        scores,
+        frame,
+        label="outcome",
+        positive_class="urgent",
+        protected="gender",
+        options=AuditOptions(bootstrap=0),
     )
     pd.testing.assert_frame_equal(result.by_group, expected.by_group)
-    assert result.params["model"] == "tiny text"
+    assert result.model_name == "tiny text"
     with pytest.raises(AuditError) as caught:
         audit(model, frame.drop(columns="text"), label="outcome", protected="gender")
     assert str(caught.value) == MSG_NO_TEXT_COLUMN.format(
@@ -65,7 +75,13 @@ def test_text_model_equals_its_scores():
 
 def test_tabular_sample_model_equals_its_scores(sample):
     model, data = sample("relapse_tabular")
-    result = audit(model, data, label="label", protected=["gender", "insurance_type"], bootstrap=0)
+    result = audit(
+        model,
+        data,
+        label="label",
+        protected=["gender", "insurance_type"],
+        options=AuditOptions(bootstrap=0),
+    )
     scores = model.predict_proba(data)[:, model.positive_index]
     expected = audit(
         scores,
@@ -73,7 +89,7 @@ def test_tabular_sample_model_equals_its_scores(sample):
         label="label",
         positive_class=model.positive_class,
         protected=["gender", "insurance_type"],
-        bootstrap=0,
+        options=AuditOptions(bootstrap=0),
     )
     pd.testing.assert_frame_equal(result.by_group, expected.by_group)
     assert result.classes == ("relapse",)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.audit import AuditError, postprocess, reweigh, reweighing_weights
+from workbench.audit import AuditError, AuditOptions, postprocess, reweigh, reweighing_weights
 from workbench.audit._inputs import MSG_LABELS_MISSING
 from workbench.audit._mitigation import (
     MSG_BAD_SHARE,
@@ -35,7 +35,7 @@ def crisis(crisis_scores):
     return scores, data
 
 
-def _post(scores, data, method, **options):
+def _post(scores, data, method, *, seed=0, method_options=None):
     return postprocess(
         scores,
         data,
@@ -44,8 +44,8 @@ def _post(scores, data, method, **options):
         attribute="ethnicity",
         privileged=["white", "asian", "hispanic"],
         method=method,
-        bootstrap=0,
-        **options,
+        method_options=method_options,
+        options=AuditOptions(bootstrap=0, seed=seed),
     )
 
 
@@ -55,7 +55,7 @@ def _post(scores, data, method, **options):
 )
 def test_postprocessing_narrows_the_missed_crisis_gap(crisis, method, options):
     scores, data = crisis
-    result = _post(scores, data, method, options=options)
+    result = _post(scores, data, method, method_options=options)
     key = ("urgent", "ethnicity", "black", FNR_GAP)
     row = result.table.loc[key]
     assert row["before"] > 0.15
@@ -70,7 +70,8 @@ def test_postprocessing_narrows_the_missed_crisis_gap(crisis, method, options):
 
 def test_calibrated_equalized_odds_runs_and_says_when_nothing_changed(crisis):
     scores, data = crisis
-    result = _post(scores, data, "calibrated_equalized_odds", options={"cost_constraint": "fnr"})
+    cost = {"cost_constraint": "fnr"}
+    result = _post(scores, data, "calibrated_equalized_odds", method_options=cost)
     changed = not np.array_equal(result.decisions, scores[result.rows] >= 0.5)
     assert changed or MSG_UNCHANGED.format(method="calibrated_equalized_odds") in result.notes
     assert set(result.table.index.get_level_values("metric")) >= {FNR_GAP, "accuracy"}
@@ -159,10 +160,10 @@ def test_reweighing_retrains_the_sklearn_sample_model(sample):
         train_data=train,
         train_label="recorded_label",
         text_column="text",
-        bootstrap=0,
+        options=AuditOptions(bootstrap=0),
     )
     assert result.method == "reweighing" and result.decisions is None
-    assert result.after.params["model"] == "crisis_text_sklearn (reweighed)"
+    assert result.after.model_name == "crisis_text_sklearn (reweighed)"
     assert result.params["weights"]["max"] > 1.2
     row = result.table.loc[("urgent", "ethnicity", "black", FNR_GAP)]
     assert row["after"] < row["before"]
@@ -190,7 +191,7 @@ def test_reweighing_other_models_needs_a_retrain_function(sample):
         privileged="male",
         train_data=subset,
         retrain=retrain,
-        bootstrap=0,
+        options=AuditOptions(bootstrap=0),
     )
     assert seen["rows"] == len(seen["weights"]) == 200
     assert (result.table["change"].fillna(0) == 0).all()

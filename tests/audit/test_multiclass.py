@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from workbench.audit import RATES, audit
+from workbench.audit import RATES, AuditOptions, audit
 from workbench.audit._audit import MSG_MULTICLASS_THRESHOLD
 
-from .audit_data import TOLERANCE, random_frame
+from .audit_data import TOLERANCE, random_frame, with_options
 
 CLASSES = ["sadness", "fear_anxiety", "anger"]
 FRAME = random_frame(41, n=2000, attributes=("gender", "ethnicity"))
@@ -17,13 +17,13 @@ LABELS = RNG.choice(CLASSES, size=len(FRAME))
 
 def _audit(**options):
     options = {"label": LABELS, "protected": "ethnicity", "bootstrap": 0, **options}
-    return audit(PROBABILITIES, FRAME, classes=CLASSES, **options)
+    return audit(PROBABILITIES, FRAME, classes=CLASSES, **with_options(options))
 
 
 def test_each_class_equals_a_binary_audit_of_its_one_vs_rest_decisions():
     result = _audit()
     assert result.classes == tuple(CLASSES)
-    assert result.params["multiclass"] is True
+    assert result.multiclass is True
     chosen = np.asarray(CLASSES)[PROBABILITIES.argmax(axis=1)]
     for name in CLASSES:
         binary = audit(
@@ -31,7 +31,7 @@ def test_each_class_equals_a_binary_audit_of_its_one_vs_rest_decisions():
             FRAME,
             label=(LABELS == name).astype(int),
             protected="ethnicity",
-            bootstrap=0,
+            options=AuditOptions(bootstrap=0),
         )
         ours = result.by_group.loc[name]
         np.testing.assert_allclose(
@@ -55,7 +55,13 @@ def test_threshold_is_not_used_and_said_so():
 
 def test_emotion_sample_model_is_audited_per_class(sample):
     model, data = sample("emotion_text")
-    result = audit(model, data, label="label", protected=["gender", "ethnicity"], bootstrap=0)
+    result = audit(
+        model,
+        data,
+        label="label",
+        protected=["gender", "ethnicity"],
+        options=AuditOptions(bootstrap=0),
+    )
     assert result.classes == model.class_names
     sizes = result.by_group.xs("ethnicity", level="attribute")["size"].groupby("class").sum()
     assert (sizes == len(data)).all()

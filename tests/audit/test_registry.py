@@ -12,6 +12,7 @@ from workbench.audit import (
     REGISTRY,
     TABLE_DIFFERENCES,
     TABLE_RATES,
+    AuditOptions,
     FairnessBounds,
     audit,
 )
@@ -19,7 +20,13 @@ from workbench.audit import (
 from .audit_data import random_frame
 
 FRAME = random_frame(12, n=1500)
-RESULT = audit(FRAME["score"], FRAME, label="label", protected=["gender", "ethnicity"], bootstrap=5)
+RESULT = audit(
+    FRAME["score"],
+    FRAME,
+    label="label",
+    protected=["gender", "ethnicity"],
+    options=AuditOptions(bootstrap=5),
+)
 NOT_METRICS = {"class", "attribute", "group", "reference", "caveats"}
 KINDS = {"count", "group rate", "difference", "ratio", "index"}
 

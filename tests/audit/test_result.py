@@ -7,14 +7,18 @@ import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate
 
-from workbench.audit import AuditError, AuditResult, audit
+from workbench.audit import AuditError, AuditOptions, AuditResult, audit
 from workbench.audit._result import MSG_UNKNOWN_METHOD, MSG_UNKNOWN_METRIC
 
 from .audit_data import TOLERANCE, random_frame
 
 FRAME = random_frame(51, n=3000)
 RESULT = audit(
-    FRAME["score"], FRAME, label="label", protected=["gender", "ethnicity"], bootstrap=50
+    FRAME["score"],
+    FRAME,
+    label="label",
+    protected=["gender", "ethnicity"],
+    options=AuditOptions(bootstrap=50),
 )
 METRICS = {"selection_rate": selection_rate, "tpr": true_positive_rate}
 
@@ -90,8 +94,7 @@ def test_compare_lists_before_after_and_change():
         FRAME,
         label="label",
         protected=["gender", "ethnicity"],
-        threshold=0.6,
-        bootstrap=0,
+        options=AuditOptions(threshold=0.6, bootstrap=0),
     )
     table = RESULT.compare(other)
     assert list(table.columns) == ["before", "after", "change"]
@@ -107,7 +110,13 @@ def test_compare_lists_before_after_and_change():
 
 
 def test_compare_keeps_only_groups_present_in_both():
-    gender_only = audit(FRAME["score"], FRAME, label="label", protected=["gender"], bootstrap=0)
+    gender_only = audit(
+        FRAME["score"],
+        FRAME,
+        label="label",
+        protected=["gender"],
+        options=AuditOptions(bootstrap=0),
+    )
     table = RESULT.compare(gender_only)
     attributes = set(table.index.get_level_values("attribute"))
     assert attributes == {"all", "gender"}

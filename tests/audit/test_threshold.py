@@ -3,16 +3,23 @@
 import numpy as np
 import pytest
 
-from workbench.audit import BETWEEN, RATES, AuditError, GroupThresholds, audit, threshold_sweep
+from workbench.audit import (
+    BETWEEN,
+    RATES,
+    AuditError,
+    AuditOptions,
+    GroupThresholds,
+    audit,
+    threshold_sweep,
+)
+from workbench.audit._sweep import MSG_NO_THRESHOLDS, MSG_SWEEP_MULTICLASS
 from workbench.audit._threshold import (
     MSG_BAD_THRESHOLD,
-    MSG_NO_THRESHOLDS,
-    MSG_SWEEP_MULTICLASS,
     MSG_THRESHOLD_ATTRIBUTE,
     MSG_THRESHOLD_GROUP,
 )
 
-from .audit_data import TOLERANCE, random_frame
+from .audit_data import TOLERANCE, random_frame, with_options
 
 FRAME = random_frame(31, n=2500)
 PROTECTED = ["gender", "ethnicity"]
@@ -20,7 +27,7 @@ PROTECTED = ["gender", "ethnicity"]
 
 def _audit(scores=FRAME["score"], **options):
     options = {"label": "label", "protected": PROTECTED, "bootstrap": 0, **options}
-    return audit(scores, FRAME, **options)
+    return audit(scores, FRAME, **with_options(options))
 
 
 def test_threshold_moves_decisions():
@@ -38,7 +45,7 @@ def test_sweep_rows_equal_audits_at_each_threshold():
         label="label",
         protected=PROTECTED,
         thresholds=thresholds,
-        privileged={"ethnicity": "white"},
+        options=AuditOptions(privileged={"ethnicity": "white"}),
     )
     assert list(sweep.index.names) == ["threshold", "class", "attribute", "group"]
     assert sorted(set(sweep.index.get_level_values("threshold"))) == thresholds
@@ -70,7 +77,7 @@ def test_per_group_thresholds_are_a_what_if():
     gap = "false_negative_rate_difference"
     key = ("1", "ethnicity", "black")
     assert abs(result.differences.loc[key, gap]) < abs(before.differences.loc[key, gap])
-    assert result.params["threshold"] == {
+    assert result.to_dict()["params"]["threshold"] == {
         "attribute": "ethnicity",
         "thresholds": {"black": 0.35},
         "default": 0.5,

@@ -5,10 +5,11 @@ import json
 import pandas as pd
 import pytest
 
+from workbench.app.pipeline import MSG_NO_DATABASE
 from workbench.cli import main
 from workbench.cli._audit import MSG_REPORT
 from workbench.cli._report import MSG_WROTE
-from workbench.report import MSG_CANNOT_WRITE, MSG_NO_DATABASE, MSG_NOT_A_FOLDER
+from workbench.report import MSG_CANNOT_WRITE, MSG_NOT_A_FOLDER
 
 
 def _report(case, *extra):

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from workbench import load_model, sample_model_specs
-from workbench.report import ReportContent, make_report, render_html
+from workbench.app.pipeline import make_report
+from workbench.report import ReportContent, render_html
 from workbench.review import Review, ReviewStore
 
 ROWS = 600

@@ -5,24 +5,26 @@ import pandas as pd
 import pytest
 
 from workbench import DataError, ReviewError, load_spec, sample_model_specs
+from workbench.app.pipeline import (
+    MSG_BAD_COUNT,
+    MSG_NO_DATABASE,
+    MSG_NO_LABEL,
+    MSG_UNKNOWN_MITIGATION,
+    make_report,
+)
 from workbench.audit import POSTPROCESSORS
 from workbench.data import MSG_MISSING_COLUMNS
 from workbench.explain import explain
 from workbench.report import (
-    MSG_BAD_COUNT,
-    MSG_NO_DATABASE,
-    MSG_NO_LABEL,
     MSG_NOT_EXAMPLE,
     MSG_NOT_REVIEW,
     MSG_OTHER_MODEL,
     MSG_RESULT_FOR_OTHER_VERSION,
     MSG_TEXT_NEEDED,
-    MSG_UNKNOWN_MITIGATION,
     MSG_UNREADABLE_CARD,
     Example,
     ReportError,
     build_report,
-    make_report,
 )
 from workbench.review import MSG_CORRUPT
 
@@ -131,7 +133,7 @@ def test_text_example_without_its_text_is_refused(crisis, crisis_model):
 def test_results_of_another_model_version_are_flagged(crisis):
     original = load_spec(sample_model_specs()["crisis_text"])
     content = build_report(original, audit_result=crisis.content.audit)
-    used = crisis.content.audit.params["fingerprint"][:12]
+    used = crisis.content.audit.fingerprint[:12]
     current = content.provenance.model_sha256[:12]
     assert content.notes == (
         MSG_RESULT_FOR_OTHER_VERSION.format(part="audit", used=used, current=current),

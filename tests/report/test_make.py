@@ -1,5 +1,6 @@
-"""What make_report notes when a part cannot run: no protected attributes, no database yet,
-nothing to mitigate, a multiclass model, a failed mitigation, a score moved by redaction."""
+"""What the report command (the app's steps run from a spec) notes when a part cannot run: no
+protected attributes, no database yet, nothing to mitigate, a multiclass model, a failed
+mitigation, a score moved by redaction."""
 
 import dataclasses
 
@@ -8,14 +9,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from workbench import load_spec, sample_model_specs
-from workbench.audit import AuditError
+from workbench.app import pipeline
+from workbench.app.browse import open_subject
+from workbench.app.findings import findings, mitigate, run_audit
+from workbench.app.pipeline import MSG_NO_DEFAULT_DATABASE, MSG_SCORE_AFTER_REDACTION, make_report
+from workbench.audit import MISSING_GROUP, AuditError, AuditOptions, audit, excess
 from workbench.explain import Explanation
 from workbench.privacy import redact
-from workbench.report import MSG_NO_DEFAULT_DATABASE, MSG_SCORE_AFTER_REDACTION, _make, make_report
+from workbench.report import choose_examples
 from workbench.review import DATA_DIR_ENV, DATABASE_FILE_NAME
 
-from .conftest import PLANTED
+from .conftest import BOOTSTRAP, MITIGATION, PLANTED
 
 
 def test_no_protected_attributes_and_no_database_yet_are_noted(relapse, tmp_path, monkeypatch):
@@ -27,43 +31,52 @@ def test_no_protected_attributes_and_no_database_yet_are_noted(relapse, tmp_path
     content = make_report(spec, examples=0, mitigation=None, progress=False)
     assert content.notes == (
         MSG_NO_DEFAULT_DATABASE.format(path=tmp_path / DATABASE_FILE_NAME),
-        _make.MSG_NO_PROTECTED,
+        pipeline.MSG_NO_PROTECTED,
     )
     assert content.audit is None and content.examples == () and content.mitigation is None
     assert list(tmp_path.iterdir()) == []
 
 
-def _mitigate(spec, audit_result, frame=None):
-    frame = pd.DataFrame({"ethnicity": ["black", "white"]}) if frame is None else frame
-    probabilities = np.full((len(frame), 2), 0.5)
-    return _make._mitigate(spec, frame, probabilities, audit_result, "equalized_odds", 0, 0)
+@pytest.fixture(scope="module")
+def crisis_subject(crisis):
+    return open_subject(crisis.spec, data=crisis.data)
 
 
-def test_multiclass_models_are_not_mitigated(crisis):
-    emotion = load_spec(sample_model_specs()["emotion_text"])
-    assert _mitigate(emotion, crisis.content.audit) == (
-        None,
-        [_make.MSG_MULTICLASS.format(count=5)],
+def _mitigate(subject, audit_result):
+    options = AuditOptions(bootstrap=0)
+    return pipeline.mitigate_worst(subject, audit_result, method="equalized_odds", options=options)
+
+
+def test_multiclass_models_are_not_mitigated(crisis_subject):
+    frame = pd.DataFrame({"label": list("abcab") * 4, "ethnicity": ["black", "white"] * 10})
+    result = audit(
+        np.full((20, 3), 1 / 3),
+        frame,
+        label="label",
+        protected="ethnicity",
+        classes=["a", "b", "c"],
+        options=AuditOptions(bootstrap=0),
     )
+    assert _mitigate(crisis_subject, result) == (None, [pipeline.MSG_MULTICLASS.format(count=3)])
 
 
-def test_nothing_to_mitigate_when_single_attributes_hold(crisis):
+def test_nothing_to_mitigate_when_single_attributes_hold(crisis, crisis_subject):
     holding = dataclasses.replace(
         crisis.content.audit,
         breaches=tuple(b for b in crisis.content.audit.breaches if " & " in b.attribute),
     )
-    assert _mitigate(load_spec(crisis.spec), holding) == (None, [_make.MSG_NO_MITIGATION_BREACH])
+    assert _mitigate(crisis_subject, holding) == (None, [pipeline.MSG_NO_MITIGATION_BREACH])
 
 
-def test_failed_mitigation_is_noted(crisis, monkeypatch):
+def test_failed_mitigation_is_noted(crisis, crisis_subject, monkeypatch):
     def refuse(*args, **kwargs):
         raise AuditError("nobody to compare with")
 
-    monkeypatch.setattr(_make, "postprocess", refuse)
-    assert _mitigate(load_spec(crisis.spec), crisis.content.audit) == (
+    monkeypatch.setattr(pipeline, "mitigate", refuse)
+    assert _mitigate(crisis_subject, crisis.content.audit) == (
         None,
         [
-            _make.MSG_MITIGATION_FAILED.format(
+            pipeline.MSG_MITIGATION_FAILED.format(
                 method="equalized_odds", attribute="ethnicity", reason="nobody to compare with"
             )
         ],
@@ -71,7 +84,7 @@ def test_failed_mitigation_is_noted(crisis, monkeypatch):
 
 
 @pytest.mark.parametrize(("original", "noted"), [(0.9, True), (0.201, False)])
-def test_a_score_moved_by_redaction_is_noted(crisis, original, noted):
+def test_a_score_moved_by_redaction_is_noted(crisis_subject, original, noted):
     message = "I feel hopeless." + PLANTED
     explanation = Explanation(
         method="ig",
@@ -86,8 +99,8 @@ def test_a_score_moved_by_redaction_is_noted(crisis, original, noted):
         {"label": "urgent", "gender": "female", "ethnicity": "black", "age_band": "26-40"},
         name=7,
     )
-    example = _make._example(
-        load_spec(crisis.spec),
+    example = pipeline._example(
+        crisis_subject,
         values,
         np.array([1 - original, original]),
         explanation,
@@ -97,3 +110,51 @@ def test_a_score_moved_by_redaction_is_noted(crisis, original, noted):
     expected = MSG_SCORE_AFTER_REDACTION.format(target="urgent", original=original, redacted=0.2)
     assert example.notes == ((expected,) if noted else ())
     assert example.row == 7 and example.redactions == ("EMAIL", "PHONE")
+
+
+def test_the_report_agrees_with_the_app_steps(crisis):
+    subject = open_subject(crisis.spec, data=crisis.data)
+    options = AuditOptions(bootstrap=BOOTSTRAP)
+    run = run_audit(subject, options=options)
+    report = crisis.content
+    assert report.audit.breaches == run.audit.breaches
+    assert findings(report.audit, report.counterfactual) == run.findings
+    assert report.mitigation is not None
+    app = mitigate(
+        subject,
+        attribute=report.mitigation.attribute,
+        privileged=report.mitigation.privileged.split(", "),
+        method=MITIGATION,
+        options=options,
+    )
+    pd.testing.assert_frame_equal(app.result.table, report.mitigation.table)
+    np.testing.assert_array_equal(app.result.rows, report.mitigation.rows)
+
+
+def test_report_and_app_name_a_missing_group_and_rank_its_breach_alike():
+    rows = 300
+    group = np.array(["a", "b", None], dtype=object)[np.arange(rows) % 3]
+    label = (np.arange(rows) // 3) % 2
+    missed = ((group == "b") & (np.arange(rows) % 5 == 0)) | pd.isna(group)
+    scores = np.where((label == 1) & ~missed, 0.9, 0.1)
+    frame = pd.DataFrame({"label": label, "group": group})
+    options = AuditOptions(bootstrap=0)
+    result = audit(scores, frame, label="label", protected="group", options=options)
+    breached = {b.group for b in result.breaches}
+    assert MISSING_GROUP in breached and len(breached) > 1
+    worst = max(result.breaches, key=excess)
+    assert worst.group == MISSING_GROUP
+    app = findings(result)
+    assert app[1].text.startswith(worst.message)
+    chosen = choose_examples(
+        frame,
+        np.column_stack([1 - scores, scores]),
+        classes=("0", "1"),
+        label="label",
+        positive="1",
+        audit_result=result,
+        count=3,
+    )
+    assert len(chosen.rows) == 3
+    assert all(f" in group = {MISSING_GROUP}, " in reason for reason in chosen.reasons)
+    assert frame["group"].iloc[list(chosen.rows)].isna().all()

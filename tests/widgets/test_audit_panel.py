@@ -66,7 +66,7 @@ def test_moving_the_threshold_reruns_the_audit(panel):
     assert panel.run is None  # nothing to re-run yet
     panel.audit()
     panel.threshold_box.value = 0.7
-    assert panel.run.audit.params["threshold"] == 0.7
+    assert panel.run.audit.options.threshold == 0.7
 
 
 def test_no_attribute_is_a_short_message(panel):

@@ -8,13 +8,14 @@ import re
 from widgets import ReportExport
 from workbench.app.export import MSG_NOTHING_YET
 from workbench.app.findings import run_audit
+from workbench.audit import AuditOptions
 
 
 def test_export_offers_a_data_url_download(crisis_sklearn, review_dir):
     view = ReportExport(subject=crisis_sklearn, threaded=False)
     view.export_button.click()
     assert view.error == MSG_NOTHING_YET and view.report is None
-    view.run = run_audit(crisis_sklearn, bootstrap=0)
+    view.run = run_audit(crisis_sklearn, options=AuditOptions(bootstrap=0))
     view.export()
     assert view.error == ""
     link = re.search(

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._errors import DataError
-from workbench.audit import MISSING_GROUP
+from workbench.audit import group_name
 from workbench.data import load_dataset
 from workbench.models import ModelAdapter, load_model
 from workbench.privacy import redact
@@ -98,8 +98,7 @@ class Subject:
         return frame.reset_index(drop=True)
 
     def _group_column(self, name: str) -> pd.Series:
-        values = self.data[name].reset_index(drop=True)
-        return values.astype(object).where(values.notna(), MISSING_GROUP).astype(str)
+        return self.data[name].reset_index(drop=True).astype(object).map(group_name)
 
 
 @dataclass(frozen=True)
@@ -115,16 +114,21 @@ class ExamplePage:
     total: int
 
 
-def open_subject(spec: str | Path | ModelSpec, *, trust_pickle: bool = False) -> Subject:
-    """Load the model and the evaluation data a spec names, and score every row once."""
+def open_subject(
+    spec: str | Path | ModelSpec,
+    *,
+    data: str | Path | None = None,
+    trust_pickle: bool = False,
+) -> Subject:
+    """Load the model and the evaluation data a spec names (or ``data``, a file with the same
+    columns), and score every row once."""
     spec = load_spec(spec)
     if spec.label_column is None:
         raise DataError(MSG_NO_LABEL.format(path=spec.path))
     model = load_model(spec, trust_pickle=trust_pickle)
-    data = load_dataset(spec)
     return make_subject(
         model,
-        data,
+        load_dataset(spec, data=data),
         label=spec.label_column,
         protected=spec.protected_attributes,
         text_column=spec.text_column,

@@ -2,13 +2,15 @@
 
 :func:`run_audit` audits a :class:`~workbench.app.browse.Subject` from its stored predictions (so
 changing the threshold re-audits without re-running the model) and, for text models, swaps
-identity words; :func:`findings` turns the results into short sentences for a review board;
-:func:`group_metrics` is the per-group table of one attribute with its breached bounds;
-:func:`mitigate` post-processes the decisions and audits them before and after.
+identity words (:func:`identity_swaps`); :func:`findings` turns the results into short
+sentences for a review board; :func:`group_metrics` is the per-group table of one attribute with
+its breached bounds; :func:`mitigate` post-processes the decisions and audits them before and
+after.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,24 +22,26 @@ import pandas as pd
 from workbench._errors import AuditError
 from workbench.app.browse import Subject
 from workbench.audit import (
-    DEFAULT_BOUNDS,
+    DEFAULT_OPTIONS,
+    JOIN,
     MITIGATION_METRICS,
     POSTPROCESSORS,
     TABLE_DIFFERENCES,
     TABLE_RATES,
+    AuditOptions,
     AuditResult,
     Breach,
     CounterfactualResult,
     MitigationResult,
     audit,
     counterfactual_swaps,
+    excess,
     metric_words,
     postprocess,
 )
 from workbench.privacy import redact
 
 FindingLevel = Literal["pass", "breach", "warning", "info"]
-JOIN = " & "
 SHOWN_FINDINGS = 6
 SHOWN_PAIRS = 10
 SHOWN_FLIPS = 5
@@ -111,7 +115,7 @@ class AuditRun:
         """The audited attributes in the order given, then their intersections, smallest
         first."""
         names = dict.fromkeys(self.audit.by_group.index.get_level_values("attribute"))
-        protected = [name for name in self.audit.params.get("protected", []) if name in names]
+        protected = [name for name in self.audit.protected if name in names]
         rest = sorted(set(names) - set(protected), key=lambda name: (name.count(JOIN), name))
         return (*protected, *rest)
 
@@ -145,14 +149,13 @@ def run_audit(
     subject: Subject,
     *,
     protected: Sequence[str] | None = None,
-    intersections: bool = True,
-    threshold: float = 0.5,
-    bootstrap: int = 200,
-    seed: int = 0,
+    options: AuditOptions = DEFAULT_OPTIONS,
 ) -> AuditRun:
-    """Audit the subject's predictions on ``protected`` (default: all its protected attributes).
+    """Audit the subject's predictions on ``protected`` (default: all its protected attributes)
+    as ``options`` say; the result names the subject's model and its fingerprint.
 
-    Text models also get counterfactual identity swaps with the shipped term lists.
+    Text models also get counterfactual identity swaps with the shipped term lists, decided at
+    the options' threshold.
     """
     chosen = _attributes(subject, protected)
     classes = subject.model.class_names
@@ -163,19 +166,11 @@ def run_audit(
         protected=chosen,
         classes=list(classes),
         positive_class=subject.positive_class if len(classes) == 2 else None,
-        threshold=threshold,
-        intersections=intersections,
-        bootstrap=bootstrap,
-        seed=seed,
+        options=options,
     )
-    swaps = None
-    if subject.model.kind == "text":
-        swaps = counterfactual_swaps(
-            subject.model,
-            subject.inputs(),
-            positive_class=subject.positive_class,
-            threshold=threshold,
-        )
+    model = subject.model
+    result = dataclasses.replace(result, model_name=model.name, fingerprint=model.fingerprint)
+    swaps = identity_swaps(subject, threshold=options.threshold)
     worst = _worst_by_group(result.breaches)
     focus = (
         (worst[0][0].positive_class, worst[0][0].attribute)
@@ -192,6 +187,18 @@ def run_audit(
     )
 
 
+def identity_swaps(subject: Subject, *, threshold: float = 0.5) -> CounterfactualResult | None:
+    """Counterfactual identity swaps in a text model's messages (None for a tabular model)."""
+    if subject.model.kind != "text":
+        return None
+    return counterfactual_swaps(
+        subject.model,
+        subject.inputs(),
+        positive_class=subject.positive_class,
+        threshold=threshold,
+    )
+
+
 def findings(
     result: AuditResult,
     counterfactual: CounterfactualResult | None = None,
@@ -204,11 +211,10 @@ def findings(
     intersections, largest excess first), its worst breach; small groups, skipped attributes
     and the counterfactual swaps last.
     """
-    params = result.params
     words = {
-        "attributes": ", ".join(params.get("protected", [])),
+        "attributes": ", ".join(result.protected),
         "intersections": " and their intersections" if _has_intersections(result) else "",
-        "rows": params.get("rows", 0),
+        "rows": result.rows,
     }
     worst = _worst_by_group(result.breaches)
     if worst:
@@ -222,7 +228,7 @@ def findings(
     for breaches in worst[:limit]:
         text = breaches[0].message
         if _uncertain(breaches[0]):
-            percent = round(params.get("confidence", 0.95) * 100)
+            percent = round(result.options.confidence * 100)
             text += MSG_UNCERTAIN.format(percent=percent)
         others = list(dict.fromkeys(metric_words(b.metric) for b in breaches[1:]))
         if others:
@@ -232,7 +238,7 @@ def findings(
         found.append(Finding("info", MSG_MORE.format(count=len(worst) - limit)))
     small = int(result.by_group["caveats"].str.contains("small").sum())
     if small:
-        minimum = params.get("min_group_size", 30)
+        minimum = result.options.min_group_size
         found.append(Finding("warning", MSG_SMALL.format(count=small, minimum=minimum)))
     if result.skipped:
         found.append(Finding("warning", MSG_SKIPPED.format(attributes=", ".join(result.skipped))))
@@ -275,14 +281,12 @@ def mitigate(
     subject: Subject,
     *,
     attribute: str,
-    privileged: str,
+    privileged: str | Sequence[str],
     method: str = "reject_option",
-    threshold: float = 0.5,
-    bootstrap: int = 200,
-    seed: int = 0,
+    options: AuditOptions = DEFAULT_OPTIONS,
 ) -> Mitigation:
-    """Post-process the subject's decisions for ``attribute`` (``privileged`` against the rest)
-    and audit held-out rows before and after."""
+    """Post-process the subject's decisions for ``attribute`` (``privileged``, one group or a
+    list, against the rest) and audit held-out rows before and after, as ``options`` say."""
     _attributes(subject, [attribute])
     classes = subject.model.class_names
     if len(classes) != 2:
@@ -298,10 +302,7 @@ def mitigate(
         privileged=privileged,
         method=method,
         positive_class=positive,
-        threshold=threshold,
-        seed=seed,
-        bootstrap=bootstrap,
-        bounds=DEFAULT_BOUNDS,
+        options=options,
     )
     table = _mitigation_table(result)
     overall = result.table.xs(("all", "all"), level=("attribute", "group")).loc[positive]
@@ -336,18 +337,6 @@ def _has_intersections(result: AuditResult) -> bool:
     return any(JOIN in name for name in result.by_group.index.get_level_values("attribute"))
 
 
-def _excess(breach: Breach) -> float:
-    """How far a value lies outside its bound, relative to the bound."""
-    low, high = breach.bound
-    value = breach.value
-    if breach.metric == "disparate_impact":
-        if value <= 0:
-            return math.inf
-        return max(low / value, value / high) - 1.0
-    limit = high if math.isinf(low) else max(abs(low), abs(high))
-    return (abs(value) - limit) / limit
-
-
 def _uncertain(breach: Breach) -> bool:
     """Whether the breach's confidence interval (if any) overlaps the allowed range."""
     if math.isnan(breach.low) or math.isnan(breach.high):
@@ -364,9 +353,9 @@ def _worst_by_group(breaches: Sequence[Breach]) -> list[list[Breach]]:
         grouped.setdefault((breach.positive_class, breach.attribute, breach.group), []).append(
             breach
         )
-    ranked = [sorted(items, key=_excess, reverse=True) for items in grouped.values()]
+    ranked = [sorted(items, key=excess, reverse=True) for items in grouped.values()]
     ranked.sort(
-        key=lambda items: (JOIN in items[0].attribute, _uncertain(items[0]), -_excess(items[0]))
+        key=lambda items: (JOIN in items[0].attribute, _uncertain(items[0]), -excess(items[0]))
     )
     return ranked
 
@@ -382,8 +371,8 @@ def swap_finding(counterfactual: CounterfactualResult) -> Finding:
     return Finding(
         level,
         MSG_SWAPS.format(
-            messages=counterfactual.params["messages_with_terms"],
-            positive=counterfactual.params["positive_class"],
+            messages=counterfactual.messages_with_terms,
+            positive=counterfactual.positive_class,
             gap=counterfactual.gap,
             flips=len(counterfactual.flips),
             swaps=len(swaps),

@@ -2,15 +2,15 @@
 counterfactual identity swaps for text models, and mitigation with before/after audits."""
 
 from workbench._errors import AuditError
-from workbench.audit._audit import DEFAULT_BOUNDS, audit
-from workbench.audit._bounds import Breach, FairnessBounds
+from workbench.audit._audit import audit
+from workbench.audit._bounds import Breach, FairnessBounds, excess
 from workbench.audit._counterfactual import (
     CounterfactualResult,
     counterfactual_swaps,
     load_terms,
     shipped_categories,
 )
-from workbench.audit._groups import MISSING_GROUP
+from workbench.audit._groups import JOIN, MISSING_GROUP, group_name
 from workbench.audit._mitigation import (
     POSTPROCESSORS,
     MitigationResult,
@@ -18,6 +18,7 @@ from workbench.audit._mitigation import (
     reweigh,
     reweighing_weights,
 )
+from workbench.audit._options import DEFAULT_BOUNDS, DEFAULT_OPTIONS, AuditOptions
 from workbench.audit._registry import (
     BETWEEN,
     COMPARED_RATES,
@@ -32,12 +33,15 @@ from workbench.audit._registry import (
     metric_words,
 )
 from workbench.audit._result import AuditResult
-from workbench.audit._threshold import GroupThresholds, threshold_sweep
+from workbench.audit._sweep import threshold_sweep
+from workbench.audit._threshold import GroupThresholds
 
 __all__ = [
     "BETWEEN",
     "COMPARED_RATES",
     "DEFAULT_BOUNDS",
+    "DEFAULT_OPTIONS",
+    "JOIN",
     "MISSING_GROUP",
     "MITIGATION_METRICS",
     "POSTPROCESSORS",
@@ -46,6 +50,7 @@ __all__ = [
     "TABLE_DIFFERENCES",
     "TABLE_RATES",
     "AuditError",
+    "AuditOptions",
     "AuditResult",
     "Breach",
     "CounterfactualResult",
@@ -56,6 +61,8 @@ __all__ = [
     "MitigationResult",
     "audit",
     "counterfactual_swaps",
+    "excess",
+    "group_name",
     "load_terms",
     "metric_label",
     "metric_words",

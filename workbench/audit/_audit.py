@@ -3,8 +3,7 @@ intersection, with bootstrap confidence intervals, fairness bounds and plain-wor
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,7 @@ import pandas as pd
 
 from workbench._errors import AuditError
 from workbench.audit._bootstrap import interval, resample
-from workbench.audit._bounds import FairnessBounds, find_breaches
+from workbench.audit._bounds import find_breaches
 from workbench.audit._metrics import (
     BETWEEN,
     RATES,
@@ -30,15 +29,11 @@ from workbench.audit._metrics import (
     theil_between,
     theil_index,
 )
+from workbench.audit._options import DEFAULT_OPTIONS, AuditOptions
 from workbench.audit._prepare import Prepared, group_labels, prepare, reference_of
 from workbench.audit._result import AuditResult, indexed
-from workbench.audit._threshold import GroupThresholds, row_thresholds
+from workbench.audit._threshold import row_thresholds
 
-DEFAULT_BOUNDS = FairnessBounds()
-MSG_BAD_MIN_SIZE = "min_group_size must be a whole number of at least 1; got {value!r}"
-MSG_BAD_BOOTSTRAP = "bootstrap must be 0 (off) or a whole number of replicates; got {value!r}"
-MSG_BAD_CONFIDENCE = "confidence must be between 0 and 1, e.g. 0.95; got {value!r}"
-MSG_BAD_BOUNDS = "bounds must be a FairnessBounds; got {kind}"
 MSG_SMALL = (
     "{level}: {count} of {total} group(s) have fewer than {minimum} rows ({groups}); their "
     "numbers are flagged 'small' and not checked against the fairness bounds"
@@ -81,6 +76,7 @@ MSG_REFERENCE_PROBLEMS = {
         "compared with ({reference}): their disparate impact is undefined (NaN)"
     ),
 }
+MSG_NOT_OPTIONS = "options must be an AuditOptions; got {kind}"
 _SHOWN = 8
 _INDEX = {
     "overall": ["class"],
@@ -90,28 +86,14 @@ _INDEX = {
 }
 
 
-@dataclass(frozen=True)
-class _Settings:
-    min_group_size: int
-    bootstrap: int
-    confidence: float
-
-
 def audit(
     model_or_scores: Any,
     data: pd.DataFrame,
     *,
     label: str | Sequence[Any] | np.ndarray | pd.Series,
     protected: str | Sequence[str],
+    options: AuditOptions = DEFAULT_OPTIONS,
     positive_class: Any = None,
-    threshold: float | GroupThresholds = 0.5,
-    privileged: Mapping[str, Any] | None = None,
-    bounds: FairnessBounds = DEFAULT_BOUNDS,
-    min_group_size: int = 30,
-    bootstrap: int = 200,
-    seed: int = 0,
-    confidence: float = 0.95,
-    intersections: bool = True,
     classes: Sequence[str] | None = None,
     text_column: str | None = None,
 ) -> AuditResult:
@@ -120,12 +102,12 @@ def audit(
     ``model_or_scores`` is a model adapter, or predictions made anywhere: one score (or 0/1
     decision) per row, or one probability column per class (named by ``classes``). ``label``
     is a column of ``data`` or one value per row; ``protected`` names the columns whose groups
-    and intersections are audited. Each group is compared with the ``privileged`` group of
-    its attribute (e.g. ``{"gender": "male"}``), or else with all other rows.
+    and intersections are audited, as ``options`` say (threshold, privileged groups, bounds,
+    bootstrap; see :class:`AuditOptions`).
     """
-    settings = _settings(min_group_size, bootstrap, confidence)
-    if not isinstance(bounds, FairnessBounds):
-        raise AuditError(MSG_BAD_BOUNDS.format(kind=type(bounds).__name__))
+    if not isinstance(options, AuditOptions):
+        raise AuditError(MSG_NOT_OPTIONS.format(kind=type(options).__name__))
+    threshold = options.threshold
     prepared = prepare(
         model_or_scores,
         data,
@@ -134,29 +116,29 @@ def audit(
         positive_class=positive_class,
         classes=classes,
         text_column=text_column,
-        privileged=privileged,
-        intersections=intersections,
+        privileged=options.privileged,
+        intersections=options.intersections,
     )
     outcomes = prepared.outcomes
     notes = list(prepared.notes)
     if outcomes.multiclass and threshold != 0.5:
         notes.append(MSG_MULTICLASS_THRESHOLD.format(threshold=threshold))
     decisions = outcomes.decisions(row_thresholds(threshold, prepared.groups))
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(options.seed)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in _INDEX}
     for j, positive in enumerate(outcomes.classes):
         cells = aggregate(
             prepared.groups.codes, prepared.groups.sizes, outcomes.y_true[:, j], decisions[:, j]
         )
         replicates = (
-            resample(cells.counts, replicates=settings.bootstrap, rng=rng)
-            if settings.bootstrap
+            resample(cells.counts, replicates=options.bootstrap, rng=rng)
+            if options.bootstrap
             else None
         )
-        parts["overall"].append(_overall(positive, cells, replicates, settings))
+        parts["overall"].append(_overall(positive, cells, replicates, options))
         for positions, key in prepared.plan:
             tables, level_notes = _level(
-                prepared, positive, cells, positions, key, replicates, settings, first=j == 0
+                prepared, positive, cells, positions, key, replicates, options, first=j == 0
             )
             for name, table in tables.items():
                 parts[name].append(table)
@@ -165,24 +147,10 @@ def audit(
     breaches = find_breaches(
         result_tables["differences"],
         result_tables["by_group"],
-        bounds,
-        confidence=settings.confidence,
+        options.bounds,
+        confidence=options.confidence,
         multiclass=outcomes.multiclass,
     )
-    params = {
-        "classes": list(outcomes.classes),
-        "multiclass": outcomes.multiclass,
-        "rows": int(outcomes.kept.sum()),
-        "protected": list(prepared.groups.attributes),
-        "privileged": prepared.privileged,
-        "threshold": threshold.to_dict() if isinstance(threshold, GroupThresholds) else threshold,
-        "min_group_size": settings.min_group_size,
-        "bootstrap": settings.bootstrap,
-        "confidence": settings.confidence,
-        "seed": seed,
-        "bounds": bounds.to_dict(),
-        **outcomes.source,
-    }
     return AuditResult(
         overall=result_tables["overall"],
         by_group=result_tables["by_group"],
@@ -191,28 +159,18 @@ def audit(
         breaches=tuple(breaches),
         warnings=tuple(dict.fromkeys(notes)),
         skipped=prepared.skipped,
-        params=params,
+        options=options,
+        multiclass=outcomes.multiclass,
+        rows=int(outcomes.kept.sum()),
+        protected=tuple(prepared.groups.attributes),
+        privileged=prepared.privileged,
+        model_name=outcomes.source.get("model"),
+        fingerprint=outcomes.source.get("fingerprint"),
     )
 
 
-def _settings(min_group_size: Any, bootstrap: Any, confidence: Any) -> _Settings:
-    if not _is_whole(min_group_size) or min_group_size < 1:
-        raise AuditError(MSG_BAD_MIN_SIZE.format(value=min_group_size))
-    if not _is_whole(bootstrap) or bootstrap < 0:
-        raise AuditError(MSG_BAD_BOOTSTRAP.format(value=bootstrap))
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
-        raise AuditError(MSG_BAD_CONFIDENCE.format(value=confidence))
-    if not 0 < confidence < 1:
-        raise AuditError(MSG_BAD_CONFIDENCE.format(value=confidence))
-    return _Settings(int(min_group_size), int(bootstrap), float(confidence))
-
-
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
 def _overall(
-    positive: str, cells: Cells, replicates: np.ndarray | None, settings: _Settings
+    positive: str, cells: Cells, replicates: np.ndarray | None, settings: AuditOptions
 ) -> pd.DataFrame:
     values = aif360_overall(cells)
     values["theil_index"] = float(theil_index(overall_confusion(cells)))
@@ -233,7 +191,7 @@ def _level(
     positions: tuple[int, ...],
     key: tuple[int, ...] | None,
     replicates: np.ndarray | None,
-    settings: _Settings,
+    settings: AuditOptions,
     *,
     first: bool,
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -292,7 +250,7 @@ def _level_notes(
     counts: np.ndarray,
     key: tuple[int, ...] | None,
     reference: int | None,
-    settings: _Settings,
+    settings: AuditOptions,
     *,
     first: bool,
 ) -> list[str]:
@@ -370,7 +328,7 @@ def _with_intervals(
     table: pd.DataFrame,
     replicates: dict[str, np.ndarray] | None,
     metrics: Sequence[str],
-    settings: _Settings,
+    settings: AuditOptions,
 ) -> pd.DataFrame:
     """The table with ``<metric>_low`` and ``<metric>_high`` columns (NaN without bootstrap)."""
     limits = {}

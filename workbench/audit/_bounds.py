@@ -109,6 +109,18 @@ class Breach:
         return values
 
 
+def excess(breach: Breach) -> float:
+    """How far a breach's value lies outside its bound, relative to the bound (0 at the bound)."""
+    low, high = breach.bound
+    value = breach.value
+    if breach.metric == "disparate_impact":
+        if value <= 0:
+            return math.inf
+        return max(low / value, value / high) - 1.0
+    limit = high if math.isinf(low) else max(abs(low), abs(high))
+    return (abs(value) - limit) / limit
+
+
 def find_breaches(
     differences: pd.DataFrame,
     by_group: pd.DataFrame,

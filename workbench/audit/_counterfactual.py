@@ -8,7 +8,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -51,13 +51,20 @@ class CounterfactualResult:
 
     ``swaps`` has one row per (message, term, replacement); ``by_pair`` summarises each term
     pair: how many messages, mean |change in score| (the counterfactual token fairness gap),
-    mean signed change, largest |change| and how many decisions flip.
+    mean signed change, largest |change| and how many decisions flip. ``messages`` counts the
+    messages given, ``messages_with_terms`` those holding a term of the ``categories``.
     """
 
     swaps: pd.DataFrame
     by_pair: pd.DataFrame
     by_category: pd.DataFrame
-    params: dict[str, Any] = field(default_factory=dict)
+    model_name: str
+    fingerprint: str
+    positive_class: str
+    threshold: float
+    categories: tuple[str, ...]
+    messages: int
+    messages_with_terms: int
 
     @property
     def flips(self) -> pd.DataFrame:
@@ -72,7 +79,15 @@ class CounterfactualResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready tables; NaN becomes None."""
         return {
-            "params": self.params,
+            "params": {
+                "model": self.model_name,
+                "fingerprint": self.fingerprint,
+                "positive_class": self.positive_class,
+                "threshold": self.threshold,
+                "categories": list(self.categories),
+                "messages": self.messages,
+                "messages_with_terms": self.messages_with_terms,
+            },
             "gap": None if math.isnan(self.gap) else self.gap,
             "by_pair": records(self.by_pair),
             "by_category": records(self.by_category),
@@ -151,16 +166,18 @@ def counterfactual_swaps(
     swaps["decision"] = _decide(model, before, index, threshold)
     swaps["counterfactual_decision"] = _decide(model, after, index, threshold)
     swaps["flipped"] = swaps["decision"] != swaps["counterfactual_decision"]
-    params = {
-        "model": model.name,
-        "fingerprint": model.fingerprint,
-        "positive_class": model.class_names[index],
-        "threshold": threshold,
-        "categories": list(term_sets),
-        "messages": len(messages),
-        "messages_with_terms": len(rows),
-    }
-    return CounterfactualResult(swaps, _by_pair(swaps), _by_category(swaps), params)
+    return CounterfactualResult(
+        swaps,
+        _by_pair(swaps),
+        _by_category(swaps),
+        model_name=model.name,
+        fingerprint=model.fingerprint,
+        positive_class=model.class_names[index],
+        threshold=threshold,
+        categories=tuple(term_sets),
+        messages=len(messages),
+        messages_with_terms=len(rows),
+    )
 
 
 def _texts(texts: Any) -> list[str]:

@@ -66,7 +66,12 @@ def levels(count: int, *, intersections: bool) -> list[tuple[int, ...]]:
 
 
 def group_name(value: object) -> str:
-    """The text name of a group value: ``1.0`` and ``1`` both become ``'1'``."""
+    """The text name of a group (or class) value: ``1.0`` and ``1`` both become ``'1'``; no
+    value (None, NaN) is the group ``missing``."""
+    if value is None or value is pd.NA:
+        return MISSING_GROUP
+    if isinstance(value, float | np.floating) and math.isnan(value):
+        return MISSING_GROUP
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
     if isinstance(value, float | np.floating) and math.isfinite(value) and value == int(value):

@@ -16,11 +16,12 @@ import pandas as pd
 from workbench._choices import POSTPROCESSORS
 from workbench._errors import AuditError
 from workbench.audit._aif360 import aif360
-from workbench.audit._audit import DEFAULT_BOUNDS, audit
-from workbench.audit._bounds import FairnessBounds
+from workbench.audit._audit import audit
 from workbench.audit._groups import MISSING_GROUP, group_name
 from workbench.audit._inputs import binary_truth, resolve_outcomes, text_column_of
+from workbench.audit._options import DEFAULT_OPTIONS, AuditOptions
 from workbench.audit._result import AuditResult, records
+from workbench.audit._threshold import check_threshold
 from workbench.models import ModelAdapter, SklearnAdapter
 
 MSG_UNKNOWN_METHOD = "unknown post-processing method {method!r}; choose one of {choices}"
@@ -89,22 +90,19 @@ def postprocess(
     method: str = "reject_option",
     protected: Sequence[str] | None = None,
     positive_class: Any = None,
-    threshold: float = 0.5,
     fit_share: float = 0.5,
-    seed: int = 0,
-    options: Mapping[str, Any] | None = None,
-    bounds: FairnessBounds = DEFAULT_BOUNDS,
-    min_group_size: int = 30,
-    bootstrap: int = 200,
+    method_options: Mapping[str, Any] | None = None,
+    options: AuditOptions = DEFAULT_OPTIONS,
     text_column: str | None = None,
 ) -> MitigationResult:
     """Fit an AIF360 post-processor on a random ``fit_share`` of the rows and audit the other
     rows before and after it changes the decisions.
 
     ``method`` is ``reject_option`` (Kamiran et al. 2012), ``equalized_odds`` (Hardt et al.
-    2016) or ``calibrated_equalized_odds`` (Pleiss et al. 2017); ``options`` go to the AIF360
-    class. The ``privileged`` group (or list of groups) of ``attribute`` is set against all
-    other rows.
+    2016) or ``calibrated_equalized_odds`` (Pleiss et al. 2017); ``method_options`` go to the
+    AIF360 class. The ``privileged`` group (or list of groups) of ``attribute`` is set against
+    all other rows. ``options`` give the threshold (one number), the seed of the split and the
+    bootstrap, and the bounds of both audits.
     """
     if method not in POSTPROCESSORS:
         raise AuditError(MSG_UNKNOWN_METHOD.format(method=method, choices=list(POSTPROCESSORS)))
@@ -112,6 +110,7 @@ def postprocess(
         raise AuditError(MSG_BAD_SHARE.format(value=fit_share))
     if not 0 < fit_share < 1 or not math.isfinite(fit_share):
         raise AuditError(MSG_BAD_SHARE.format(value=fit_share))
+    threshold, seed = check_threshold(options.threshold), options.seed
     outcomes = resolve_outcomes(
         model_or_scores,
         data,
@@ -130,7 +129,7 @@ def postprocess(
     fit, held = np.sort(order[:cut]), np.sort(order[cut:])
     for part, index in (("fitting rows", fit), ("held-out rows", held)):
         _check_sides(favoured[index], part, attribute, privileged)
-    processor = _postprocessor(method, seed=seed, options=options or {})
+    processor = _postprocessor(method, seed=seed, options=method_options or {})
     notes: list[str] = []
     with _global_random_state(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -153,20 +152,18 @@ def postprocess(
         "label": labels,
         "protected": list(protected) if protected else [attribute],
         "positive_class": positive,
-        "privileged": _reference(attribute, privileged),
-        "bounds": bounds,
-        "min_group_size": min_group_size,
-        "bootstrap": bootstrap,
-        "seed": seed,
     }
-    before = audit(scores[held], frame, threshold=threshold, **common)
-    after = audit(decisions.astype(np.float64), frame, **common)
+    audited = replace(options, privileged=_reference(attribute, privileged))
+    before = audit(scores[held], frame, options=audited, **common)
+    after = audit(
+        decisions.astype(np.float64), frame, options=replace(audited, threshold=0.5), **common
+    )
     params = {
         "fit_rows": int(len(fit)),
         "held_out_rows": int(len(held)),
         "threshold": threshold,
         "seed": seed,
-        "options": dict(options or {}),
+        "options": dict(method_options or {}),
     }
     return MitigationResult(
         method,
@@ -210,18 +207,15 @@ def reweigh(
     retrain: Callable[[pd.DataFrame, np.ndarray], ModelAdapter] | None = None,
     protected: Sequence[str] | None = None,
     positive_class: Any = None,
-    threshold: float = 0.5,
-    bounds: FairnessBounds = DEFAULT_BOUNDS,
-    min_group_size: int = 30,
-    bootstrap: int = 200,
-    seed: int = 0,
+    options: AuditOptions = DEFAULT_OPTIONS,
     text_column: str | None = None,
 ) -> MitigationResult:
     """Retrain with AIF360 reweighing weights on ``train_data``; audit ``data`` before and after.
 
     ``privileged`` is a group (or list of groups) of ``attribute``, set against all other rows.
     A scikit-learn model is refitted here (its final step gets ``sample_weight``); any other
-    model needs ``retrain(train_data, weights)`` returning the retrained adapter.
+    model needs ``retrain(train_data, weights)`` returning the retrained adapter. Both audits
+    use ``options``, with ``privileged`` as the reference when it is one group.
     """
     training_label = label if train_label is None else train_label
     positive = model.positive_class if positive_class is None else positive_class
@@ -242,12 +236,7 @@ def reweigh(
         "label": label,
         "protected": list(protected) if protected else [attribute],
         "positive_class": positive_class,
-        "threshold": threshold,
-        "privileged": _reference(attribute, privileged),
-        "bounds": bounds,
-        "min_group_size": min_group_size,
-        "bootstrap": bootstrap,
-        "seed": seed,
+        "options": replace(options, privileged=_reference(attribute, privileged)),
         "text_column": text_column,
     }
     before = audit(model, data, **common)
@@ -259,7 +248,7 @@ def reweigh(
             "max": float(weights.max()),
             "mean": float(weights.mean()),
         },
-        "threshold": threshold,
+        "threshold": options.threshold_value(),
     }
     return MitigationResult(
         "reweighing",

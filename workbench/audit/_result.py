@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,9 @@ import pandas as pd
 from workbench._errors import AuditError
 from workbench.audit._bounds import Breach
 from workbench.audit._registry import BETWEEN, COMPARED_RATES, RATES
+
+if TYPE_CHECKING:
+    from workbench.audit._options import AuditOptions
 
 MSG_UNKNOWN_METRIC = "unknown metric {metric!r}; choose one of {choices}"
 MSG_UNKNOWN_METHOD = "method must be 'between_groups' or 'to_overall'; got {method!r}"
@@ -27,6 +31,9 @@ class AuditResult:
     every class one-vs-rest for a multiclass model). ``differences`` holds AIF360's
     between-group metrics of each group against its reference (the privileged group, or all
     other rows). Columns ending ``_low``/``_high`` are bootstrap confidence limits.
+    ``options`` are the settings used; ``rows`` the rows audited (those with a label) over the
+    ``protected`` attributes, each compared with its ``privileged`` group if one was given;
+    ``model_name`` and ``fingerprint`` name the model audited (None for given predictions).
     """
 
     overall: pd.DataFrame
@@ -36,7 +43,13 @@ class AuditResult:
     breaches: tuple[Breach, ...]
     warnings: tuple[str, ...]
     skipped: tuple[str, ...]
-    params: dict[str, Any] = field(default_factory=dict)
+    options: AuditOptions
+    multiclass: bool
+    rows: int
+    protected: tuple[str, ...]
+    privileged: Mapping[str, str]
+    model_name: str | None = None
+    fingerprint: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -47,6 +60,34 @@ class AuditResult:
     def classes(self) -> tuple[str, ...]:
         """The audited positive classes."""
         return tuple(self.overall.index)
+
+    @property
+    def positive_class(self) -> str | None:
+        """The audited positive class of a binary model (None when every class is audited)."""
+        return None if self.multiclass else self.classes[0]
+
+    def _params(self) -> dict[str, Any]:
+        """The settings and inputs of the audit as the JSON ``params``."""
+        source = (
+            {"predictions": "given"}
+            if self.model_name is None
+            else {"model": self.model_name, "fingerprint": self.fingerprint}
+        )
+        options = self.options
+        return {
+            "classes": list(self.classes),
+            "multiclass": self.multiclass,
+            "rows": self.rows,
+            "protected": list(self.protected),
+            "privileged": dict(self.privileged),
+            "threshold": options.threshold_value(),
+            "min_group_size": options.min_group_size,
+            "bootstrap": options.bootstrap,
+            "confidence": options.confidence,
+            "seed": options.seed,
+            "bounds": options.bounds.to_dict(),
+            **source,
+        }
 
     def difference(self, metric: str, *, method: str = "between_groups") -> pd.Series:
         """Per (class, attribute): largest gap in a group metric, as fairlearn's ``difference``.
@@ -107,7 +148,7 @@ class AuditResult:
         """Everything in the result as JSON-ready dicts and lists (NaN becomes None)."""
         return {
             "passed": self.passed,
-            "params": _clean(self.params),
+            "params": _clean(self._params()),
             "overall": records(self.overall),
             "by_group": records(self.by_group),
             "differences": records(self.differences),

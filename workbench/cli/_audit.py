@@ -73,7 +73,7 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
 
 def run_audit_command(args: argparse.Namespace) -> int:
     """Run the audit a parsed command line asks for; returns the exit code."""
-    from workbench.audit import FairnessBounds, audit
+    from workbench.audit import AuditOptions, FairnessBounds, audit
     from workbench.data import read_table
     from workbench.models import load_model
     from workbench.spec import load_spec
@@ -96,15 +96,17 @@ def run_audit_command(args: argparse.Namespace) -> int:
         data,
         label=label,
         protected=protected,
+        options=AuditOptions(
+            threshold=args.threshold,
+            privileged=_privileged(args.privileged),
+            bounds=bounds or FairnessBounds(),
+            min_group_size=args.min_group_size,
+            bootstrap=args.bootstrap,
+            seed=args.seed,
+            intersections=not args.no_intersections,
+        ),
         positive_class=args.positive_class,
-        threshold=args.threshold,
-        privileged=_privileged(args.privileged),
-        min_group_size=args.min_group_size,
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-        intersections=not args.no_intersections,
         text_column=spec.text_column,
-        bounds=bounds or FairnessBounds(),
     )
     payload = {"spec": str(spec.path), "data": str(Path(file).resolve()), **result.to_dict()}
     write_json(args.json, payload, error=AuditError, message=MSG_CANNOT_WRITE)
@@ -113,8 +115,8 @@ def run_audit_command(args: argparse.Namespace) -> int:
 
         write_html(build_report(spec, data=file, audit_result=result), args.report)
     print(
-        f"audited {result.params['rows']} rows of {Path(file).name} with {spec.name}: "
-        f"{len(result.by_group)} group rows over {', '.join(result.params['protected'])}"
+        f"audited {result.rows} rows of {Path(file).name} with {spec.name}: "
+        f"{len(result.by_group)} group rows over {', '.join(result.protected)}"
         f"{'' if args.no_intersections else ' and their intersections'}; result in {args.json}"
     )
     if args.report:

@@ -59,7 +59,8 @@ def add_report_command(verbs: argparse._SubParsersAction) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Make and write the report a parsed command line asks for; returns the exit code."""
-    from workbench.report import make_report, write_html, write_json
+    from workbench.app.pipeline import make_report
+    from workbench.report import write_html, write_json
     from workbench.report._write import check_writable
 
     for path in (args.out, args.json):

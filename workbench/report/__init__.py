@@ -1,12 +1,14 @@
 """Reports: a self-contained HTML page and a JSON file with the same numbers.
 
-:func:`make_report` runs everything from a model spec; :func:`build_report` assembles a
-:class:`ReportContent` from results computed elsewhere (the app's, a notebook's); then
-:func:`write_html` and :func:`write_json` write it atomically. Example texts are redacted.
+:func:`build_report` assembles a :class:`ReportContent` from results computed elsewhere (the
+app's steps, as :func:`workbench.app.pipeline.make_report` runs them from a model spec, or a
+notebook's); :func:`choose_examples` picks the rows worth explaining; then :func:`write_html`
+and :func:`write_json` write it atomically. Example texts are redacted.
 """
 
 from workbench._errors import ReportError
 from workbench._files import MSG_NOT_A_FOLDER
+from workbench.report._choose import Choice, choose_examples
 from workbench.report._content import (
     MSG_NOT_REVIEW,
     MSG_OTHER_MODEL,
@@ -27,37 +29,23 @@ from workbench.report._examples import (
     Token,
 )
 from workbench.report._html import render_html
-from workbench.report._make import (
-    MSG_BAD_COUNT,
-    MSG_NO_DATABASE,
-    MSG_NO_DEFAULT_DATABASE,
-    MSG_NO_LABEL,
-    MSG_SCORE_AFTER_REDACTION,
-    MSG_UNKNOWN_MITIGATION,
-    make_report,
-)
 from workbench.report._markdown import markdown_to_html
 from workbench.report._provenance import Provenance
 from workbench.report._write import MSG_CANNOT_WRITE, MSG_IS_A_FOLDER, write_html, write_json
 
 __all__ = [
-    "MSG_BAD_COUNT",
     "MSG_CANNOT_WRITE",
     "MSG_IS_A_FOLDER",
     "MSG_NOT_A_FOLDER",
     "MSG_NOT_EXAMPLE",
     "MSG_NOT_REVIEW",
-    "MSG_NO_DATABASE",
-    "MSG_NO_DEFAULT_DATABASE",
-    "MSG_NO_LABEL",
     "MSG_OTHER_MODEL",
     "MSG_REDACTION_OFF",
     "MSG_RESULT_FOR_OTHER_VERSION",
-    "MSG_SCORE_AFTER_REDACTION",
     "MSG_TEXT_NEEDED",
-    "MSG_UNKNOWN_MITIGATION",
     "MSG_UNREADABLE_CARD",
     "MSG_WITHHELD",
+    "Choice",
     "DataSummary",
     "Example",
     "ModelSummary",
@@ -67,7 +55,7 @@ __all__ = [
     "ShownExample",
     "Token",
     "build_report",
-    "make_report",
+    "choose_examples",
     "markdown_to_html",
     "render_html",
     "write_html",

@@ -9,15 +9,13 @@ confidently wrong first; correct rows fill in only when there are too few errors
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from workbench.audit import MISSING_GROUP, AuditResult, Breach
+from workbench.audit import JOIN, AuditResult, excess, group_name
 
-JOIN = " & "
 WHY_BREACH = "the group furthest outside a fairness bound ({metric} {value})"
 WHY_ACCURACY = "the group with the lowest accuracy ({accuracy:.3f})"
 REASONS = {
@@ -84,18 +82,6 @@ def choose_examples(
     return Choice(rows=tuple(int(row) for row in order), positive=positive, reasons=reasons)
 
 
-def group_name(value: object) -> str:
-    """A group or class value as text: ``1.0`` and ``1`` both become ``'1'``."""
-    if value is None:
-        return MISSING_GROUP
-    if isinstance(value, float | np.floating):
-        if math.isnan(value):
-            return MISSING_GROUP
-        if value == int(value):
-            return str(int(value))
-    return str(value)
-
-
 def _focus(audit_result: AuditResult | None, positive: str) -> tuple[str, str, str, str] | None:
     """(class, attribute, group, why) of the group to draw examples from, if there was an audit."""
     if audit_result is None:
@@ -118,12 +104,3 @@ def _focus(audit_result: AuditResult | None, positive: str) -> tuple[str, str, s
     attribute, group = rates["accuracy"].astype(float).idxmin()
     accuracy = float(rates.loc[(attribute, group), "accuracy"])
     return audited, attribute, group, WHY_ACCURACY.format(accuracy=accuracy)
-
-
-def excess(breach: Breach) -> float:
-    """How far outside its bound a value lies, relative to the bound."""
-    low, high = breach.bound
-    if breach.metric == "disparate_impact":
-        return math.inf if breach.value <= 0 else max(low / breach.value, breach.value / high)
-    limit = high if math.isinf(low) else max(abs(low), abs(high))
-    return abs(breach.value) / limit

@@ -170,11 +170,7 @@ def build_report(
     spec = load_spec(model_spec)
     current_sha = model_sha256(spec)
     file = Path(data) if data is not None else spec.data
-    protected = (
-        tuple(audit_result.params.get("protected", ()))
-        if audit_result is not None
-        else spec.protected_attributes
-    )
+    protected = audit_result.protected if audit_result is not None else spec.protected_attributes
     summary = None if file is None else summarize_data(read_table(file), spec, file, protected)
     current, other = _split_reviews(reviews, spec.name, current_sha)
     all_notes = [] if redact_text else [MSG_REDACTION_OFF]
@@ -183,7 +179,7 @@ def build_report(
     shown = show_examples(examples, redact_text=redact_text)
     explained = [example.params for example in shown]
     results = {
-        "audit_bootstrap": None if audit_result is None else audit_result.params,
+        "audit_bootstrap": None if audit_result is None else {"seed": audit_result.options.seed},
         "mitigation": None if mitigation is None else mitigation.params,
         **{f"explanation_{number}": params for number, params in enumerate(explained, start=1)},
     }
@@ -312,7 +308,7 @@ def _split_reviews(
 def _version_notes(current_sha: str, **results: Any) -> list[str]:
     notes = []
     for part, result in results.items():
-        used = None if result is None else result.params.get("fingerprint")
+        used = None if result is None else result.fingerprint
         if used and used != current_sha:
             notes.append(
                 MSG_RESULT_FOR_OTHER_VERSION.format(

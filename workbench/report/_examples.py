@@ -4,7 +4,7 @@ An example's tokens come from the text the model was given. When that text still
 identifier (it was explained before redaction), its tokens would leak the identifier piece by
 piece (``jane``, ``.``, ``doe``, ``@``...), so the report shows the redacted message and withholds
 the token highlights (and the explainer's notes, which may quote tokens). Explain the redacted
-text (as :func:`~workbench.report.make_report` does) to get both.
+text (as :func:`~workbench.app.pipeline.make_report` does) to get both.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from workbench.audit import (
+    JOIN,
     MITIGATION_METRICS,
     REGISTRY,
     TABLE_DIFFERENCES,
@@ -24,6 +25,7 @@ from workbench.audit import (
     Breach,
     CounterfactualResult,
     MitigationResult,
+    excess,
 )
 from workbench.presentation import (
     MISSING,
@@ -34,7 +36,6 @@ from workbench.presentation import (
     shade,
     signed,
 )
-from workbench.report._choose import JOIN, excess
 from workbench.report._content import SHORT_SHA, ReportContent
 from workbench.report._examples import ShownExample, Token
 from workbench.report._markdown import markdown_to_html
@@ -93,9 +94,9 @@ def _legend() -> list[tuple[str, str]]:
 def _audit_view(result: AuditResult | None) -> dict[str, Any] | None:
     if result is None:
         return None
-    confidence = round(result.params.get("confidence", 0.95) * 100)
+    confidence = round(result.options.confidence * 100)
     single, joined = _split_breaches(result.breaches)
-    bounds = result.params.get("bounds", {})
+    bounds = result.options.bounds.to_dict()
     classes = []
     for positive in result.classes:
         overall = result.overall.loc[positive]

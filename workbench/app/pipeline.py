@@ -1,4 +1,6 @@
-"""One call from a model spec to a finished report: audit, examples, swaps, mitigation, reviews."""
+"""The report on a model made by the app's own steps: open the subject, audit it (with identity
+swaps for text models), explain the riskiest examples, mitigate the worst breach, read the
+reviews, and assemble the report, so that the report and the app cannot disagree."""
 
 from __future__ import annotations
 
@@ -11,21 +13,20 @@ import pandas as pd
 from tqdm import tqdm
 
 from workbench._errors import AuditError, ReportError
+from workbench.app.browse import Subject, open_subject
+from workbench.app.findings import Mitigation, identity_swaps, mitigate, run_audit
 from workbench.audit import (
+    JOIN,
     POSTPROCESSORS,
+    AuditOptions,
     AuditResult,
-    MitigationResult,
-    audit,
-    counterfactual_swaps,
-    postprocess,
+    excess,
+    group_name,
 )
-from workbench.data import load_dataset
 from workbench.explain import METHODS, Explanation, default_method, explain_batch
-from workbench.models import ModelAdapter, load_model
+from workbench.models import ModelAdapter
 from workbench.privacy import Redacted, redact
-from workbench.report._choose import JOIN, Choice, choose_examples, excess, group_name
-from workbench.report._content import ReportContent, build_report
-from workbench.report._examples import Example
+from workbench.report import Choice, Example, ReportContent, build_report, choose_examples
 from workbench.review import (
     DATABASE_FILE_NAME,
     Review,
@@ -59,9 +60,8 @@ MSG_SCORE_AFTER_REDACTION = (
 )
 STEPS = (
     "loading model, data and reviews",
-    "auditing",
+    "auditing and swapping identity words",
     "explaining examples",
-    "swapping identity words",
     "mitigating",
 )
 
@@ -79,9 +79,11 @@ def make_report(
     redact_text: bool = True,
     trust_pickle: bool = False,
 ) -> ReportContent:
-    """Audit the model on its data, explain ``examples`` high-risk rows, swap identity words
-    (text models), post-process the worst breach, load the reviews, and assemble the report.
+    """Audit the model on its data, swap identity words (text models), explain ``examples``
+    high-risk rows, post-process the worst breach, load the reviews, and assemble the report.
 
+    The steps are the app's (:func:`~workbench.app.browse.open_subject`,
+    :func:`~workbench.app.findings.run_audit`, :func:`~workbench.app.findings.mitigate`).
     ``data`` replaces the spec's data file (same columns); ``db`` is the review database (a
     SQLite file, or a SQLAlchemy URL); without it the default database is read if it exists.
     ``mitigation`` is a post-processing method of :func:`workbench.audit.postprocess` (None for
@@ -96,47 +98,37 @@ def make_report(
     spec = load_spec(spec)
     if spec.label_column is None:
         raise ReportError(MSG_NO_LABEL.format(path=spec.path))
+    options = AuditOptions(bootstrap=bootstrap, seed=seed)
     notes: list[str] = []
     with tqdm(
         total=len(STEPS), desc="report", unit="step", file=sys.stderr, disable=not progress
     ) as bar:
         bar.set_postfix_str(STEPS[0])
-        model = load_model(spec, trust_pickle=trust_pickle)
-        frame = load_dataset(spec, data=data).reset_index(drop=True)
-        reviews, source, review_notes = load_reviews(model, db)
+        subject = open_subject(spec, data=data, trust_pickle=trust_pickle)
+        reviews, source, review_notes = load_reviews(subject.model, db)
         notes += review_notes
-        inputs = frame[spec.text_column].astype(str).tolist() if model.kind == "text" else frame
-        probabilities = model.predict_proba(inputs)
         _next(bar, 1)
         audit_result = None
         if spec.protected_attributes:
-            audit_result = audit(
-                model,
-                frame,
-                label=spec.label_column,
-                protected=list(spec.protected_attributes),
-                text_column=spec.text_column,
-                bootstrap=bootstrap,
-                seed=seed,
-            )
+            run = run_audit(subject, options=options)
+            audit_result, counterfactual = run.audit, run.counterfactual
         else:
             notes.append(MSG_NO_PROTECTED)
+            counterfactual = identity_swaps(subject)
         _next(bar, 2)
         chosen = choose_examples(
-            frame,
-            probabilities,
-            classes=model.class_names,
+            subject.data,
+            subject.probabilities,
+            classes=subject.model.class_names,
             label=spec.label_column,
             positive=spec.positive_class,
             audit_result=audit_result,
             count=examples,
         )
-        shown = _explain(model, spec, frame, probabilities, chosen, seed, redact_text)
+        shown = explain_examples(subject, chosen, seed=seed, redact_text=redact_text)
         _next(bar, 3)
-        counterfactual = counterfactual_swaps(model, inputs) if model.kind == "text" else None
-        _next(bar, 4)
-        mitigated, mitigation_notes = _mitigate(
-            spec, frame, probabilities, audit_result, mitigation, seed, bootstrap
+        mitigated, mitigation_notes = mitigate_worst(
+            subject, audit_result, method=mitigation, options=options
         )
         notes += mitigation_notes
         bar.update()
@@ -146,7 +138,7 @@ def make_report(
         audit_result=audit_result,
         examples=shown,
         counterfactual=counterfactual,
-        mitigation=mitigated,
+        mitigation=None if mitigated is None else mitigated.result,
         reviews=reviews,
         review_source=source,
         redact_text=redact_text,
@@ -179,32 +171,23 @@ def load_reviews(
         return [*current, *other], store.location, []
 
 
-def _next(bar: tqdm, step: int) -> None:
-    """Count the previous step as done and name step ``step``."""
-    bar.update()
-    bar.set_postfix_str(STEPS[step])
-
-
-def _explain(
-    model: ModelAdapter,
-    spec: ModelSpec,
-    frame: pd.DataFrame,
-    probabilities: np.ndarray,
-    chosen: Choice,
-    seed: int,
-    redact_text: bool,
+def explain_examples(
+    subject: Subject, chosen: Choice, *, seed: int = 0, redact_text: bool = True
 ) -> list[Example]:
-    """Explain the chosen rows for the chosen class; messages are redacted before explaining."""
+    """Explain the chosen rows for the chosen class with the model's default method and its
+    faithfulness; messages are redacted before explaining."""
     if not chosen.rows:
         return []
+    model = subject.model
     method = default_method(model)
     settings: dict[str, Any] = {"method": method, "faithfulness": True, "progress": False}
     if "seed" in METHODS[method].params.get(model.kind, {}):
         settings["seed"] = seed
     rows = list(chosen.rows)
     target = model.class_names.index(chosen.positive)
+    frame = subject.data
     if model.kind == "text":
-        messages = frame[spec.text_column].iloc[rows].astype(str)
+        messages = frame[subject.text_column].iloc[rows].astype(str)
         texts = [redact(message, enabled=redact_text) for message in messages]
         explanations = explain_batch(model, [t.text for t in texts], target=target, **settings)
         redacted: list[Redacted | None] = list(texts)
@@ -214,13 +197,48 @@ def _explain(
         )
         redacted = [None] * len(rows)
     return [
-        _example(spec, frame.iloc[row], probabilities[row], *parts)
+        _example(subject, frame.iloc[row], subject.probabilities[row], *parts)
         for row, parts in zip(rows, zip(explanations, redacted, chosen.reasons))
     ]
 
 
+def mitigate_worst(
+    subject: Subject,
+    audit_result: AuditResult | None,
+    *,
+    method: str | None,
+    options: AuditOptions,
+) -> tuple[Mitigation | None, list[str]]:
+    """Post-process the decisions for the single-attribute breach furthest outside its bound:
+    its group against the other groups of its attribute; notes say why nothing was run."""
+    if audit_result is None or method is None:
+        return None, []
+    if audit_result.multiclass:
+        return None, [MSG_MULTICLASS.format(count=len(audit_result.classes))]
+    single = [b for b in audit_result.breaches if JOIN not in b.attribute]
+    if not single:
+        return None, [MSG_NO_MITIGATION_BREACH]
+    worst = max(single, key=excess)
+    others = sorted(set(subject.data[worst.attribute].map(group_name)) - {worst.group})
+    try:
+        result = mitigate(
+            subject, attribute=worst.attribute, privileged=others, method=method, options=options
+        )
+    except AuditError as err:
+        return None, [
+            MSG_MITIGATION_FAILED.format(method=method, attribute=worst.attribute, reason=err)
+        ]
+    return result, []
+
+
+def _next(bar: tqdm, step: int) -> None:
+    """Count the previous step as done and name step ``step``."""
+    bar.update()
+    bar.set_postfix_str(STEPS[step])
+
+
 def _example(
-    spec: ModelSpec,
+    subject: Subject,
     values: pd.Series,
     scores: np.ndarray,
     explanation: Explanation,
@@ -237,54 +255,16 @@ def _example(
                     target=explanation.target_name, original=original, redacted=explanation.score
                 )
             )
+    model = subject.model
     return Example(
         explanation=explanation,
         text=None if redacted is None else redacted.text,
-        values={} if redacted is not None else values[list(spec.feature_columns)].to_dict(),
+        values={} if redacted is not None else values[list(model.feature_columns)].to_dict(),
         row=int(values.name),
-        label=group_name(values[spec.label_column]),
-        prediction=spec.classes[int(np.argmax(scores))],
-        groups={name: group_name(values[name]) for name in spec.protected_attributes},
+        label=group_name(values[subject.label_column]),
+        prediction=model.class_names[int(np.argmax(scores))],
+        groups={name: group_name(values[name]) for name in subject.protected},
         reason=reason,
         notes=tuple(notes),
         redactions=() if redacted is None else tuple(kind.value for kind in redacted.kinds),
     )
-
-
-def _mitigate(
-    spec: ModelSpec,
-    frame: pd.DataFrame,
-    probabilities: np.ndarray,
-    audit_result: AuditResult | None,
-    method: str | None,
-    seed: int,
-    bootstrap: int,
-) -> tuple[MitigationResult | None, list[str]]:
-    """Post-process the decisions for the worst single-attribute breach: its group against the
-    other groups of its attribute."""
-    if audit_result is None or method is None:
-        return None, []
-    if len(spec.classes) != 2:
-        return None, [MSG_MULTICLASS.format(count=len(spec.classes))]
-    single = [b for b in audit_result.breaches if JOIN not in b.attribute]
-    if not single:
-        return None, [MSG_NO_MITIGATION_BREACH]
-    worst = max(single, key=excess)
-    others = sorted(set(frame[worst.attribute].map(group_name)) - {worst.group})
-    try:
-        result = postprocess(
-            probabilities[:, spec.classes.index(worst.positive_class)],
-            frame,
-            label=spec.label_column,
-            attribute=worst.attribute,
-            privileged=others,
-            method=method,
-            positive_class=worst.positive_class,
-            seed=seed,
-            bootstrap=bootstrap,
-        )
-    except AuditError as err:
-        return None, [
-            MSG_MITIGATION_FAILED.format(method=method, attribute=worst.attribute, reason=err)
-        ]
-    return result, []
