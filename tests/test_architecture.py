@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("workbench", "widgets", "sample_models")
 LAYERS = (
-    ("workbench._errors", "workbench._version", "workbench._files", "workbench._choices"),
+    ("workbench._errors", "workbench._version", "workbench._files", "workbench._lazy"),
     ("workbench.spec", "workbench.data", "workbench.privacy", "workbench.models"),
     ("workbench.explain", "workbench.audit", "workbench.review"),
     ("workbench.report", "workbench.presentation"),

@@ -4,10 +4,7 @@ The names below load on first use (PEP 562), so ``import workbench`` and the com
 ``--help`` start without importing torch, pandas or scikit-learn.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+from workbench._lazy import lazy_names
 
 _HOMES = {
     "DataError": "workbench._errors",
@@ -29,17 +26,4 @@ _HOMES = {
 }
 
 __all__ = sorted(_HOMES)
-
-
-def __getattr__(name: str) -> Any:
-    """Import a public name from its module the first time it is asked for."""
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOMES[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names, loaded or not, with the module's own attributes."""
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

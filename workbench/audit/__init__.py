@@ -1,74 +1,44 @@
 """Bias audit: AIF360 group metrics across protected attributes and their intersections,
 counterfactual identity swaps for text models, and mitigation with before/after audits."""
 
-from workbench._errors import AuditError
-from workbench.audit._audit import audit
-from workbench.audit._bounds import Breach, FairnessBounds, excess
-from workbench.audit._counterfactual import (
-    CounterfactualResult,
-    counterfactual_swaps,
-    load_terms,
-    shipped_categories,
-)
-from workbench.audit._groups import JOIN, MISSING_GROUP, group_name
-from workbench.audit._mitigation import (
-    POSTPROCESSORS,
-    MitigationResult,
-    postprocess,
-    reweigh,
-    reweighing_weights,
-)
-from workbench.audit._options import DEFAULT_BOUNDS, DEFAULT_OPTIONS, AuditOptions
-from workbench.audit._registry import (
-    BETWEEN,
-    COMPARED_RATES,
-    MITIGATION_METRICS,
-    RATES,
-    REGISTRY,
-    TABLE_DIFFERENCES,
-    TABLE_RATES,
-    Metric,
-    MetricKind,
-    metric_label,
-    metric_words,
-)
-from workbench.audit._result import AuditResult
-from workbench.audit._sweep import threshold_sweep
-from workbench.audit._threshold import GroupThresholds
+from workbench._lazy import lazy_names
 
-__all__ = [
-    "BETWEEN",
-    "COMPARED_RATES",
-    "DEFAULT_BOUNDS",
-    "DEFAULT_OPTIONS",
-    "JOIN",
-    "MISSING_GROUP",
-    "MITIGATION_METRICS",
-    "POSTPROCESSORS",
-    "RATES",
-    "REGISTRY",
-    "TABLE_DIFFERENCES",
-    "TABLE_RATES",
-    "AuditError",
-    "AuditOptions",
-    "AuditResult",
-    "Breach",
-    "CounterfactualResult",
-    "FairnessBounds",
-    "GroupThresholds",
-    "Metric",
-    "MetricKind",
-    "MitigationResult",
-    "audit",
-    "counterfactual_swaps",
-    "excess",
-    "group_name",
-    "load_terms",
-    "metric_label",
-    "metric_words",
-    "postprocess",
-    "reweigh",
-    "reweighing_weights",
-    "shipped_categories",
-    "threshold_sweep",
-]
+_HOMES = {
+    "BETWEEN": "workbench.audit._registry",
+    "COMPARED_RATES": "workbench.audit._registry",
+    "DEFAULT_BOUNDS": "workbench.audit._options",
+    "DEFAULT_OPTIONS": "workbench.audit._options",
+    "JOIN": "workbench.audit._groups",
+    "MISSING_GROUP": "workbench.audit._groups",
+    "MITIGATION_METRICS": "workbench.audit._registry",
+    "POSTPROCESSORS": "workbench.audit._mitigation",
+    "RATES": "workbench.audit._registry",
+    "REGISTRY": "workbench.audit._registry",
+    "TABLE_DIFFERENCES": "workbench.audit._registry",
+    "TABLE_RATES": "workbench.audit._registry",
+    "AuditError": "workbench._errors",
+    "AuditOptions": "workbench.audit._options",
+    "AuditResult": "workbench.audit._result",
+    "Breach": "workbench.audit._bounds",
+    "CounterfactualResult": "workbench.audit._counterfactual",
+    "FairnessBounds": "workbench.audit._bounds",
+    "GroupThresholds": "workbench.audit._threshold",
+    "Metric": "workbench.audit._registry",
+    "MetricKind": "workbench.audit._registry",
+    "MitigationResult": "workbench.audit._mitigation",
+    "audit": "workbench.audit._audit",
+    "counterfactual_swaps": "workbench.audit._counterfactual",
+    "excess": "workbench.audit._bounds",
+    "group_name": "workbench.audit._groups",
+    "load_terms": "workbench.audit._counterfactual",
+    "metric_label": "workbench.audit._registry",
+    "metric_words": "workbench.audit._registry",
+    "postprocess": "workbench.audit._mitigation",
+    "reweigh": "workbench.audit._mitigation",
+    "reweighing_weights": "workbench.audit._mitigation",
+    "shipped_categories": "workbench.audit._counterfactual",
+    "threshold_sweep": "workbench.audit._sweep",
+}
+
+__all__ = sorted(_HOMES)
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

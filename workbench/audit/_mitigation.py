@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench._choices import POSTPROCESSORS
 from workbench._errors import AuditError
 from workbench.audit._aif360 import aif360
 from workbench.audit._audit import audit
 from workbench.audit._groups import MISSING_GROUP, group_name
 from workbench.audit._inputs import binary_truth, resolve_outcomes, text_column_of
+from workbench.audit._names import POSTPROCESSORS
 from workbench.audit._options import DEFAULT_OPTIONS, AuditOptions
 from workbench.audit._result import AuditResult, records
 from workbench.audit._threshold import check_threshold

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from workbench._choices import DATA_DIR_ENV, DATABASE_FILE_NAME, DEFAULT_DATA_DIR
 from workbench._errors import WorkbenchError
 from workbench._files import cannot_write_reason, json_text, write_text_atomically
+from workbench.review._names import DATA_DIR_ENV, DATABASE_FILE_NAME, DEFAULT_DATA_DIR
 
 EXIT_BAD_INPUT = 2
 MODEL_HELP = "path to a model.yaml spec"

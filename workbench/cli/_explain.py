@@ -6,9 +6,9 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from workbench._choices import EXPLANATION_METHODS
 from workbench._errors import ExplanationError
 from workbench.cli._common import MODEL_OPTIONS, STDOUT, write_json
+from workbench.explain._names import EXPLANATION_METHODS
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from workbench._choices import DATA_DIR_ENV, DATABASE_FILE_NAME, POSTPROCESSORS
+from workbench.audit._names import POSTPROCESSORS
 from workbench.cli._common import BOOTSTRAP_OPTION, MODEL_OPTIONS
+from workbench.review._names import DATA_DIR_ENV, DATABASE_FILE_NAME
 
 MSG_WROTE = "wrote the report on {name} to {paths}"
 

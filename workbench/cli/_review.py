@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from workbench._choices import REVIEW_DECISIONS
 from workbench._files import json_text
 from workbench.cli._common import REVIEW_DATABASE_OPTION, SPEC_OPTION
+from workbench.review._names import REVIEW_DECISIONS
 
 if TYPE_CHECKING:
     from workbench.review import StoredReview

@@ -5,41 +5,28 @@ applies to it (:func:`applicable_methods`); faithfulness, agreement between meth
 per-group views, batch explanation and a cache build on that one type.
 """
 
-from workbench.explain._aggregate import global_importance, group_importance
-from workbench.explain._agreement import Agreement, agreement
-from workbench.explain._cache import ExplanationCache, default_cache
-from workbench.explain._explain import (
-    evaluate_faithfulness,
-    explain,
-    explain_batch,
-    resolve_target,
-)
-from workbench.explain._explanation import Explanation, Faithfulness, merge_subwords
-from workbench.explain._methods import (
-    METHODS,
-    MethodInfo,
-    Param,
-    applicable_methods,
-    default_method,
-)
+from workbench._lazy import lazy_names
 
-__all__ = [
-    "METHODS",
-    "Agreement",
-    "Explanation",
-    "ExplanationCache",
-    "Faithfulness",
-    "MethodInfo",
-    "Param",
-    "agreement",
-    "applicable_methods",
-    "default_cache",
-    "default_method",
-    "evaluate_faithfulness",
-    "explain",
-    "explain_batch",
-    "global_importance",
-    "group_importance",
-    "merge_subwords",
-    "resolve_target",
-]
+_HOMES = {
+    "METHODS": "workbench.explain._methods",
+    "Agreement": "workbench.explain._agreement",
+    "Explanation": "workbench.explain._explanation",
+    "ExplanationCache": "workbench.explain._cache",
+    "Faithfulness": "workbench.explain._explanation",
+    "MethodInfo": "workbench.explain._methods",
+    "Param": "workbench.explain._methods",
+    "agreement": "workbench.explain._agreement",
+    "applicable_methods": "workbench.explain._methods",
+    "default_cache": "workbench.explain._cache",
+    "default_method": "workbench.explain._methods",
+    "evaluate_faithfulness": "workbench.explain._explain",
+    "explain": "workbench.explain._explain",
+    "explain_batch": "workbench.explain._explain",
+    "global_importance": "workbench.explain._aggregate",
+    "group_importance": "workbench.explain._aggregate",
+    "merge_subwords": "workbench.explain._explanation",
+    "resolve_target": "workbench.explain._explain",
+}
+
+__all__ = sorted(_HOMES)
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from workbench._choices import EXPLANATION_METHODS
 from workbench._errors import ExplanationError
 from workbench.explain import _captum_tabular, _captum_text, _lime, _perturbation
 from workbench.explain._inputs import RawAttribution
+from workbench.explain._names import EXPLANATION_METHODS
 from workbench.models import ModelAdapter
 
 MSG_UNKNOWN_METHOD = "unknown explanation method {method!r}; known methods: {known}"

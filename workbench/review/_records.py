@@ -10,10 +10,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from workbench._choices import REVIEW_DECISIONS
 from workbench._errors import DataError, ReviewError
 from workbench.data import file_sha256
 from workbench.models import model_sha256
+from workbench.review._names import REVIEW_DECISIONS
 from workbench.spec import ModelSpec, load_spec
 
 Decision = StrEnum(

@@ -37,9 +37,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, Connection, make_url
 
-from workbench._choices import DATA_DIR_ENV, DATABASE_FILE_NAME, DEFAULT_DATA_DIR
 from workbench._errors import ReviewError
 from workbench.models import ModelAdapter, model_sha256
+from workbench.review._names import DATA_DIR_ENV, DATABASE_FILE_NAME, DEFAULT_DATA_DIR
 from workbench.review._records import Decision, Review, StoredReview
 from workbench.spec import ModelSpec, load_spec
 

@@ -1,9 +1,9 @@
 """The light list of explanation methods that the command line offers names every row of the
 method table, in the table's order."""
 
-from workbench._choices import EXPLANATION_METHODS
 from workbench.explain import METHODS
 from workbench.explain._methods import _ROWS
+from workbench.explain._names import EXPLANATION_METHODS
 
 
 def test_every_method_row_is_offered_once():
