@@ -15,8 +15,10 @@ PREDICTED = "predicted class"
 
 class MethodTargetView(CoreView):
     """A view with ``method_box`` and ``target_box`` whose ``method`` and ``target`` traits are
-    checked against the model: subclasses define ``model``, ``method``, ``target``,
-    ``_methods()`` and ``explain()``."""
+    checked against the model: subclasses define ``model``, ``method``, ``target``, the trait
+    named by ``result_trait`` (what *Explain* shows), ``_methods()`` and ``explain()``."""
+
+    result_trait = "result"
 
     def _choice_row(self) -> ipywidgets.HBox:
         """Make the method and class boxes and the *Explain* button; return them as one row."""
@@ -52,6 +54,19 @@ class MethodTargetView(CoreView):
     @traitlets.observe("target")
     def _show_target(self, change: dict[str, Any]) -> None:
         self.target_box.value = change["new"]
+
+    @traitlets.observe("model")
+    def _new_model(self, change: dict[str, Any]) -> None:
+        """Clear the choices and the result, then offer the new model's methods and classes."""
+        model = change["new"]
+        with self.hold_trait_notifications():
+            self.method = self.target = ""
+            setattr(self, self.result_trait, None)
+        self._offer_choices(model)
+        self._note_new_model(model)
+
+    def _note_new_model(self, model: Any) -> None:
+        """Anything more a subclass shows for a new model (nothing by default)."""
 
     def _offer_choices(self, model: Any) -> None:
         """Fill the method and class boxes for ``model`` (None: defaults only)."""

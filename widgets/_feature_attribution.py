@@ -46,6 +46,7 @@ class FeatureAttributionView(MethodTargetView):
     explanation = traitlets.Any(None, allow_none=True, help="The last Explanation, or None.")
 
     css_class = "wb-feature-attribution"
+    result_trait = "explanation"
 
     def _build(self) -> tuple[ipywidgets.Widget, ...]:
         choices = self._choice_row()
@@ -70,13 +71,6 @@ class FeatureAttributionView(MethodTargetView):
             working="Explaining…",
         )
 
-    @traitlets.observe("model")
-    def _new_model(self, change: dict[str, Any]) -> None:
-        model = change["new"]
-        with self.hold_trait_notifications():
-            self.method = self.target = ""
-            self.explanation = None
-        self._offer_choices(model)
 
     @traitlets.observe("row")
     def _show_row(self, change: dict[str, Any]) -> None:

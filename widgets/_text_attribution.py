@@ -66,13 +66,7 @@ class TextAttributionView(MethodTargetView):
             working="Explaining…",
         )
 
-    @traitlets.observe("model")
-    def _new_model(self, change: dict[str, Any]) -> None:
-        model = change["new"]
-        with self.hold_trait_notifications():
-            self.method = self.target = ""
-            self.result = None
-        self._offer_choices(model)
+    def _note_new_model(self, model: Any) -> None:
         if model is not None and model.kind != "text":
             self.status.note(MSG_NO_TEXT_MODEL.format(name=model.name, kind=model.kind))
         else:
