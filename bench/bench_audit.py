@@ -11,20 +11,19 @@ numbers both report for that pair must agree to 1e-9.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import platform
 import statistics
 import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import workbench
-from workbench.audit import AuditOptions, audit
+from bench._common import RESULTS_DIR, write_results
+from workbench.audit import BETWEEN, AuditOptions, audit
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -35,7 +34,7 @@ with warnings.catch_warnings():
 
     logging.disable(logging.NOTSET)
 
-RESULTS = Path(__file__).with_name("results") / "audit.json"
+RESULTS = RESULTS_DIR / "audit.json"
 ROWS = 1_000_000
 PROTECTED = ["gender", "ethnicity", "age_band"]
 SIZES = {"gender": 3, "ethnicity": 4, "age_band": 4}
@@ -52,15 +51,6 @@ GROUP_METRICS = {
     "precision": "precision",
     "accuracy": "accuracy",
 }
-PAIR_METRICS = (
-    "statistical_parity_difference",
-    "disparate_impact",
-    "equal_opportunity_difference",
-    "average_odds_difference",
-    "false_negative_rate_difference",
-    "error_rate_difference",
-    "between_group_theil_index",
-)
 
 
 def synthetic_rows(rows: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -94,7 +84,7 @@ def hand_aif360(frame: pd.DataFrame, scores: np.ndarray) -> dict[str, float]:
         for side, privileged in (("unprivileged", False), ("privileged", True)):
             for name, method in GROUP_METRICS.items():
                 values[f"{side}.{name}"] = float(getattr(metric, method)(privileged=privileged))
-        for name in PAIR_METRICS:
+        for name in BETWEEN:
             values[name] = float(getattr(metric, name)())
     return values
 
@@ -121,7 +111,7 @@ def pair_values(result) -> dict[str, float]:
         for name in GROUP_METRICS:
             values[f"{side}.{name}"] = float(row[name])
     versus = result.differences.loc[("1", attribute, str(PAIR["unprivileged"]))]
-    for name in PAIR_METRICS:
+    for name in BETWEEN:
         values[name] = float(versus[name])
     return values
 
@@ -194,8 +184,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     figures = run(args.rows, args.repeats)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    write_results(RESULTS, figures)
     median = figures["seconds_median"]
     print(
         f"{figures['rows']:,} rows, {figures['groups_audited']} groups in "

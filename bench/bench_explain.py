@@ -11,11 +11,9 @@ threads on a busy two-core machine mostly wait for each other.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -23,10 +21,11 @@ from captum.attr import LayerIntegratedGradients
 from lime.lime_text import LimeTextExplainer
 
 import workbench
+from bench._common import RESULTS_DIR, write_results
 from workbench.explain import ExplanationCache, explain, explain_batch
 from workbench.models import split_words
 
-RESULTS = Path(__file__).with_name("results") / "explain.json"
+RESULTS = RESULTS_DIR / "explain.json"
 MODEL = "crisis_text"
 IG_STEPS = 50
 LIME_SAMPLES = 5000
@@ -199,8 +198,7 @@ def main(argv: list[str] | None = None) -> dict:
         ),
         "cached_repeat_ms": results["cached_repeat_ms"] < TARGETS["cached_repeat_ms"],
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
     _print_table(results)
     return results
 

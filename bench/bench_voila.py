@@ -2,8 +2,9 @@
 
 Run with ``python -m bench.bench_voila``; writes ``bench/results/voila.json`` and prints a table.
 
-Every server is started through ``scripts/serve.sh``, so with the served options: the bare page
-(a notebook with a Dropdown and a Button, written to a temporary folder) pre-heated and cold
+Every server is started through ``scripts/serve.sh`` the way the browser tests start it
+(``tests/browser/servers.py``), so with the served options: the bare page (a notebook with a
+Dropdown and a Button, written to a temporary folder) pre-heated and cold
 (``WORKBENCH_PREHEAT=0``), and ``notebooks/ethics_review.ipynb`` pre-heated. Each run opens the
 page in a fresh browser context (empty cache: a first visit) and reads, in the page,
 ``performance.now()`` (milliseconds since the browser began the navigation) when the first
@@ -29,37 +30,21 @@ import argparse
 import json
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from playwright.sync_api import sync_playwright
 
-REPO = Path(__file__).resolve().parents[1]
-RESULTS = Path(__file__).with_name("results") / "voila.json"
-SERVE = REPO / "scripts" / "serve.sh"
+from bench._common import RESULTS_DIR, write_results
+from tests.browser.servers import REPO, VIEWPORT, Server, get, launch_chromium, start_app
+
+RESULTS = RESULTS_DIR / "voila.json"
 APP = REPO / "notebooks" / "ethics_review.ipynb"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TARGET_APP_FIRST_WIDGET_S = 2.0
 QUIET_S = 2.0
 TIMEOUT_S = 180
@@ -96,74 +81,24 @@ TOKEN_JS = f"""
 """
 
 
-@dataclass
-class Server:
-    """A running ``scripts/serve.sh``."""
-
-    url: str
-    log: Path
-    process: subprocess.Popen
-
-    def kernels_started(self) -> list[str]:
-        return KERNEL_STARTED.findall(self.log.read_text(encoding="utf-8", errors="replace"))
-
-
 @contextmanager
 def serve(notebook: Path, preheat: bool, workdir: Path) -> Iterator[Server]:
     """``scripts/serve.sh`` for ``notebook`` on a free port; its process group killed after."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = workdir / f"voila-{port}.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
-    env.update(
-        PORT=str(port),
-        VOILA=str(Path(sys.executable).parent / "voila"),
+    server = start_app(
+        log_dir=workdir,
+        data_dir=workdir / "data",
         WORKBENCH_NOTEBOOK=str(notebook),
         WORKBENCH_PREHEAT="1" if preheat else "0",
-        WORKBENCH_DATA_DIR=str(workdir / "data"),
     )
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            ["bash", str(SERVE)],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(f"http://127.0.0.1:{port}/", log, process)
     try:
-        _until(lambda: _get(server.url + "voila/static/voila.js") is not None, server, "start")
         yield server
     finally:
-        for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
-            try:
-                os.killpg(process.pid, sig)
-                process.wait(timeout=wait)
-                break
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        server.stop()
 
 
-def _get(url: str) -> bytes | None:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.read()
-    except (urllib.error.URLError, OSError):
-        return None
-
-
-def _until(condition, server: Server, what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while not condition():
-        if server.process.poll() is not None or time.monotonic() > deadline:
-            tail = server.log.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"voila did not {what} (exit {server.process.poll()}):\n{tail}")
-        time.sleep(0.25)
+def kernels_started(server: Server) -> list[str]:
+    """Ids of the kernels the server has started, from its log."""
+    return KERNEL_STARTED.findall(server.log.read_text(encoding="utf-8", errors="replace"))
 
 
 def wait_for_heated_kernel(server: Server, used: set[str]) -> None:
@@ -171,8 +106,8 @@ def wait_for_heated_kernel(server: Server, used: set[str]) -> None:
     quiet = {"activity": None, "since": 0.0}
 
     def heated() -> bool:
-        fresh = [k for k in server.kernels_started() if k not in used]
-        body = fresh and _get(f"{server.url}api/kernels/{fresh[-1]}")
+        fresh = [k for k in kernels_started(server) if k not in used]
+        body = fresh and get(f"{server.url}api/kernels/{fresh[-1]}")
         if not body:
             return False
         model = json.loads(body)
@@ -182,12 +117,12 @@ def wait_for_heated_kernel(server: Server, used: set[str]) -> None:
             return False
         return now - quiet["since"] >= QUIET_S
 
-    _until(heated, server, "heat a kernel")
+    server.wait_until(heated, what="heat a kernel", timeout_s=TIMEOUT_S)
 
 
 def measure_page(browser, server: Server, selector: str, explain: bool) -> dict:
     """One visit: seconds to the HTML and to the first interactive widget; explain if asked."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(TIMEOUT_S * 1000)
     page = context.new_page()
     try:
@@ -266,7 +201,7 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-voila-") as tmp, sync_playwright() as pw:
         workdir = Path(tmp)
         bare = write_bare_notebook(workdir)
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(pw)
         try:
             cases = (
                 ("bare_preheated", bare, True, BARE_WIDGET, False),
@@ -282,8 +217,7 @@ def main(argv: list[str] | None = None) -> dict:
     median = results["app_preheated"]["first_widget_s"]["median"]
     results["target_app_first_widget_s"] = TARGET_APP_FIRST_WIDGET_S
     results["target_met"] = median <= TARGET_APP_FIRST_WIDGET_S
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
     _print_table(results)
     return results
 

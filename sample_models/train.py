@@ -93,6 +93,21 @@ DATA = {
 }
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """One synthetic dataset as a trainer gets it: both splits and its generator's truth."""
+
+    key: str
+    train: pd.DataFrame
+    evaluation: pd.DataFrame
+    truth: dict[str, Any]
+
+    @property
+    def classes(self) -> list[str]:
+        """The generator's classes, in order."""
+        return self.truth["classes"]
+
+
 @dataclass
 class Trained:
     """A model trained in memory, with everything needed to write or check its folder."""
@@ -114,8 +129,8 @@ class Splits:
     def __init__(self) -> None:
         self._cache: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
 
-    def __call__(self, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Training and evaluation frames of dataset ``key``."""
+    def __call__(self, key: str) -> Dataset:
+        """Dataset ``key``; its frames are copies that the caller may change."""
         if key not in self._cache:
             recipe = DATA[key]
             train = recipe.generate(recipe.n_train, recipe.train_seed, split="train")
@@ -123,7 +138,7 @@ class Splits:
             shipped = pd.read_csv(io.StringIO(evaluation.to_csv(index=False)))
             self._cache[key] = (train, shipped)
         train, evaluation = self._cache[key]
-        return train.copy(), evaluation.copy()
+        return Dataset(key, train.copy(), evaluation.copy(), DATA[key].truth())
 
 
 @contextmanager
@@ -188,10 +203,8 @@ def train_text_torch(
     name: str, splits: Splits, *, data: str, seed: int, epochs: int, lr: float
 ) -> Trained:
     """A TextClassifier on a text dataset's recorded labels."""
-    train, evaluation = splits(data)
-    generator_truth = DATA[data].truth()
-    classes = generator_truth["classes"]
-    positive = ABOUT[name]["positive_class"]
+    dataset = splits(data)
+    train, classes = dataset.train, dataset.classes
     tokenizer = WordTokenizer.fit(train["text"], min_count=2, max_length=TEXT_MAX_LENGTH)
     with deterministic(seed):
         batch = tokenizer.encode(list(train["text"]))
@@ -205,47 +218,32 @@ def train_text_torch(
             epochs=epochs,
             lr=lr,
         )
-    info = ModelInfo(name=name, kind="text", class_names=classes, positive_class=positive)
-    adapter = TorchTextAdapter(module, tokenizer, info, embedding_layer="embedding")
-    spec = _spec(name, "text", "torch")
-    spec.update(
-        architecture="sample_models.architectures:TextClassifier",
-        architecture_params=params,
-        embedding_layer="embedding",
-        output="logits",
-        weights="weights.safetensors",
-        tokenizer="tokenizer.json",
+    adapter = TorchTextAdapter(
+        module, tokenizer, _info(name, "text", classes), embedding_layer="embedding"
     )
     training = (
         f"Adam (lr {lr}), {epochs} epochs, batch 64, cross-entropy, torch seed {seed}; "
         f"vocabulary of {tokenizer.vocab_size} words (min count 2); final training loss "
         f"{trace['final_loss']:.4f}."
     )
-    return Trained(
-        name=name,
-        spec=_finish_spec(spec, classes, text_column="text"),
-        adapter=adapter,
-        evaluation=evaluation,
-        artifacts={
-            "weights.safetensors": lambda folder: _save_safetensors(module, folder, name),
-            "tokenizer.json": lambda folder: tokenizer.save(folder / "tokenizer.json"),
-        },
-        about={**ABOUT[name], "training": training},
-        truth=_truth(data, generator_truth, train, evaluation, name),
-        trace={
-            **trace,
-            "training_data_sha256": _frame_sha256(train),
-            "vocab_size": params["vocab_size"],
-        },
+    return _torch_trained(
+        dataset,
+        adapter,
+        params=params,
+        layers={"embedding_layer": "embedding"},
+        preprocessing=("tokenizer", tokenizer.save),
+        columns={"text_column": "text"},
+        training=training,
+        fit_trace=trace,
+        model_trace={"vocab_size": params["vocab_size"]},
     )
 
 
 def train_relapse_tabular(splits: Splits) -> Trained:
     """A TabularMLP on encoded intake records (no ethnicity column), recorded labels."""
     name, seed, epochs, lr = "relapse_tabular", 31, 60, 3e-3
-    train, evaluation = splits("intake")
-    generator_truth = intake_records.truth()
-    classes = generator_truth["classes"]
+    dataset = splits("intake")
+    train, classes = dataset.train, dataset.classes
     features = [*intake_records.NUMERIC_FEATURES, *intake_records.CATEGORICAL_FEATURES]
     encoder = TabularEncoder.fit(
         train[features],
@@ -266,53 +264,31 @@ def train_relapse_tabular(splits: Splits) -> Trained:
             batch_size=128,
             weight_decay=1e-4,
         )
-    positive = ABOUT[name]["positive_class"]
-    info = ModelInfo(
-        name=name,
-        kind="tabular",
-        class_names=classes,
-        positive_class=positive,
-        feature_columns=encoder.feature_columns,
-    )
+    info = _info(name, "tabular", classes, feature_columns=encoder.feature_columns)
     adapter = TorchTabularAdapter(module, encoder, info)
-    spec = _spec(name, "tabular", "torch")
-    spec.update(
-        architecture="sample_models.architectures:TabularMLP",
-        architecture_params=params,
-        output="logits",
-        weights="weights.safetensors",
-        preprocessing="preprocessing.json",
-    )
     training = (
         f"Adam (lr {lr}, weight decay 1e-4), {epochs} epochs, batch 128, cross-entropy, torch "
         f"seed {seed}; {x.shape[1]} encoded columns (standardised numbers, one-hot categories); "
         f"final training loss {trace['final_loss']:.4f}."
     )
-    return Trained(
-        name=name,
-        spec=_finish_spec(spec, classes, feature_columns=list(encoder.feature_columns)),
-        adapter=adapter,
-        evaluation=evaluation,
-        artifacts={
-            "weights.safetensors": lambda folder: _save_safetensors(module, folder, name),
-            "preprocessing.json": lambda folder: encoder.save(folder / "preprocessing.json"),
-        },
-        about={**ABOUT[name], "training": training},
-        truth=_truth("intake", generator_truth, train, evaluation, name),
-        trace={
-            **trace,
-            "training_data_sha256": _frame_sha256(train),
-            "n_inputs": params["n_inputs"],
-        },
+    return _torch_trained(
+        dataset,
+        adapter,
+        params=params,
+        layers={},
+        preprocessing=("preprocessing", encoder.save),
+        columns={"feature_columns": list(encoder.feature_columns)},
+        training=training,
+        fit_trace=trace,
+        model_trace={"n_inputs": params["n_inputs"]},
     )
 
 
 def train_crisis_sklearn(splits: Splits) -> Trained:
     """TF-IDF and logistic regression on the crisis messages' recorded labels."""
     name = "crisis_text_sklearn"
-    train, evaluation = splits("crisis")
-    generator_truth = crisis_messages.truth()
-    classes = generator_truth["classes"]
+    dataset = splits("crisis")
+    train, classes = dataset.train, dataset.classes
     pipeline = Pipeline(
         [
             ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
@@ -320,9 +296,7 @@ def train_crisis_sklearn(splits: Splits) -> Trained:
         ]
     )
     pipeline.fit(train["text"].tolist(), train["recorded_label"].tolist())
-    positive = ABOUT[name]["positive_class"]
-    info = ModelInfo(name=name, kind="text", class_names=classes, positive_class=positive)
-    adapter = SklearnAdapter(pipeline, info)
+    adapter = SklearnAdapter(pipeline, _info(name, "text", classes))
     spec = _spec(name, "text", "sklearn")
     spec["weights"] = "model.skops"
     terms = len(pipeline.named_steps["tfidf"].vocabulary_)
@@ -330,16 +304,15 @@ def train_crisis_sklearn(splits: Splits) -> Trained:
         f"scikit-learn Pipeline: TfidfVectorizer (1-2 grams, min_df 2, sublinear tf; {terms} "
         "terms) and LogisticRegression (C 4.0, lbfgs), saved with skops."
     )
-    return Trained(
-        name=name,
+    return _trained(
+        name,
+        dataset,
         spec=_finish_spec(spec, classes, text_column="text"),
         adapter=adapter,
-        evaluation=evaluation,
         artifacts={"model.skops": lambda folder: _save_skops(pipeline, folder / "model.skops")},
-        about={**ABOUT[name], "training": training},
-        truth=_truth("crisis", generator_truth, train, evaluation, name),
-        trace={
-            "training_data_sha256": _frame_sha256(train),
+        training=training,
+        fit_trace={},
+        model_trace={
             "terms": terms,
             "coefficient_norm": float(np.linalg.norm(pipeline.named_steps["classifier"].coef_)),
         },
@@ -792,6 +765,83 @@ FINDINGS: dict[str, list[dict[str, str]]] = {
 FINDINGS["crisis_text_sklearn"] = FINDINGS["crisis_text"]
 
 
+def _trained(
+    name: str,
+    dataset: Dataset,
+    *,
+    spec: dict,
+    adapter: ModelAdapter,
+    artifacts: dict[str, Callable[[Path], None]],
+    training: str,
+    fit_trace: dict[str, Any],
+    model_trace: dict[str, Any],
+) -> Trained:
+    """A trainer's result: its card text, truth and trace (fit, data hash, model sizes)."""
+    return Trained(
+        name=name,
+        spec=spec,
+        adapter=adapter,
+        evaluation=dataset.evaluation,
+        artifacts=artifacts,
+        about={**ABOUT[name], "training": training},
+        truth=_truth(dataset, name),
+        trace={
+            **fit_trace,
+            "training_data_sha256": _frame_sha256(dataset.train),
+            **model_trace,
+        },
+    )
+
+
+def _torch_trained(
+    dataset: Dataset,
+    adapter: TorchTextAdapter | TorchTabularAdapter,
+    *,
+    params: dict[str, Any],
+    layers: dict[str, str],
+    preprocessing: tuple[str, Callable[[Path], None]],
+    columns: dict[str, Any],
+    training: str,
+    fit_trace: dict[str, Any],
+    model_trace: dict[str, Any],
+) -> Trained:
+    """A torch trainer's result: safetensors weights and one preprocessing file, ``<key>.json``."""
+    name, module = adapter.name, adapter.module
+    key, save = preprocessing
+    spec = _spec(name, adapter.kind, "torch")
+    spec.update(
+        architecture=f"sample_models.architectures:{type(module).__name__}",
+        architecture_params=params,
+        **layers,
+        output="logits",
+        weights="weights.safetensors",
+        **{key: f"{key}.json"},
+    )
+    return _trained(
+        name,
+        dataset,
+        spec=_finish_spec(spec, dataset.classes, **columns),
+        adapter=adapter,
+        artifacts={
+            "weights.safetensors": lambda folder: _save_safetensors(module, folder, name),
+            f"{key}.json": lambda folder: save(folder / f"{key}.json"),
+        },
+        training=training,
+        fit_trace=fit_trace,
+        model_trace=model_trace,
+    )
+
+
+def _info(name: str, kind: str, classes: list[str], **features: Any) -> ModelInfo:
+    return ModelInfo(
+        name=name,
+        kind=kind,
+        class_names=classes,
+        positive_class=ABOUT[name]["positive_class"],
+        **features,
+    )
+
+
 def _spec(name: str, kind: str, framework: str) -> dict:
     return {
         "name": name,
@@ -816,12 +866,10 @@ def _finish_spec(spec: dict, classes: list[str], **columns: Any) -> dict:
     }
 
 
-def _truth(
-    key: str, generator_truth: dict, train: pd.DataFrame, evaluation: pd.DataFrame, name: str
-) -> dict:
-    recipe = DATA[key]
+def _truth(dataset: Dataset, name: str) -> dict:
+    recipe = DATA[dataset.key]
     measured: dict[str, Any] = {}
-    for split, frame in (("train", train), ("eval", evaluation)):
+    for split, frame in (("train", dataset.train), ("eval", dataset.evaluation)):
         changed = frame["recorded_label"] != frame["label"]
         measured[split] = {
             "label_share": frame["label"].value_counts(normalize=True).sort_index().to_dict(),
@@ -835,8 +883,8 @@ def _truth(
             measured[split]["gay_share_by_label"] = term.groupby(frame["label"]).mean().to_dict()
     return {
         "model": name,
-        "dataset": key,
-        **generator_truth,
+        "dataset": dataset.key,
+        **dataset.truth,
         "data": {
             "synthetic": True,
             "n_train": recipe.n_train,

@@ -2,7 +2,8 @@
 # Serve the main app, notebooks/ethics_review.ipynb, with Voila.
 #
 # This is the one place that says how the app is served: `make serve` runs it and the
-# browser tests (tests/browser/conftest.py) run it too, so what is tested is what is served.
+# browser tests and bench/bench_voila.py run it too (tests/browser/servers.py), so what is
+# tested and measured is what is served.
 #
 # Environment:
 #   PORT                port on 127.0.0.1 (default 8866); the server only binds the loopback address

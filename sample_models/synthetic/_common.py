@@ -1,4 +1,4 @@
-"""Helpers shared by the synthetic generators: demographics, ids and phrase sampling.
+"""Helpers shared by the synthetic generators: demographics, ids, phrases and message frames.
 
 Everything here produces SYNTHETIC data from a seeded ``numpy.random.Generator``; no row
 describes or was derived from a real person.
@@ -6,7 +6,7 @@ describes or was derived from a real person.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -116,3 +116,41 @@ def assemble(sentences: Sequence[str]) -> str:
         after_comma = bool(parts) and parts[-1].endswith(",") and not sentence.startswith("I")
         parts.append(sentence[0].lower() + sentence[1:] if after_comma else sentence)
     return " ".join(parts)
+
+
+def write_messages(
+    message: Callable[[str, pd.Series], tuple[str, str, bool]],
+    labels: np.ndarray,
+    demographics: pd.DataFrame,
+) -> tuple[list[str], list[str], np.ndarray]:
+    """Each row's message, identity term and whether it is in dialect, written in row order."""
+    texts, terms, dialect = [], [], []
+    for i, label in enumerate(labels):
+        text, term, in_dialect = message(label, demographics.iloc[i])
+        texts.append(text)
+        terms.append(term)
+        dialect.append(in_dialect)
+    return texts, terms, np.asarray(dialect, dtype=bool)
+
+
+def message_frame(
+    prefix: str,
+    split: str,
+    *,
+    texts: list[str],
+    labels: np.ndarray,
+    recorded: np.ndarray,
+    demographics: pd.DataFrame,
+    terms: list[str],
+) -> pd.DataFrame:
+    """A text generator's rows: id, text, true and recorded label, demographics, identity term."""
+    return pd.DataFrame(
+        {
+            "id": synthetic_ids(prefix, split, len(texts)),
+            "text": texts,
+            "label": labels,
+            "recorded_label": recorded,
+            **{column: demographics[column] for column in demographics},
+            "identity_term": terms,
+        }
+    )

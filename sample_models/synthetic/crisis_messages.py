@@ -25,12 +25,13 @@ from sample_models.synthetic._common import (
     check_split,
     ethnic_identity,
     identity_sentence,
+    message_frame,
     orientation_identity,
     other_identity,
     pick,
     pick_weighted,
     sample_demographics,
-    synthetic_ids,
+    write_messages,
 )
 
 CLASSES = ("routine", "urgent")
@@ -161,27 +162,21 @@ def generate_crisis_messages(n: int, seed: int, *, split: str = "train") -> pd.D
     rng = np.random.default_rng(seed)
     frame = sample_demographics(rng, n)
     labels = np.where(rng.random(n) < URGENT_SHARE, "urgent", "routine")
-    texts, terms, dialect = [], [], []
-    for i in range(n):
-        text, term, in_dialect = _message(rng, labels[i], frame.iloc[i], split)
-        texts.append(text)
-        terms.append(term)
-        dialect.append(in_dialect)
+    texts, terms, dialect = write_messages(
+        lambda label, row: _message(rng, label, row, split), labels, frame
+    )
     column, group = UNDER_RECORDED_GROUP
     miss = np.where(dialect, UNDER_RECORDED_SHARE["dialect"], UNDER_RECORDED_SHARE["other"])
     hidden = (labels == "urgent") & (frame[column].to_numpy() == group) & (rng.random(n) < miss)
     recorded = np.where(hidden, "routine", labels)
-    return pd.DataFrame(
-        {
-            "id": synthetic_ids("CRISIS", split, n),
-            "text": texts,
-            "label": labels,
-            "recorded_label": recorded,
-            "gender": frame["gender"],
-            "ethnicity": frame["ethnicity"],
-            "age_band": frame["age_band"],
-            "identity_term": terms,
-        }
+    return message_frame(
+        "CRISIS",
+        split,
+        texts=texts,
+        labels=labels,
+        recorded=recorded,
+        demographics=frame,
+        terms=terms,
     )
 
 

@@ -22,12 +22,13 @@ from sample_models.synthetic._common import (
     check_split,
     ethnic_identity,
     identity_sentence,
+    message_frame,
     orientation_identity,
     other_identity,
     pick,
     pick_weighted,
     sample_demographics,
-    synthetic_ids,
+    write_messages,
 )
 
 CLASSES = ("sadness", "fear_anxiety", "anger", "joy", "neutral")
@@ -171,25 +172,19 @@ def generate_emotion_messages(n: int, seed: int, *, split: str = "train") -> pd.
     rng = np.random.default_rng(seed)
     frame = sample_demographics(rng, n)
     labels = rng.choice(CLASSES, size=n, p=CLASS_SHARES)
-    texts, terms, dialect = [], [], []
-    for i in range(n):
-        text, term, in_dialect = _message(rng, labels[i], frame.iloc[i])
-        texts.append(text)
-        terms.append(term)
-        dialect.append(in_dialect)
+    texts, terms, dialect = write_messages(
+        lambda label, row: _message(rng, label, row), labels, frame
+    )
     share = np.asarray([RECORDED_AS_ANGER_SHARE.get(label, 0.0) for label in labels])
-    relabel = np.asarray(dialect) & (labels != BIASED_CLASS) & (rng.random(n) < share)
-    return pd.DataFrame(
-        {
-            "id": synthetic_ids("EMOTION", split, n),
-            "text": texts,
-            "label": labels,
-            "recorded_label": np.where(relabel, BIASED_CLASS, labels),
-            "gender": frame["gender"],
-            "ethnicity": frame["ethnicity"],
-            "age_band": frame["age_band"],
-            "identity_term": terms,
-        }
+    relabel = dialect & (labels != BIASED_CLASS) & (rng.random(n) < share)
+    return message_frame(
+        "EMOTION",
+        split,
+        texts=texts,
+        labels=labels,
+        recorded=np.where(relabel, BIASED_CLASS, labels),
+        demographics=frame,
+        terms=terms,
     )
 
 

@@ -1,0 +1,164 @@
+"""Servers and Chromium as the browser tests and ``bench/bench_voila.py`` both start them.
+
+A server runs in its own process group on a free loopback port, its output in a log file; it
+is polled until it answers, and stopping it ends its whole group (Voila's kernels included).
+The app is always started through ``scripts/serve.sh``, so what is tested and measured is what
+is served. Chromium is Debian's (Playwright's own browser download cannot work here).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SERVE_SCRIPT = REPO / "scripts" / "serve.sh"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+# scripts/serve.sh's settings: never inherited, so a server runs the defaults unless told so.
+SERVE_ENV = ("PORT", "WORKBENCH_TOKEN", "WORKBENCH_NOTEBOOK", "WORKBENCH_PREHEAT")
+# Polled for readiness: a static file, because every GET of the page itself starts a kernel.
+READY_PATH = "voila/static/voila.js"
+STARTUP_TIMEOUT_S = 120
+STOP_TIMEOUT_S = 30
+POLL_S = 0.25
+
+
+@dataclass
+class Server:
+    """A running server: its base URL, port and log file."""
+
+    url: str
+    port: int
+    log: Path
+    process: subprocess.Popen = field(repr=False)
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def wait_until(self, condition: Callable[[], object], *, what: str, timeout_s: float) -> None:
+        """Poll ``condition`` until true; RuntimeError if the server exits or time runs out."""
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.log.stem} exited with {self.process.returncode} before it could "
+                    f"{what}:\n{self.log_tail()}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{self.log.stem} did not {what} in {timeout_s} s:\n{self.log_tail()}"
+                )
+            time.sleep(POLL_S)
+
+    def stop(self) -> None:
+        """SIGTERM the server's process group (Voila then shuts its kernels down), then SIGKILL."""
+        if self.process.poll() is not None:
+            return
+        for sig, timeout in ((signal.SIGTERM, STOP_TIMEOUT_S), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.process.wait(timeout=timeout)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+def free_port() -> int:
+    """A loopback port that nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str, *, headers: dict[str, str] | None = None) -> bytes | None:
+    """The body of a GET of ``url``; None if it is refused or fails."""
+    try:
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read()
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def start(
+    command: list[str],
+    *,
+    port: int,
+    cwd: Path,
+    env: dict[str, str],
+    log: Path,
+    ready_path: str,
+    headers: dict[str, str] | None = None,
+) -> Server:
+    """Run ``command`` in its own process group; return once ``ready_path`` answers a GET."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(url=f"http://127.0.0.1:{port}/", port=port, log=log, process=process)
+    try:
+        server.wait_until(
+            lambda: get(server.url + ready_path, headers=headers) is not None,
+            what="answer",
+            timeout_s=STARTUP_TIMEOUT_S,
+        )
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def start_app(*, log_dir: Path, data_dir: Path, **extra_env: str) -> Server:
+    """``scripts/serve.sh`` on a free port with ``extra_env`` added to its environment."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in SERVE_ENV}
+    env.update(
+        PORT=str(port),
+        VOILA=str(Path(sys.executable).parent / "voila"),
+        WORKBENCH_DATA_DIR=str(data_dir),
+    )
+    env.update(extra_env)
+    return start(
+        ["bash", str(SERVE_SCRIPT)],
+        port=port,
+        cwd=REPO,
+        env=env,
+        log=log_dir / f"voila-{port}.log",
+        ready_path=READY_PATH,
+    )
+
+
+def launch_chromium(playwright: object) -> object:
+    """Debian's Chromium, headless, through Playwright."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
