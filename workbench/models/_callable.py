@@ -36,7 +36,7 @@ class CallableAdapter(ModelAdapter):
 def load_callable(
     spec: ModelSpec, info: ModelInfo, batch: dict[str, int], *, trust_pickle: bool
 ) -> CallableAdapter:
-    """A callable adapter for the function the spec's ``entry`` names (pickle is not involved)."""
+    """A callable adapter for the function the spec's ``entry`` names; no weights are read."""
     function = import_object(spec.entry, base=spec.folder)
     if not callable(function):
         raise ModelLoadError(f"entry {spec.entry!r} is not callable; name a function")

@@ -1,4 +1,5 @@
-"""Build a model adapter from a spec, reading weights in safe formats only unless trusted."""
+"""Build a model adapter from a spec with its framework's loader, reading weights in safe formats
+only unless trusted; the fingerprint of a model's files."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ MSG_PICKLE_REFUSED = (
 
 
 def load_model(spec: str | Path | ModelSpec, *, trust_pickle: bool = False) -> ModelAdapter:
-    """Load the model a spec file describes and return its adapter.
+    """Load the model a spec file describes and return its adapter, built by the loader that
+    the spec's framework names in ``FRAMEWORKS``.
 
     Weights load from safe formats (safetensors, ``torch.load(weights_only=True)``, skops with
     only scikit-learn/numpy/scipy types, a local transformers folder with safetensors). A plain
