@@ -9,7 +9,13 @@ import pytest
 
 from workbench._lazy import MSG_NO_ATTRIBUTE
 
-LAZY_PACKAGES = ("workbench", "workbench.audit", "workbench.explain", "workbench.review")
+LAZY_PACKAGES = (
+    "workbench",
+    "workbench.audit",
+    "workbench.explain",
+    "workbench.models",
+    "workbench.review",
+)
 HEAVY = ("torch", "captum", "aif360", "lime", "sklearn", "pandas", "sqlalchemy")
 PROBE = "import sys, {package}; print(','.join(m for m in {heavy!r} if m in sys.modules))"
 

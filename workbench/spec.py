@@ -11,9 +11,9 @@ from typing import Any
 import yaml
 
 from workbench._errors import SpecError
+from workbench.models._frameworks import FRAMEWORKS
 
 KINDS = ("text", "tabular")
-FRAMEWORKS = ("torch", "sklearn", "transformers", "callable")
 OUTPUTS = ("logits", "probabilities")
 SPEC_FILE_NAME = "model.yaml"
 
@@ -117,7 +117,7 @@ def parse_spec(raw: Any, *, path: Path) -> ModelSpec:
     values: dict[str, Any] = {}
     values["name"] = _text(raw, "name", where)
     values["kind"] = _choice(raw, "kind", KINDS, where)
-    values["framework"] = _choice(raw, "framework", FRAMEWORKS, where)
+    values["framework"] = _choice(raw, "framework", tuple(FRAMEWORKS), where)
     values["classes"] = _text_list(raw, "classes", where, minimum=2)
     if len(set(values["classes"])) != len(values["classes"]):
         raise SpecError(f"{where}: 'classes' has repeated names {list(values['classes'])}")
@@ -167,18 +167,10 @@ def sample_model_specs() -> dict[str, Path]:
 
 
 def _check_framework_needs(values: dict[str, Any], where: str) -> None:
-    framework, kind = values["framework"], values["kind"]
-    if framework in ("torch", "sklearn", "transformers") and "weights" not in values:
-        raise SpecError(f"{where}: framework {framework!r} needs 'weights' (a file or folder path)")
-    if framework == "callable" and "entry" not in values:
-        raise SpecError(
-            f"{where}: framework 'callable' needs 'entry', the function as 'module:function' "
-            "or 'file.py:function'"
-        )
-    if framework == "torch" and kind == "text" and "tokenizer" not in values:
-        raise SpecError(f"{where}: a torch text model needs 'tokenizer' (a word tokenizer JSON)")
-    if kind == "tabular" and framework == "transformers":
-        raise SpecError(f"{where}: framework 'transformers' supports kind 'text' only")
+    kind = values["kind"]
+    missing = FRAMEWORKS[values["framework"]].missing(kind, set(values))
+    if missing:
+        raise SpecError(f"{where}: {missing}")
     if kind == "tabular" and "feature_columns" not in values:
         raise SpecError(f"{where}: a tabular model needs 'feature_columns' (a list of names)")
     if kind == "text" and "data" in values and "text_column" not in values:

@@ -8,7 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench._errors import ModelLoadError
 from workbench.models._base import ModelAdapter, ModelInfo
+from workbench.models._loading import import_object
+from workbench.spec import ModelSpec
 
 
 class CallableAdapter(ModelAdapter):
@@ -28,3 +31,13 @@ class CallableAdapter(ModelAdapter):
 
     def _predict_batch(self, batch: list[str] | pd.DataFrame) -> np.ndarray:
         return np.asarray(self.function(batch), dtype=float)
+
+
+def load_callable(
+    spec: ModelSpec, info: ModelInfo, batch: dict[str, int], *, trust_pickle: bool
+) -> CallableAdapter:
+    """A callable adapter for the function the spec's ``entry`` names; no weights are read."""
+    function = import_object(spec.entry, base=spec.folder)
+    if not callable(function):
+        raise ModelLoadError(f"entry {spec.entry!r} is not callable; name a function")
+    return CallableAdapter(function, info, **batch)

@@ -1,14 +1,21 @@
-"""Adapter for scikit-learn estimators and Pipelines that have ``predict_proba``."""
+"""Adapter for scikit-learn estimators and Pipelines that have ``predict_proba``, read from
+skops files (or, when trusted, pickles)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from workbench._errors import ModelLoadError
+from workbench._errors import ModelLoadError, UnsafeFormatError
 from workbench.models._base import ModelAdapter, ModelInfo
+from workbench.models._loading import MSG_PICKLE_REFUSED
+from workbench.spec import ModelSpec
+
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+SAFE_SKOPS_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 
 
 class SklearnAdapter(ModelAdapter):
@@ -34,6 +41,13 @@ class SklearnAdapter(ModelAdapter):
         return np.asarray(self.estimator.predict_proba(batch))[:, self._column_order]
 
 
+def load_sklearn(
+    spec: ModelSpec, info: ModelInfo, batch: dict[str, int], *, trust_pickle: bool
+) -> SklearnAdapter:
+    """A scikit-learn adapter for the estimator in the spec's weights."""
+    return SklearnAdapter(_read_estimator(spec.weights, trust_pickle=trust_pickle), info, **batch)
+
+
 def _column_order(fitted_classes: Any, class_names: tuple[str, ...]) -> np.ndarray:
     if fitted_classes is None:
         raise ModelLoadError("the scikit-learn estimator is not fitted (it has no classes_)")
@@ -52,3 +66,43 @@ def _column_order(fitted_classes: Any, class_names: tuple[str, ...]) -> np.ndarr
         f"the estimator's classes {fitted} match neither the spec's class names "
         f"{list(class_names)} nor the positions 0..{len(fitted) - 1}"
     )
+
+
+def _read_estimator(weights: Path, *, trust_pickle: bool) -> Any:
+    if weights.suffix in PICKLE_SUFFIXES:
+        if not trust_pickle:
+            raise UnsafeFormatError(
+                MSG_PICKLE_REFUSED.format(
+                    path=weights,
+                    fmt="pickle/joblib",
+                    safe="skops: skops.io.dump(model, 'model.skops')",
+                )
+            )
+        import joblib
+
+        try:
+            return joblib.load(weights)
+        except Exception as err:  # a trusted pickle may fail in any way its code does
+            raise ModelLoadError(f"cannot load trusted pickle {weights}: {err}") from None
+    if weights.suffix != ".skops":
+        raise ModelLoadError(
+            f"unknown scikit-learn format {weights.suffix!r} for {weights}; save with "
+            "skops.io.dump(model, 'model.skops')"
+        )
+    import skops.io
+
+    try:
+        untrusted = skops.io.get_untrusted_types(file=weights)
+    except Exception as err:  # skops raises many types for a corrupt archive
+        raise ModelLoadError(f"cannot read skops file {weights}: {err}") from None
+    unsafe = [t for t in untrusted if not t.startswith(SAFE_SKOPS_PREFIXES)]
+    if unsafe and not trust_pickle:
+        raise UnsafeFormatError(
+            f"refusing to load {weights}: it holds types outside scikit-learn, numpy and scipy "
+            f"({unsafe[:5]}) whose loading can run code; pass trust_pickle=True "
+            "(--trust-pickle) if you trust who made this file"
+        )
+    try:
+        return skops.io.load(weights, trusted=untrusted)
+    except Exception as err:  # skops raises many types for a corrupt archive
+        raise ModelLoadError(f"cannot load skops file {weights}: {err}") from None

@@ -1,8 +1,13 @@
-"""Adapters for torch text classifiers (module + tokenizer) and torch tabular classifiers."""
+"""Adapters for torch text classifiers (module + tokenizer) and torch tabular classifiers, and
+their loading from a spec's safetensors or state-dict weights."""
 
 from __future__ import annotations
 
+import pickle
+import warnings
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -10,12 +15,15 @@ import pandas as pd
 import torch
 from torch import nn
 
-from workbench._errors import ModelLoadError
+from workbench._errors import ModelLoadError, UnsafeFormatError
 from workbench.models._base import ModelAdapter, ModelInfo, ModelKind, check_numeric
+from workbench.models._loading import MSG_PICKLE_REFUSED, import_object
 from workbench.models._tabular_encoder import TabularEncoder
-from workbench.models._tokenizer import TextTokenizer, TokenBatch
+from workbench.models._tokenizer import TextTokenizer, TokenBatch, WordTokenizer
+from workbench.spec import ModelSpec
 
 ModelOutput = Literal["logits", "probabilities"]
+TORCH_PICKLE_SUFFIXES = (".pt", ".pth", ".bin")
 MSG_ENCODER_COLUMNS = (
     "the encoder encodes columns {encoded} but the model info names feature columns {named}; "
     "give the model info the encoder's columns, in the encoder's order"
@@ -176,3 +184,98 @@ class TorchTabularAdapter(DifferentiableTabularModel, ModelAdapter):
         check_numeric(batch, list(self.encoder.numeric))
         with torch.no_grad():
             return self.forward(self.encode(batch)).double().numpy()
+
+
+def load_torch(
+    spec: ModelSpec, info: ModelInfo, batch: dict[str, int], *, trust_pickle: bool
+) -> ModelAdapter:
+    """A torch adapter for the spec: its module, and its word tokenizer or column encoder."""
+    module = _torch_module(spec, trust_pickle=trust_pickle)
+    output = spec.output
+    if spec.kind == "text":
+        tokenizer = WordTokenizer.load(spec.tokenizer)
+        if spec.max_length:
+            tokenizer.max_length = spec.max_length
+        return TorchTextAdapter(
+            module, tokenizer, info, embedding_layer=spec.embedding_layer, output=output, **batch
+        )
+    if spec.preprocessing is not None:
+        encoder = TabularEncoder.load(spec.preprocessing)
+        if set(encoder.feature_columns) != set(spec.feature_columns):
+            raise ModelLoadError(
+                f"preprocessing {spec.preprocessing} encodes columns "
+                f"{list(encoder.feature_columns)} but the spec's feature_columns are "
+                f"{list(spec.feature_columns)}; make them the same"
+            )
+        # The encoder's column order is the model's: its one-hot blocks follow it.
+        info = replace(info, feature_columns=encoder.feature_columns)
+    else:
+        identity = dict.fromkeys(spec.feature_columns, (0.0, 1.0))
+        encoder = TabularEncoder(numeric=identity, feature_columns=spec.feature_columns)
+    return TorchTabularAdapter(module, encoder, info, output=output, **batch)
+
+
+def _torch_module(spec: ModelSpec, *, trust_pickle: bool) -> torch.nn.Module:
+    weights = spec.weights
+    if weights.suffix == ".safetensors":
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        try:
+            state = load_file(str(weights))
+        except (SafetensorError, OSError, ValueError) as err:
+            raise ModelLoadError(f"cannot read safetensors file {weights}: {err}") from None
+    elif weights.suffix in TORCH_PICKLE_SUFFIXES:
+        state = _torch_load(weights, trust_pickle=trust_pickle)
+        if isinstance(state, torch.nn.Module):
+            return state
+    else:
+        raise ModelLoadError(
+            f"unknown torch weights format {weights.suffix!r} for {weights}; use .safetensors "
+            "(preferred) or a state dict saved with torch.save as .pt"
+        )
+    if not spec.architecture:
+        raise ModelLoadError(
+            f"{weights} holds only weights; name the model class with 'architecture' "
+            "('module:Class' or 'file.py:Class') and its 'architecture_params'"
+        )
+    cls = import_object(spec.architecture, base=spec.folder)
+    try:
+        module = cls(**spec.architecture_params)
+    except TypeError as err:
+        raise ModelLoadError(
+            f"cannot build {spec.architecture} with architecture_params "
+            f"{spec.architecture_params}: {err}"
+        ) from None
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        first = str(err).splitlines()[0:3]
+        raise ModelLoadError(
+            f"weights {weights.name} do not fit {spec.architecture} built with "
+            f"{spec.architecture_params}: {' '.join(first)}"
+        ) from None
+    return module
+
+
+def _torch_load(weights: Path, *, trust_pickle: bool) -> Any:
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            return torch.load(weights, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        if not trust_pickle:
+            raise UnsafeFormatError(
+                MSG_PICKLE_REFUSED.format(
+                    path=weights,
+                    fmt="this torch file holds more than tensors; such pickle",
+                    safe="safetensors, or a plain state dict",
+                )
+                + f" (torch said: {str(err).splitlines()[0]})"
+            ) from None
+    except (RuntimeError, OSError, EOFError) as err:
+        raise ModelLoadError(f"cannot read torch weights {weights}: {err}") from None
+    try:
+        return torch.load(weights, map_location="cpu", weights_only=False)
+    except Exception as err:  # a trusted pickle may fail in any way its code does
+        raise ModelLoadError(f"cannot load trusted torch file {weights}: {err}") from None

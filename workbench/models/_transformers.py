@@ -10,6 +10,7 @@ from workbench._errors import ModelLoadError, UnsafeFormatError
 from workbench.models._base import ModelAdapter, ModelInfo
 from workbench.models._tokenizer import TokenBatch
 from workbench.models._torch import DifferentiableTextModel
+from workbench.spec import ModelSpec
 
 MSG_NO_TRANSFORMERS = (
     "the transformers package is not installed; install the extra: pip install "
@@ -83,7 +84,15 @@ class TransformersAdapter(DifferentiableTextModel, ModelAdapter):
         self.output = "logits"
 
 
-def load_transformers(folder: Path, *, trust_pickle: bool) -> tuple[Any, Any]:
+def load_transformers(
+    spec: ModelSpec, info: ModelInfo, batch: dict[str, int], *, trust_pickle: bool
+) -> TransformersAdapter:
+    """A transformers adapter for the model and tokenizer in the spec's weights folder."""
+    model, tokenizer = _read_folder(spec.weights, trust_pickle=trust_pickle)
+    return TransformersAdapter(model, tokenizer, info, max_length=spec.max_length, **batch)
+
+
+def _read_folder(folder: Path, *, trust_pickle: bool) -> tuple[Any, Any]:
     """Model and tokenizer from a local folder; never reaches a model hub."""
     try:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
