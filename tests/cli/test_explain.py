@@ -65,6 +65,12 @@ def test_identifiers_are_tagged_in_the_json_and_on_the_terminal(text_spec, tmp_p
         assert identifier not in written.lower() and identifier not in printed.lower()
 
 
+def test_json_file_is_owner_only_under_the_usual_umask(text_spec, tmp_path, usual_umask):
+    out = tmp_path / "out.json"
+    assert run("--model", text_spec, "--text", "I feel hopeless tonight", "--json", out) == 0
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
 def test_no_redact_keeps_the_message_and_says_so(text_spec, tmp_path):
     out = tmp_path / "out.json"
     assert run("--model", text_spec, "--text", MESSAGE_WITH_PHI, "--no-redact", "--json", out) == 0
