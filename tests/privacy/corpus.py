@@ -163,7 +163,7 @@ PLACE_TEMPLATES = {
     ),
     "zip_code": (
         "My zip code is {v}. {clinical}",
-        "{clinical} I live at {city}, {state_code} {v}.",
+        "{clinical} My address ends {state_code} {v}.",
         "zip {v}, if the letter needs it.",
         "Is there a clinic near {v}? {clinical}",
         "Postal code: {v}",
@@ -172,7 +172,7 @@ PLACE_TEMPLATES = {
         "I live at {v}. {clinical}",
         "{clinical} Send the letter to {v}.",
         "{v} is where I'm staying now.",
-        "My new address is {v}, {city}.",
+        "My new address is {v}, {state_code}.",
     ),
 }
 ID_TEMPLATES = {
@@ -185,6 +185,7 @@ ID_TEMPLATES = {
     ),
     "age_over_89": (
         "My grandmother is {v} and I am her carer.",
+        "My grandfather, aged {v}, lives with us.",
         "{clinical} I'm {v} and I live alone.",
         "The patient is {v}.",
         "Age: {v}. {clinical}",
@@ -367,14 +368,14 @@ def _value_makers(rng: random.Random, fakers: list[Faker]) -> dict[str, Callable
         return rng.choice((
             f"{month:02d}/{day:02d}/{year}", f"{month}/{day}/{year % 100:02d}",
             f"{year}-{month:02d}-{day:02d}", f"{word} {day}, {year}", f"{day} {word} {year}",
-            f"{word} {day}{suffix}", f"the {day}{suffix} of {word}", f"{word[:3]} {day}",
+            f"{word} {day}{suffix}", f"{day}{suffix} of {word}", f"{word[:3]} {day}",
             f"{day}.{month}.{year}", f"{word} {year}",
         ))
 
     def age() -> str:
         years = rng.randrange(90, 110)
         return rng.choice((
-            f"{years} years old", f"{years}", f"aged {years}", f"{years} yrs old",
+            f"{years} years old", f"{years}", f"{years} yrs old",
             f"{years}-year-old", f"{years} y/o",
         ))
 
@@ -493,7 +494,6 @@ def _phi_message(
     fill = {
         "clinical": clinical,
         "clinical_lower": clinical[0].lower() + clinical[1:],
-        "city": rng.choice(CITIES),
         "state_code": rng.choice(STATE_CODES),
     }
     before, _, after = template.partition("{v}")
