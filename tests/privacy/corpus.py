@@ -47,6 +47,7 @@ SAFE_HARBOR_TYPES = (
     "other_id",
 )
 CASINGS = ("as_written", "lower", "upper")
+TARGETS = {"recall_min": 0.95, "precision": 0.95, "messages_per_second": 2000.0}
 
 CITIES = (
     "Boston", "Chicago", "Houston", "Phoenix", "Philadelphia", "San Antonio", "San Diego",
@@ -60,16 +61,16 @@ CITIES = (
     "Burlington", "Duluth", "Missoula", "Scranton", "Bangor", "Asheville", "Tuscaloosa",
     "Kalamazoo", "Yakima", "Pueblo", "Lubbock", "Amarillo", "Savannah", "Springfield",
     "Fargo", "Billings", "Cheyenne", "Juneau", "Anchorage", "Honolulu", "Santa Fe", "Reno",
-)
+)  # fmt: skip
 COUNTIES = (
     "Cook", "Harris", "Maricopa", "King", "Wayne", "Cuyahoga", "Fulton", "Travis", "Dane",
     "Hennepin", "Multnomah", "Allegheny", "Suffolk", "Middlesex", "Essex", "Orange", "Kern",
     "Pima", "Bexar", "Tarrant", "Polk", "Douglas", "Jefferson", "Lancaster", "Washtenaw",
-)
+)  # fmt: skip
 STATES = (
     "Texas", "Ohio", "California", "Florida", "Oregon", "Maine", "Georgia", "Virginia",
     "Arizona", "Michigan", "Montana", "Nevada", "Alaska", "Vermont", "Iowa", "Utah",
-)
+)  # fmt: skip
 STATE_CODES = ("MA", "IL", "TX", "AZ", "PA", "CA", "WA", "CO", "TN", "OR", "GA", "OH", "WI")
 
 CLINICAL = (
@@ -121,12 +122,12 @@ CLEAN_TEMPLATES = (
 STARTERS = (
     "Honestly,", "Sometimes", "Lately", "Today", "Tonight", "Maybe", "Yesterday", "Still,",
     "Well,", "So", "Also,", "Anyway,", "Right now", "Even so,", "Again,", "Please,",
-)
+)  # fmt: skip
 FEELINGS = ("hopeless", "anxious", "numb", "exhausted", "scared", "low", "empty", "restless")
 CLINICAL_WORDS = (
     "medication", "therapy", "sertraline", "lithium", "crisis line", "inpatient unit",
     "counselling", "PHQ-9", "assessment", "discharge plan", "group session", "referral",
-)
+)  # fmt: skip
 DRUGS = ("sertraline", "Prozac", "lithium", "quetiapine", "Zoloft", "olanzapine", "Lexapro")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTH_WORDS = ("spring", "the summer", "the new year", "autumn")
@@ -268,7 +269,7 @@ ID_TEMPLATES = {
 MONTHS = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December",
-)
+)  # fmt: skip
 STREET_VALUE_TEMPLATES = ("{n} {street}", "{n} {street}, Apt {unit}", "{n} {street} Suite {unit}")
 
 
@@ -298,7 +299,8 @@ def make_corpus(*, seed: int, per_type: int, clean: int) -> tuple[list[Message],
         faker.seed_instance(seed + number)
     values = _value_makers(rng, fakers)
     with_phi = [
-        _phi_message(kind, rng, fakers, values[kind]) for kind in SAFE_HARBOR_TYPES
+        _phi_message(kind, rng, fakers, values[kind])
+        for kind in SAFE_HARBOR_TYPES
         for _ in range(per_type)
     ]
     return with_phi, [_clean_message(rng) for _ in range(clean)]
@@ -365,76 +367,133 @@ def _value_makers(rng: random.Random, fakers: list[Faker]) -> dict[str, Callable
         month, day, year = rng.randrange(1, 13), rng.randrange(1, 29), rng.randrange(1940, 2026)
         word = MONTHS[month - 1]
         suffix = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd"}.get(day, "th")
-        return rng.choice((
-            f"{month:02d}/{day:02d}/{year}", f"{month}/{day}/{year % 100:02d}",
-            f"{year}-{month:02d}-{day:02d}", f"{word} {day}, {year}", f"{day} {word} {year}",
-            f"{word} {day}{suffix}", f"{day}{suffix} of {word}", f"{word[:3]} {day}",
-            f"{day}.{month}.{year}", f"{word} {year}",
-        ))
+        return rng.choice(
+            (
+                f"{month:02d}/{day:02d}/{year}",
+                f"{month}/{day}/{year % 100:02d}",
+                f"{year}-{month:02d}-{day:02d}",
+                f"{word} {day}, {year}",
+                f"{day} {word} {year}",
+                f"{word} {day}{suffix}",
+                f"{day}{suffix} of {word}",
+                f"{word[:3]} {day}",
+                f"{day}.{month}.{year}",
+                f"{word} {year}",
+            )
+        )
 
     def age() -> str:
         years = rng.randrange(90, 110)
-        return rng.choice((
-            f"{years} years old", f"{years}", f"{years} yrs old",
-            f"{years}-year-old", f"{years} y/o",
-        ))
+        return rng.choice(
+            (
+                f"{years} years old",
+                f"{years}",
+                f"{years} yrs old",
+                f"{years}-year-old",
+                f"{years} y/o",
+            )
+        )
 
     def phone() -> str:
         area, line = rng.choice(("312", "617", "206", "415", "713")), f"01{digits(2)}"
-        return rng.choice((
-            f"({area}) 555-{line}", f"{area}-555-{line}", f"{area}.555.{line}",
-            f"+1 {area} 555 {line}", f"{area}555{line}", f"1-{area}-555-{line}",
-        ))
+        return rng.choice(
+            (
+                f"({area}) 555-{line}",
+                f"{area}-555-{line}",
+                f"{area}.555.{line}",
+                f"+1 {area} 555 {line}",
+                f"{area}555{line}",
+                f"1-{area}-555-{line}",
+            )
+        )
 
     def email() -> str:
         person = faker()
-        user = rng.choice((
-            f"{person.first_name()}.{person.last_name()}", f"{person.last_name()}{digits(2)}",
-            f"{person.first_name()[0]}{person.last_name()}",
-        )).lower()
+        user = rng.choice(
+            (
+                f"{person.first_name()}.{person.last_name()}",
+                f"{person.last_name()}{digits(2)}",
+                f"{person.first_name()[0]}{person.last_name()}",
+            )
+        ).lower()
         return f"{user}@{rng.choice(('example.com', 'example.org', 'mail.example.net'))}"
 
     def ssn() -> str:
         area, group, serial = f"{rng.randrange(1, 665):03d}", digits(2), digits(4)
-        return rng.choice((
-            f"{area}-{group}-{serial}", f"{area} {group} {serial}", f"{area}{group}{serial}",
-        ))
+        return rng.choice(
+            (
+                f"{area}-{group}-{serial}",
+                f"{area} {group} {serial}",
+                f"{area}{group}{serial}",
+            )
+        )
 
     def record_number() -> str:
-        return rng.choice((digits(8), f"{letters(2)}{digits(6)}", f"{digits(3)}-{digits(4)}",
-                           f"{letters(1)}{digits(7)}"))
+        return rng.choice(
+            (
+                digits(8),
+                f"{letters(2)}{digits(6)}",
+                f"{digits(3)}-{digits(4)}",
+                f"{letters(1)}{digits(7)}",
+            )
+        )
 
     def health_plan() -> str:
-        return rng.choice((f"{letters(3)}{digits(9)}", f"{digits(8)}{letters(1)}",
-                           f"{digits(1)}{letters(2)}{digits(1)}-{letters(2)}{digits(1)}-"
-                           f"{letters(2)}{digits(2)}", f"{letters(1)}{digits(8)}"))
+        return rng.choice(
+            (
+                f"{letters(3)}{digits(9)}",
+                f"{digits(8)}{letters(1)}",
+                f"{digits(1)}{letters(2)}{digits(1)}-{letters(2)}{digits(1)}-"
+                f"{letters(2)}{digits(2)}",
+                f"{letters(1)}{digits(8)}",
+            )
+        )
 
     def account() -> str:
         return rng.choice((digits(10), f"{digits(4)}-{digits(4)}-{digits(2)}", digits(12)))
 
     def licence() -> str:
-        return rng.choice((f"{letters(1)}{digits(7)}", f"{letters(2)}{digits(7)}",
-                           f"RN{digits(6)}", f"{digits(3)}-{digits(3)}-{digits(3)}"))
+        return rng.choice(
+            (
+                f"{letters(1)}{digits(7)}",
+                f"{letters(2)}{digits(7)}",
+                f"RN{digits(6)}",
+                f"{digits(3)}-{digits(3)}-{digits(3)}",
+            )
+        )
 
     def vehicle() -> str:
         vin_chars = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
-        return rng.choice((
-            "".join(rng.choice(vin_chars) for _ in range(17)),
-            f"{digits(1)}{letters(3)}{digits(3)}", f"{letters(3)}-{digits(4)}",
-            f"{letters(2)}{digits(2)} {letters(3)}",
-        ))
+        return rng.choice(
+            (
+                "".join(rng.choice(vin_chars) for _ in range(17)),
+                f"{digits(1)}{letters(3)}{digits(3)}",
+                f"{letters(3)}-{digits(4)}",
+                f"{letters(2)}{digits(2)} {letters(3)}",
+            )
+        )
 
     def device() -> str:
-        return rng.choice((f"SN-{letters(2)}{digits(6)}", f"{letters(3)}{digits(7)}",
-                           f"{digits(4)}-{letters(2)}-{digits(4)}", f"{letters(1)}{digits(9)}"))
+        return rng.choice(
+            (
+                f"SN-{letters(2)}{digits(6)}",
+                f"{letters(3)}{digits(7)}",
+                f"{digits(4)}-{letters(2)}-{digits(4)}",
+                f"{letters(1)}{digits(9)}",
+            )
+        )
 
     def url() -> str:
         person = faker()
         host = f"{person.last_name().lower()}{rng.choice(('', 'notes', 'blog'))}"
-        return rng.choice((
-            f"https://{host}.example.com/posts/{digits(3)}", f"www.{host}.example.org",
-            f"http://example.net/~{person.first_name().lower()}", f"{host}.example.com/about",
-        ))
+        return rng.choice(
+            (
+                f"https://{host}.example.com/posts/{digits(3)}",
+                f"www.{host}.example.org",
+                f"http://example.net/~{person.first_name().lower()}",
+                f"{host}.example.com/about",
+            )
+        )
 
     def ip_address() -> str:
         if rng.random() < 0.2:
@@ -442,9 +501,15 @@ def _value_makers(rng: random.Random, fakers: list[Faker]) -> dict[str, Callable
         return ".".join(str(rng.randrange(1, 255)) for _ in range(4))
 
     def other_id() -> str:
-        return rng.choice((f"{rng.randrange(2015, 2026)}-{digits(5)}", f"E{digits(6)}",
-                           f"RX {digits(4)}-{digits(3)}", f"{letters(2)}-{digits(7)}",
-                           digits(9)))
+        return rng.choice(
+            (
+                f"{rng.randrange(2015, 2026)}-{digits(5)}",
+                f"E{digits(6)}",
+                f"RX {digits(4)}-{digits(3)}",
+                f"{letters(2)}-{digits(7)}",
+                digits(9),
+            )
+        )
 
     def street_address() -> str:
         person = faker()

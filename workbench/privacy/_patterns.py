@@ -174,7 +174,7 @@ COUNTY = re.compile(r"\b(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+\s+(?:County|Parish)\b
 PLACE_CUES = frozenset(
     "in from to near at around outside visiting visit born live lives living moved of".split()
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*")
+_WORD = re.compile(r"[A-Za-z]+(?:['’](?![sS]\b)[A-Za-z]+)*(?:-[A-Za-z]+)*")  # "Sarah" of "Sarah's"
 MAX_PLACE_WORDS = 3
 
 _NAME_TOKEN = r"(?:[A-Z]['’])?[A-Z][a-z]+(?:-?[A-Z][a-z]+)*"  # one way to match: no backtracking
