@@ -53,6 +53,8 @@ class Candidate:
 PHONE_REGIONS = ("US", "GB")
 ADDRESS_COUNTRIES = ("US", "GB")
 MIN_UNCUED_PHONE_DIGITS = 10
+MIN_PHONE_DIGITS = 7  # phonenumbers is slow: not run on a message with fewer digits
+DIGIT = re.compile(r"\d")
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -227,7 +229,7 @@ SPACE = re.compile(r"\s+")
 
 def find_candidates(text: str) -> list[Candidate]:
     """Every stretch of ``text`` that some finder takes for PHI, overlaps included."""
-    finders = (_ids, _emails, _urls, _ips, _addresses, _places, _dates, _ages, _phones, _names)
+    finders = ALL_FINDERS if DIGIT.search(text) else FINDERS_WITHOUT_DIGITS
     return [_trimmed(text, candidate) for finder in finders for candidate in finder(text)]
 
 
@@ -323,7 +325,8 @@ def _dates(text: str) -> Iterator[Candidate]:
 
 
 def _phones(text: str) -> Iterator[Candidate]:
-    for region in PHONE_REGIONS:
+    regions = PHONE_REGIONS if len(DIGIT.findall(text)) >= MIN_PHONE_DIGITS else ()
+    for region in regions:
         for match in phonenumbers.PhoneNumberMatcher(
             text, region, leniency=phonenumbers.Leniency.POSSIBLE
         ):
@@ -429,3 +432,7 @@ def _name_end(text: str, start: int, end: int) -> int:
             break
         kept_end = start + token.end()
     return kept_end
+
+
+FINDERS_WITHOUT_DIGITS = (_emails, _urls, _places, _names)
+ALL_FINDERS = (_ids, _emails, _urls, _ips, _addresses, _places, _dates, _ages, _phones, _names)
