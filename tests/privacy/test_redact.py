@@ -145,6 +145,11 @@ PHI_CASES = [
         "My car's VIN is [ID] and the plate number was [ID].",
     ),
     (
+        "My PHQ-9 was 19 on 3/4 and 12 since 11/28.",
+        ["3/4", "11/28"],
+        "My PHQ-9 was 19 on [DATE] and 12 since [DATE].",
+    ),
+    (
         "I MISS LINDA DUNN SO MUCH.",
         ["LINDA", "DUNN"],
         "I MISS [NAME] SO MUCH.",
@@ -164,6 +169,7 @@ NO_PHI_MESSAGES = [
     "I'm on 20 mg Fluoxetine since 2019 and went to A&E at 3am. Mood 3/10 today.",
     "Hey, Ion know what to do anymore. Finna skip my appointment, deadass.",
     "Hi, Is anyone there?",
+    "My mood is 3/10 and I scored 9/27 on the PHQ-9.",
     "Hello, Can someone help me tonight?",
     "May I ask about my sertraline dose? I feel worse every Monday.",
     "I moved to Texas last year. Mark my words, I will not go back.",

@@ -67,6 +67,10 @@ DATE_PATTERNS = (
     re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?(?:\s+\d{{4}}\b)?", re.IGNORECASE),
     re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+\d{{4}}\b)?", re.IGNORECASE),
     re.compile(rf"\b{_MONTH},?\s+\d{{4}}\b", re.IGNORECASE),
+    re.compile(  # "on 3/4", not a score such as "mood 3/10"
+        r"(?i:\b(?:on|since|from|until|till|by|before|after)\s+)"
+        r"(?P<value>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b(?![/\d])"
+    ),
 )
 _OLD_AGE = r"(?P<value>(?:9\d|1[01]\d)(?:\s*-?\s*(?:years?|yrs?)(?:\s*-?\s*old)?|\s*y/?o)?)"
 AGE_PATTERNS = (
@@ -320,8 +324,9 @@ def _ages(text: str) -> Iterator[Candidate]:
 
 def _dates(text: str) -> Iterator[Candidate]:
     for pattern in DATE_PATTERNS:
+        group = "value" if "value" in pattern.groupindex else 0
         for match in pattern.finditer(text):
-            yield Candidate(match.start(), match.end(), PhiKind.DATE, 4)
+            yield Candidate(match.start(group), match.end(group), PhiKind.DATE, 4)
 
 
 def _phones(text: str) -> Iterator[Candidate]:
