@@ -1,8 +1,8 @@
 """Lists of people's names and US places, read once from packages that ship them (no download).
 
-First names and surnames are the 1990 US Census lists in the ``names`` package (MIT); towns,
-cities and counties are those of the US ZIP code table in the ``zipcodes`` package (MIT). Words
-that are also common English words ("Will", "Hope", "Mobile") are left to the cued patterns.
+First names and surnames are the 1990 US Census lists in the ``names`` package (MIT); towns and
+cities are those of the US ZIP code table in the ``zipcodes`` package (MIT). Words that are also
+common English words ("Will", "Hope", "Mobile") are left to the cued patterns.
 """
 
 from __future__ import annotations
@@ -81,20 +81,16 @@ def surnames() -> frozenset[str]:
 
 
 @cache
-def places() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """US towns and cities (any size), the cities among them, and county names without
-    ``County``; states and common words left out."""
+def places() -> tuple[frozenset[str], frozenset[str]]:
+    """US towns and cities of any size, and the cities among them (towns with many ZIP codes);
+    states and common words left out. Counties are found by the word ``County``."""
     zip_codes_of: dict[str, int] = {}
-    counties: set[str] = set()
     for row in zipcodes.list_all():
         for town in (row["city"], *row["acceptable_cities"]):
             zip_codes_of[town] = zip_codes_of.get(town, 0) + (town == row["city"])
-        county = row["county"].removesuffix(" County").removesuffix(" Parish")
-        if county:
-            counties.add(county)
     towns = {town for town in zip_codes_of if _is_place(town)}
     cities = {town for town in towns if zip_codes_of[town] >= MIN_ZIP_CODES_OF_A_CITY}
-    return frozenset(towns), frozenset(cities), frozenset(filter(_is_place, counties))
+    return frozenset(towns), frozenset(cities)
 
 
 def _census(files: tuple[str, ...]) -> frozenset[str]:

@@ -182,6 +182,7 @@ PLACE_CUES = frozenset(
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['’](?![sS]\b)[A-Za-z]+)*(?:-[A-Za-z]+)*")  # "Sarah" of "Sarah's"
 MAX_PLACE_WORDS = 3
+STATE_AFTER = re.compile(r",\s*[A-Z]{2}\b")  # "Madison, WI"
 
 _NAME_TOKEN = r"(?:[A-Z]['’])?[A-Z][a-z]+(?:-?[A-Z][a-z]+)*"  # one way to match: no backtracking
 _NAME_RUN = rf"(?P<name>{_NAME_TOKEN}(?:\s+(?:[A-Z]\.\s+)?{_NAME_TOKEN}){{0,2}})"
@@ -298,8 +299,8 @@ def _places(text: str) -> Iterator[Candidate]:
         yield Candidate(match.start("value"), match.end("value"), PhiKind.PLACE, 6)
     for match in ZIP_PLUS_FOUR.finditer(text):
         yield Candidate(match.start(), match.end(), PhiKind.PLACE, 6)
-    towns, cities, _ = places()
-    words = [word for word in _WORD.finditer(text)]
+    towns, cities = places()
+    words = list(_WORD.finditer(text))
     for index, word in enumerate(words):
         if not word.group()[0].isupper():
             continue
@@ -309,7 +310,7 @@ def _places(text: str) -> Iterator[Candidate]:
             if name in towns and (
                 name in cities
                 or (index > 0 and words[index - 1].group().lower() in PLACE_CUES)
-                or re.match(r",\s*[A-Z]{2}\b", text[last.end() :])
+                or STATE_AFTER.match(text, last.end())
             ):
                 yield Candidate(word.start(), last.end(), PhiKind.PLACE, 6)
                 break
