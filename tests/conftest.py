@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,11 @@ def spec_writer(tmp_path: Path):
         return write_spec(tmp_path / f"spec{next(counter)}", **keys)
 
     return write
+
+
+@pytest.fixture
+def usual_umask():
+    """The usual umask 022, under which files are world-readable unless the writer says not."""
+    earlier = os.umask(0o022)
+    yield
+    os.umask(earlier)

@@ -11,7 +11,9 @@ from workbench._files import (
     MSG_NOT_A_FOLDER,
     MSG_NOT_FINITE,
     NEW_FILE_MODE,
+    NEW_FOLDER_MODE,
     cannot_write_reason,
+    create_private_file,
     json_text,
     write_json_atomically,
     write_text_atomically,
@@ -98,3 +100,32 @@ def test_folder_as_target_is_refused(tmp_path):
     with pytest.raises(IsADirectoryError):
         write_text_atomically(tmp_path, "x")
     assert os.listdir(tmp_path) == []
+
+
+def test_new_folders_and_file_are_owner_only_under_the_usual_umask(tmp_path, usual_umask):
+    tmp_path.chmod(0o755)
+    target = tmp_path / "out" / "nested" / "result.json"
+    path = write_text_atomically(target, "{}", make_folders=True)
+    assert path.stat().st_mode & 0o777 == NEW_FILE_MODE == 0o600
+    assert (tmp_path / "out").stat().st_mode & 0o777 == NEW_FOLDER_MODE == 0o700
+    assert (tmp_path / "out" / "nested").stat().st_mode & 0o777 == 0o700
+    assert tmp_path.stat().st_mode & 0o777 == 0o755
+
+
+def test_private_file_is_created_owner_only_and_an_existing_one_left_alone(tmp_path, usual_umask):
+    new = create_private_file(tmp_path / "reviews.sqlite3")
+    assert new.stat().st_mode & 0o777 == 0o600 and new.read_bytes() == b""
+    existing = tmp_path / "kept.sqlite3"
+    existing.write_bytes(b"rows")
+    existing.chmod(0o640)
+    create_private_file(existing)
+    assert existing.read_bytes() == b"rows" and existing.stat().st_mode & 0o777 == 0o640
+
+
+def test_saved_tokenizer_and_encoder_are_owner_only(
+    tmp_path, usual_umask, tiny_tokenizer, tiny_encoder
+):
+    tiny_tokenizer.save(tmp_path / "tokenizer.json")
+    tiny_encoder.save(tmp_path / "preprocessing.json")
+    for name in ("tokenizer.json", "preprocessing.json"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600

@@ -14,6 +14,7 @@ from typing import Any
 from workbench._errors import OutputError
 
 NEW_FILE_MODE = 0o600
+NEW_FOLDER_MODE = 0o700
 MSG_NOT_FINITE = (
     "cannot write JSON: the number at {place} is {value}, and JSON has no NaN or infinity; give "
     "a missing number as None"
@@ -68,9 +69,35 @@ def open_temporary(path: str | Path, *, make_folders: bool) -> tuple[Path, int, 
     if path.is_dir():
         raise IsADirectoryError(21, "Is a directory", str(path))
     if make_folders:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folders(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     return path, handle, temporary
+
+
+def make_private_folders(folder: str | Path) -> Path:
+    """Make ``folder`` and its missing parents, each new one open to its owner only whatever the
+    umask; folders already there keep their permissions. Raises :class:`OSError` as mkdir."""
+    folder = Path(folder).expanduser().absolute()
+    missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
+    for parent in reversed(missing):
+        parent.mkdir(mode=NEW_FOLDER_MODE, exist_ok=True)
+        os.chmod(parent, NEW_FOLDER_MODE)
+    if not folder.is_dir():
+        raise NotADirectoryError(20, "Not a directory", str(folder))
+    return folder
+
+
+def create_private_file(path: str | Path) -> Path:
+    """Create ``path`` empty and readable by its owner only, unless it exists (then unchanged),
+    so that a writer that opens it later (SQLite) keeps those permissions."""
+    path = Path(path)
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
+    except FileExistsError:
+        return path
+    os.fchmod(handle, NEW_FILE_MODE)
+    os.close(handle)
+    return path
 
 
 def cannot_write_reason(path: str | Path, err: OSError) -> str:

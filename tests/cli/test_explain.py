@@ -39,12 +39,44 @@ def test_text_to_json(text_spec, tmp_path, capsys):
     assert payload["method"] == "ig" and payload["target_name"] == "urgent"
     assert [a["feature"] for a in payload["attributions"]] == ["i", "feel", "hopeless", "tonight"]
     assert payload["params"]["n_steps"] == 50
-    assert payload["input"] == {"text": "I feel hopeless tonight"}
+    assert payload["input"] == {"text": "I feel hopeless tonight", "text_redacted": True}
     assert payload["model"]["name"] == "tiny"
     assert payload["faithfulness"]["comprehensiveness"] > 0
     assert 0 < payload["score"] < 1 and payload["convergence_delta"] is not None
     printed = capsys.readouterr().out
     assert "ig explanation of 'urgent'" in printed and "hopeless" in printed
+
+
+MESSAGE_WITH_PHI = "Hi, my name is Priya Raman, call 07700 900461 tonight"
+
+
+def test_identifiers_are_tagged_in_the_json_and_on_the_terminal(text_spec, tmp_path, capsys):
+    out = tmp_path / "out.json"
+    assert run("--model", text_spec, "--text", MESSAGE_WITH_PHI, "--json", out) == 0
+    written = out.read_text()
+    payload = json.loads(written)
+    assert payload["input"] == {
+        "text": "Hi, my name is [NAME], call [PHONE] tonight", "text_redacted": True
+    }
+    features = [a["feature"] for a in payload["attributions"]]
+    assert features[5:7] == ["[NAME]", "[NAME]"]
+    printed = capsys.readouterr().out
+    for identifier in ("priya", "raman", "07700", "900461"):
+        assert identifier not in written.lower() and identifier not in printed.lower()
+
+
+def test_json_file_is_owner_only_under_the_usual_umask(text_spec, tmp_path, usual_umask):
+    out = tmp_path / "out.json"
+    assert run("--model", text_spec, "--text", "I feel hopeless tonight", "--json", out) == 0
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
+def test_no_redact_keeps_the_message_and_says_so(text_spec, tmp_path):
+    out = tmp_path / "out.json"
+    assert run("--model", text_spec, "--text", MESSAGE_WITH_PHI, "--no-redact", "--json", out) == 0
+    payload = json.loads(out.read_text())
+    assert payload["input"] == {"text": MESSAGE_WITH_PHI, "text_redacted": False}
+    assert [a["feature"] for a in payload["attributions"]][5:7] == ["priya", "raman"]
 
 
 def test_row_of_a_text_file_with_lime_and_params(text_spec, tmp_path):
@@ -54,7 +86,9 @@ def test_row_of_a_text_file_with_lime_and_params(text_spec, tmp_path):
                "--param", "n_samples=100", "--param", "seed=3", "--target", "routine",
                "--json", out) == 0
     payload = json.loads(out.read_text())
-    assert payload["input"] == {"text": "need a refill", "data": str(data), "row": 1}
+    assert payload["input"] == {
+        "text": "need a refill", "text_redacted": True, "data": str(data), "row": 1
+    }
     assert payload["params"] == {"kernel_width": 25.0, "n_samples": 100, "seed": 3}
     assert payload["target_name"] == "routine"
 

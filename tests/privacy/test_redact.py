@@ -10,7 +10,7 @@ import time
 import pytest
 
 from workbench import InputError
-from workbench.privacy import MSG_NOT_TEXT, PhiKind, Redacted, redact, tag
+from workbench.privacy import MSG_NOT_TEXT, PhiKind, Redacted, find_phi, redact, tag
 
 # (message, the identifiers it holds, the redacted text expected)
 PHI_CASES = [
@@ -119,6 +119,41 @@ PHI_CASES = [
         ["Aoife"],
         "my sister [NAME] is staying with me this week; [NAME] thinks I should call.",
     ),
+    (
+        "Sarah told me to stop texting her.",
+        ["Sarah"],
+        "[NAME] told me to stop texting her.",
+    ),
+    (
+        "I was born on 3 May 1990 in Boston.",
+        ["3 May 1990", "Boston"],
+        "I was born on [DATE] in [PLACE].",
+    ),
+    (
+        "My grandmother is 94 years old and lives in Cook County.",
+        ["94", "Cook County"],
+        "My grandmother is [AGE] and lives in [PLACE].",
+    ),
+    (
+        "The login came from 192.168.14.201 and my zip code is 02139.",
+        ["192.168.14.201", "02139"],
+        "The login came from [IP] and my zip code is [PLACE].",
+    ),
+    (
+        "My car's VIN is 1HGCM82633A004352 and the plate number was AB12 CDE.",
+        ["1HGCM82633A004352", "AB12 CDE"],
+        "My car's VIN is [ID] and the plate number was [ID].",
+    ),
+    (
+        "My PHQ-9 was 19 on 3/4 and 12 since 11/28.",
+        ["3/4", "11/28"],
+        "My PHQ-9 was 19 on [DATE] and 12 since [DATE].",
+    ),
+    (
+        "I MISS LINDA DUNN SO MUCH.",
+        ["LINDA", "DUNN"],
+        "I MISS [NAME] SO MUCH.",
+    ),
 ]
 
 NO_PHI_MESSAGES = [
@@ -133,6 +168,12 @@ NO_PHI_MESSAGES = [
     "I am Bipolar II and currently depressed; I am Muslim and fasting makes it worse.",
     "I'm on 20 mg Fluoxetine since 2019 and went to A&E at 3am. Mood 3/10 today.",
     "Hey, Ion know what to do anymore. Finna skip my appointment, deadass.",
+    "Hi, Is anyone there?",
+    "My mood is 3/10 and I scored 9/27 on the PHQ-9.",
+    "Hello, Can someone help me tonight?",
+    "May I ask about my sertraline dose? I feel worse every Monday.",
+    "I moved to Texas last year. Mark my words, I will not go back.",
+    "I'M SO NUMB AND I CAN'T STOP SHAKING. THE VOICES CAME BACK LAST NIGHT.",
 ]
 
 CLINICAL_WORDS = ["hopeless", "overdose", "appointment", "PHQ-9 score 14", "sertraline"]
@@ -227,3 +268,13 @@ def test_long_capitalised_word_after_a_cue_takes_linear_time():
     started = time.perf_counter()
     assert redact(message).text == message
     assert time.perf_counter() - started < 2
+
+
+def test_find_phi_points_at_the_identifiers_in_the_original_text():
+    message = "Sarah's MRN 48213377 was read out in Chicago."
+    found = find_phi(message)
+    assert [(span.kind, message[span.start : span.end]) for span in found] == [
+        (PhiKind.NAME, "Sarah"),
+        (PhiKind.ID, "48213377"),
+        (PhiKind.PLACE, "Chicago"),
+    ]

@@ -89,6 +89,15 @@ def test_interrupted_write_removes_the_temporary(relapse, tmp_path, monkeypatch)
     assert list(tmp_path.iterdir()) == [path]
 
 
+def test_report_files_and_new_folders_are_owner_only_under_the_usual_umask(
+    relapse, tmp_path, usual_umask
+):
+    html = write_html(relapse.content, tmp_path / "reports" / "report.html")
+    data = write_json(relapse.content, tmp_path / "reports" / "report.json")
+    assert html.stat().st_mode & 0o777 == data.stat().st_mode & 0o777 == NEW_FILE_MODE
+    assert html.parent.stat().st_mode & 0o777 == 0o700
+
+
 def test_replacing_keeps_the_earlier_files_permissions(relapse, tmp_path):
     path = _earlier_report(tmp_path)
     write_html(relapse.content, path)

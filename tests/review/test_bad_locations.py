@@ -109,7 +109,7 @@ def test_read_only_folder_cannot_hold_a_new_database(shared_folder):
     folder.chmod(0o555)
     path = folder / DATABASE_FILE_NAME
     message = as_unprivileged(path)
-    assert message == MSG_READ_ONLY.format(path=path, detail="unable to open database file")
+    assert message == MSG_READ_ONLY.format(path=path, detail="Permission denied")
     assert not path.exists()
 
 

@@ -141,3 +141,13 @@ def test_every_decision_is_stored(store, decision):
     conditions = ["monitor monthly"] if decision == "conditions" else []
     store.record(make_review(decision=decision, conditions=conditions))
     assert store.latest(sha("v1")).decision.value == decision
+
+
+
+def test_database_and_its_wal_files_are_owner_only_under_the_usual_umask(tmp_path, usual_umask):
+    path = tmp_path / "reviews" / "reviews.sqlite3"
+    with ReviewStore(path) as store:
+        store.record(make_review())
+        files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+        assert [file.stat().st_mode & 0o777 for file in files] == [0o600, 0o600, 0o600]
+    assert path.parent.stat().st_mode & 0o777 == 0o700

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from workbench._errors import ExplanationError
@@ -62,6 +64,13 @@ def add_explain_command(verbs: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--json", required=True, metavar="OUT", help="where to write the explanation ('-': stdout)"
     )
+    parser.add_argument(
+        "--no-redact",
+        dest="redact",
+        action="store_false",
+        help="keep names, contacts, dates and ID numbers in the message and its words as written "
+        "(default: replaced by tags such as [NAME] in the JSON and on the terminal)",
+    )
     parser.set_defaults(run=run_explain)
 
 
@@ -85,7 +94,9 @@ def run_explain(args: argparse.Namespace) -> int:
         explanation = explain(
             model, text, method=args.method, target=target, faithfulness=True, **params
         )
-        described: dict[str, Any] = {"text": text}
+        described: dict[str, Any] = {"text": text, "text_redacted": args.redact}
+        if args.redact:
+            described["text"], explanation = _redacted(text, explanation)
         if args.data is not None:
             described.update(data=str(args.data), row=args.row)
     else:
@@ -117,6 +128,27 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.json != STDOUT:
         _summarise(explanation, args.json)
     return 0
+
+
+def _redacted(text: str, explanation: Explanation) -> tuple[str, Explanation]:
+    """The message with its identifiers tagged, and the explanation with each word of an
+    identifier shown as that tag, in its features and in its notes."""
+    from workbench.models import split_words
+    from workbench.privacy import find_phi, redact, tag
+
+    tags = {
+        word.lower(): tag(span.kind)
+        for span in find_phi(text)
+        for word in split_words(text[span.start : span.end])
+        if any(char.isalnum() for char in word)
+    }
+    features = tuple(tags.get(feature.lower(), feature) for feature in explanation.features)
+    notes = explanation.notes
+    for word, placeholder in tags.items():
+        word_pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+        notes = tuple(word_pattern.sub(placeholder, note) for note in notes)
+    redacted = dataclasses.replace(explanation, features=features, notes=notes)
+    return redact(text).text, redacted
 
 
 def _parse_param(value: str) -> tuple[str, Any]:

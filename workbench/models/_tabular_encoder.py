@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._errors import InputError, ModelLoadError
+from workbench._files import write_text_atomically
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class TabularEncoder:
             "categorical": {k: list(v) for k, v in self.categorical.items()},
             "feature_columns": list(self.feature_columns),
         }
-        Path(path).write_text(json.dumps(payload, indent=1), encoding="utf-8")
+        write_text_atomically(path, json.dumps(payload, indent=1))
 
     @property
     def encoded_names(self) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from typing import Protocol
 import torch
 
 from workbench._errors import ModelLoadError
+from workbench._files import write_text_atomically
 
 PAD_TOKEN = "[PAD]"
 UNK_TOKEN = "[UNK]"
@@ -94,7 +95,7 @@ class WordTokenizer:
     def save(self, path: str | Path) -> None:
         """Write the vocabulary and maximum length as JSON."""
         payload = {"vocabulary": list(self.vocabulary), "max_length": self.max_length}
-        Path(path).write_text(json.dumps(payload, indent=0), encoding="utf-8")
+        write_text_atomically(path, json.dumps(payload, indent=0))
 
     @property
     def vocab_size(self) -> int:

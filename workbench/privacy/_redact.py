@@ -12,7 +12,7 @@ MSG_NOT_TEXT = "redact takes a string; got {kind}"
 
 @dataclass(frozen=True)
 class PhiSpan:
-    """Where one tag sits in the redacted text, and the kind of identifier it replaced."""
+    """Where one identifier (in the original text) or its tag (in the redacted text) sits."""
 
     kind: PhiKind
     start: int
@@ -37,8 +37,18 @@ def tag(kind: PhiKind) -> str:
     return f"[{kind.value}]"
 
 
+def find_phi(text: str) -> tuple[PhiSpan, ...]:
+    """Where each identifier sits in ``text`` itself: the stretches :func:`redact` replaces."""
+    if not isinstance(text, str):
+        raise InputError(MSG_NOT_TEXT.format(kind=type(text).__name__))
+    return tuple(
+        PhiSpan(candidate.kind, candidate.start, candidate.end)
+        for candidate in _resolve(find_candidates(text))
+    )
+
+
 def redact(text: str, *, enabled: bool = True) -> Redacted:
-    """Replace names, emails, phones, addresses, URLs, dates and ID numbers with tags.
+    """Replace names, places, contacts, dates, ages over 89 and ID numbers with tags.
 
     With ``enabled=False`` the text comes back unchanged (for synthetic data known to be clean).
     """
@@ -46,18 +56,19 @@ def redact(text: str, *, enabled: bool = True) -> Redacted:
         raise InputError(MSG_NOT_TEXT.format(kind=type(text).__name__))
     if not enabled:
         return Redacted(text=text)
+    found = find_phi(text)
     pieces: list[str] = []
     spans: list[PhiSpan] = []
     length = 0
     position = 0
-    for candidate in _resolve(find_candidates(text)):
-        before = text[position : candidate.start]
-        placeholder = tag(candidate.kind)
+    for found_span in found:
+        before = text[position : found_span.start]
+        placeholder = tag(found_span.kind)
         pieces += [before, placeholder]
         length += len(before)
-        spans.append(PhiSpan(candidate.kind, length, length + len(placeholder)))
+        spans.append(PhiSpan(found_span.kind, length, length + len(placeholder)))
         length += len(placeholder)
-        position = candidate.end
+        position = found_span.end
     pieces.append(text[position:])
     return Redacted(text="".join(pieces), spans=tuple(spans))
 

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, Connection, make_url
 
 from workbench._errors import ReviewError
+from workbench._files import create_private_file, make_private_folders
 from workbench.models import ModelAdapter, model_sha256
 from workbench.review._names import DATA_DIR_ENV, DATABASE_FILE_NAME, DEFAULT_DATA_DIR
 from workbench.review._records import Decision, Review, StoredReview
@@ -137,6 +138,7 @@ class ReviewStore:
         self.location = str(self.path) if self.path else url.render_as_string(hide_password=True)
         if self.path is not None:
             _make_folder(self.path.parent)
+            _create_database_file(self.path)
             self._engine = _sqlite_engine(url)
         else:
             self._engine = _server_engine(url, self.location)
@@ -275,11 +277,20 @@ def _resolve(url_or_path: str | Path | None) -> tuple[Path | None, URL]:
 
 def _make_folder(folder: Path) -> None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_folders(folder)
     except OSError as err:
         blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
         reason = err.strerror if blocker is None else MSG_FILE_IN_WAY.format(file=blocker)
         raise ReviewError(MSG_NO_FOLDER.format(folder=folder, reason=reason)) from None
+
+
+def _create_database_file(path: Path) -> None:
+    """A new database file is created readable by its owner only; SQLite gives its -wal and
+    -shm files the same permissions."""
+    try:
+        create_private_file(path)
+    except OSError as err:
+        raise ReviewError(MSG_READ_ONLY.format(path=path, detail=err.strerror)) from None
 
 
 def _sqlite_engine(url: URL) -> Engine:
