@@ -53,8 +53,18 @@ class AuditResult:
 
     @property
     def passed(self) -> bool:
-        """Whether every fairness bound holds."""
-        return not self.breaches
+        """Whether the audit passes its gate: no robust breach (or none at all, gate 'any')."""
+        return not self.failing_breaches
+
+    @property
+    def robust_breaches(self) -> tuple[Breach, ...]:
+        """The breaches that are robust, not merely possible."""
+        return tuple(breach for breach in self.breaches if breach.robust)
+
+    @property
+    def failing_breaches(self) -> tuple[Breach, ...]:
+        """The breaches that fail the audit under its options' gate: robust ones, or all."""
+        return self.breaches if self.options.gate == "any" else self.robust_breaches
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -85,6 +95,8 @@ class AuditResult:
             "bootstrap": options.bootstrap,
             "confidence": options.confidence,
             "seed": options.seed,
+            "false_discovery_rate": options.false_discovery_rate,
+            "gate": options.gate,
             "bounds": options.bounds.to_dict(),
             **source,
         }
@@ -153,6 +165,8 @@ class AuditResult:
             "by_group": records(self.by_group),
             "differences": records(self.differences),
             "by_attribute": records(self.by_attribute),
+            "robust_breaches": len(self.robust_breaches),
+            "possible_breaches": len(self.breaches) - len(self.robust_breaches),
             "breaches": [breach.to_dict() for breach in self.breaches],
             "warnings": list(self.warnings),
             "skipped": list(self.skipped),
