@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._errors import AuditError
-from workbench.audit._bootstrap import interval, resample
+from workbench.audit._bootstrap import bias_corrected_interval, interval, resample
 from workbench.audit._bounds import find_breaches, tested_p_values
 from workbench.audit._metrics import (
     BETWEEN,
@@ -30,6 +30,7 @@ from workbench.audit._metrics import (
     theil_index,
 )
 from workbench.audit._options import DEFAULT_OPTIONS, AuditOptions
+from workbench.audit._registry import REGISTRY
 from workbench.audit._prepare import Prepared, group_labels, prepare, reference_of
 from workbench.audit._result import AuditResult, indexed
 from workbench.audit._strength import detectable_gaps, null_errors, p_values
@@ -77,6 +78,11 @@ MSG_REFERENCE_PROBLEMS = {
         "compared with ({reference}): their disparate impact is undefined (NaN)"
     ),
 }
+MSG_ODDS_CANCEL = (
+    "{prefix}{level}: the average odds difference of {groups} is within its bound only because "
+    "their true and false positive rate gaps have opposite signs and cancel; see their average "
+    "absolute odds and equalized odds differences"
+)
 MSG_NOT_OPTIONS = "options must be an AuditOptions; got {kind}"
 _SHOWN = 8
 _INDEX = {
@@ -257,7 +263,37 @@ def _level(
         "null_errors": errors[compared] if level.n_groups > 1 else errors[:0],
     }
     notes = _level_notes(prepared, positive, level, counts, key, reference, settings, first=first)
+    notes += _odds_notes(prepared, positive, level, point.between, small, settings)
     return tables, notes
+
+
+def _odds_notes(
+    prepared: Prepared,
+    positive: str,
+    level: Level,
+    between: dict[str, np.ndarray],
+    small: np.ndarray,
+    settings: AuditOptions,
+) -> list[str]:
+    """A note on the groups whose average odds difference is within its bound only because
+    their TPR and FPR gaps cancel: the mean absolute gap is outside it."""
+    limit = settings.bounds.average_odds_difference or REGISTRY["average_odds_difference"].bound
+    with np.errstate(invalid="ignore"):
+        cancel = (
+            ~small
+            & (np.abs(between["average_odds_difference"]) <= limit)
+            & (between["average_abs_odds_difference"] > limit)
+        )
+    if not cancel.any():
+        return []
+    names = group_labels(prepared.groups, level)
+    return [
+        MSG_ODDS_CANCEL.format(
+            prefix=f"class '{positive}': " if prepared.outcomes.multiclass else "",
+            level=prepared.groups.level_name(level.positions),
+            groups=_listing([names[g] for g in np.flatnonzero(cancel)]),
+        )
+    ]
 
 
 def _level_notes(
@@ -347,11 +383,16 @@ def _with_intervals(
     metrics: Sequence[str],
     settings: AuditOptions,
 ) -> pd.DataFrame:
-    """The table with ``<metric>_low`` and ``<metric>_high`` columns (NaN without bootstrap)."""
+    """The table with ``<metric>_low`` and ``<metric>_high`` columns (NaN without bootstrap);
+    percentile intervals, bias-corrected for the metrics that are never negative."""
     limits = {}
     for metric in metrics:
         if replicates is None:
             low = high = np.full(len(table), np.nan)
+        elif REGISTRY[metric].kind in ("gap", "index"):
+            low, high = bias_corrected_interval(
+                replicates[metric], table[metric].to_numpy(), confidence=settings.confidence
+            )
         else:
             low, high = interval(replicates[metric], confidence=settings.confidence)
         limits[f"{metric}_low"], limits[f"{metric}_high"] = low, high
