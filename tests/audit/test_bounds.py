@@ -23,6 +23,10 @@ NO_CHECKS = FairnessBounds(
     average_odds_difference=None,
     false_negative_rate_difference=None,
     error_rate_difference=None,
+    false_positive_rate_difference=None,
+    precision_difference=None,
+    equalized_odds_difference=None,
+    average_abs_odds_difference=None,
 )
 
 
@@ -46,6 +50,10 @@ def test_defaults_are_the_usual_rules_of_thumb():
     assert bounds.limits("disparate_impact") == (0.8, 1.25)
     assert bounds.limits("false_negative_rate_difference") == (-0.1, 0.1)
     assert bounds.limits("between_group_theil_index") is None
+    assert bounds.limits("false_positive_rate_difference") == (-0.1, 0.1)
+    assert bounds.limits("precision_difference") == (-0.1, 0.1)
+    assert bounds.limits("equalized_odds_difference") == (-math.inf, 0.1)
+    assert bounds.limits("average_abs_odds_difference") == (-math.inf, 0.1)
 
 
 def test_a_planted_gap_breaches_with_the_numbers_in_words():
@@ -59,6 +67,8 @@ def test_a_planted_gap_breaches_with_the_numbers_in_words():
         "average_odds_difference",
         "false_negative_rate_difference",
         "error_rate_difference",
+        "equalized_odds_difference",
+        "average_abs_odds_difference",
     }
     fnr = next(b for b in result.breaches if b.metric == "false_negative_rate_difference")
     assert (fnr.attribute, fnr.group, fnr.reference, fnr.value) == ("group", "b", "a", 0.5)
@@ -91,6 +101,10 @@ def test_loose_or_disabled_bounds_pass():
         average_odds_difference=0.6,
         false_negative_rate_difference=0.6,
         error_rate_difference=0.6,
+        false_positive_rate_difference=0.6,
+        precision_difference=0.6,
+        equalized_odds_difference=0.6,
+        average_abs_odds_difference=0.6,
     )
     assert _audit(_planted(), bounds=loose).passed
     assert _audit(_planted(), bounds=NO_CHECKS).passed
