@@ -52,8 +52,14 @@ PROPORTIONS = {
     "precision_difference": ((0,), (0, 1)),
 }
 ODDS = ("average_odds_difference", "equalized_odds_difference", "average_abs_odds_difference")
-# The metrics whose detectable gap is reported: the differences of one rate.
-DETECTABLE = tuple(name for name in BETWEEN if name in PROPORTIONS and name != "disparate_impact")
+# The metrics whose detectable gap is reported: the differences of one rate, each rate once
+# (disparate impact compares selection rates, equal opportunity the false negative rate's
+# complement).
+DETECTABLE = tuple(
+    name
+    for name in BETWEEN
+    if name in PROPORTIONS and name not in ("disparate_impact", "equal_opportunity_difference")
+)
 Cells = tuple[tuple[int, ...], tuple[int, ...]]
 
 
