@@ -30,8 +30,8 @@ from workbench.audit._metrics import (
     theil_index,
 )
 from workbench.audit._options import DEFAULT_OPTIONS, AuditOptions
-from workbench.audit._registry import REGISTRY
 from workbench.audit._prepare import Prepared, group_labels, prepare, reference_of
+from workbench.audit._registry import REGISTRY
 from workbench.audit._result import AuditResult, indexed
 from workbench.audit._strength import detectable_gaps, null_errors, p_values
 from workbench.audit._threshold import row_thresholds

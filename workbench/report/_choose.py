@@ -2,9 +2,10 @@
 about.
 
 The group is the one of the single-attribute breach furthest outside its bound among those that
-fail the audit (or, when none does, the group with the lowest accuracy). Within it, missed cases of the audited class
-come first (the costly error in triage), then false alarms, then other errors, each the most
-confidently wrong first; correct rows fill in only when there are too few errors.
+fail the audit (or, when none does, the group with the lowest accuracy). Within it, missed cases
+of the audited class come first (the costly error in triage), then false alarms, then other
+errors, each the most confidently wrong first; correct rows fill in only when there are too few
+errors.
 """
 
 from __future__ import annotations
