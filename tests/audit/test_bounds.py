@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from workbench.audit import AuditError, AuditOptions, FairnessBounds, audit
+from workbench.audit._audit import MSG_ODDS_CANCEL
 from workbench.audit._bounds import (
     MSG_BAD_LIMIT,
     MSG_BAD_RANGE,
@@ -185,3 +186,19 @@ def test_bounds_from_a_mapping():
     with pytest.raises(AuditError) as caught:
         FairnessBounds.from_mapping([0.1])
     assert str(caught.value) == MSG_BOUNDS_NOT_MAPPING.format(kind="list")
+
+
+def test_average_odds_cancelling_gaps_are_noted():
+    # Group b: true positive rate 0.3 higher and false positive rate 0.3 lower than group a's.
+    rows = []
+    for group, (tpr, fpr) in {"a": (0.6, 0.4), "b": (0.9, 0.1)}.items():
+        label = np.r_[np.ones(200), np.zeros(200)].astype(int)
+        score = np.r_[np.arange(200) < tpr * 200, np.arange(200) < fpr * 200].astype(float)
+        rows.append(pd.DataFrame({"group": group, "label": label, "score": score}))
+    result = _audit(pd.concat(rows), privileged={"group": "a"})
+    assert abs(result.differences["average_odds_difference"].iloc[0]) < 1e-12
+    assert MSG_ODDS_CANCEL.format(prefix="", level="group", groups="b") in result.warnings
+    breached = {b.metric for b in result.robust_breaches}
+    assert {"equalized_odds_difference", "average_abs_odds_difference"} <= breached
+    assert "average_odds_difference" not in breached
+    assert not any("average odds" in note for note in _audit(_planted()).warnings)

@@ -111,9 +111,9 @@ class Breach:
     high: float
     bound: tuple[float, float]
     message: str
-    strength: Strength = "possible"
-    p_value: float = math.nan
-    q_value: float = math.nan
+    strength: Strength
+    p_value: float
+    q_value: float
 
     @property
     def robust(self) -> bool:

@@ -30,7 +30,11 @@ class AuditResult:
     attribute and intersection, for each audited positive class (one class for a binary model,
     every class one-vs-rest for a multiclass model). ``differences`` holds AIF360's
     between-group metrics of each group against its reference (the privileged group, or all
-    other rows). Columns ending ``_low``/``_high`` are bootstrap confidence limits.
+    other rows). Columns ending ``_low``/``_high`` are bootstrap confidence limits; in
+    ``differences``, ``_p`` columns hold each test's p-value of no disparity (NaN where the
+    metric is unbounded) and ``_detectable`` columns the smallest gap of a rate that the audit
+    would call a robust breach with 80% power. ``breaches`` are robust or possible;
+    ``failing_breaches`` those that fail the audit under the options' gate.
     ``options`` are the settings used; ``rows`` the rows audited (those with a label) over the
     ``protected`` attributes, each compared with its ``privileged`` group if one was given;
     ``model_name`` and ``fingerprint`` name the model audited (None for given predictions).
