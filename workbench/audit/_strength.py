@@ -60,15 +60,15 @@ DETECTABLE = tuple(
     for name in BETWEEN
     if name in PROPORTIONS and name not in ("disparate_impact", "equal_opportunity_difference")
 )
-Cells = tuple[tuple[int, ...], tuple[int, ...]]
+RateCells = tuple[tuple[int, ...], tuple[int, ...]]
 
 
-def _proportion(counts: np.ndarray, cells: Cells) -> tuple[np.ndarray, np.ndarray]:
+def _proportion(counts: np.ndarray, cells: RateCells) -> tuple[np.ndarray, np.ndarray]:
     hits, trials = cells
     return counts[..., list(hits)].sum(axis=-1), counts[..., list(trials)].sum(axis=-1)
 
 
-def _fisher(group: np.ndarray, compared: np.ndarray, cells: Cells) -> np.ndarray:
+def _fisher(group: np.ndarray, compared: np.ndarray, cells: RateCells) -> np.ndarray:
     """Two-sided Fisher exact p-value (twice the smaller tail) of equal rates, per group; NaN
     where either side has no trials."""
     (hits, trials), (other_hits, other_trials) = (

@@ -131,7 +131,7 @@ def _audit_view(result: AuditResult | None) -> dict[str, Any] | None:
         ],
         "more_intersection_breaches": max(0, len(joined) - SHOWN_INTERSECTION_BREACHES),
         "failing": len(result.failing_breaches),
-        "strength": "robustly " if result.options.gate == "robust" else "",
+        "strength": "robustly" if result.options.gate == "robust" else "",
         "false_discovery_rate": f"{result.options.false_discovery_rate:.0%}",
         "possible_single_breaches": [breach.message for breach in possible_single],
         "possible_intersection_breaches": len(possible_joined),
