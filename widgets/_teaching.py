@@ -89,8 +89,9 @@ class BiasLessonView(CoreView):
         result = lesson.audit
         self.summary.value = (
             f'<p class="wb-line">Bias {percent(lesson.strength)}: {lesson.relabelled} training '
-            f"label(s) changed; the model breaches <b>{len(result.breaches)}</b> fairness "
-            f"bound(s) on true labels of {result.rows} new records.</p>"
+            f"label(s) changed; the model breaches <b>{len(result.robust_breaches)}</b> fairness "
+            f"bound(s) robustly ({len(result.breaches) - len(result.robust_breaches)} more "
+            f"possibly) on true labels of {result.rows} new records.</p>"
         )
         metrics = group_metrics(result, positive_class=result.classes[0], attribute=self.attribute)
         self.table.value = metrics_table_html(metrics, self.attribute)

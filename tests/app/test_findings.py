@@ -13,6 +13,7 @@ from workbench.app.findings import (
     MSG_NO_PROTECTED,
     MSG_NOT_BINARY,
     MSG_PASS,
+    MSG_PASS_ROBUST,
     MSG_UNCERTAIN,
     findings,
     group_metrics,
@@ -48,7 +49,8 @@ def test_run_audits_stored_predictions_like_the_model(crisis, crisis_run):
 def test_the_first_findings_name_the_injected_bias(crisis_run):
     headline, first = crisis_run.findings[:2]
     assert headline.level == "breach"
-    assert headline.text.startswith(f"{len(crisis_run.audit.breaches)} fairness bound(s)")
+    robust = crisis_run.audit.robust_breaches
+    assert headline.text.startswith(f"{len(robust)} fairness bound(s) are breached robustly")
     assert first.level == "breach"
     assert first.text.startswith("ethnicity = black vs the rest: ")
     assert "the truly 'urgent' cases in this group" in first.text
@@ -80,7 +82,9 @@ def test_group_metrics_marks_breached_cells(crisis_run):
     metrics = group_metrics(crisis_run.audit, positive_class="urgent", attribute="ethnicity")
     assert list(metrics.table.index) == ["asian", "black", "hispanic", "white"]
     breached = {
-        (b.group, b.metric) for b in crisis_run.audit.breaches if b.attribute == "ethnicity"
+        (b.group, b.metric)
+        for b in crisis_run.audit.robust_breaches
+        if b.attribute == "ethnicity"
     }
     assert metrics.breached == breached
     assert ("black", "false_negative_rate_difference") in breached
@@ -105,7 +109,7 @@ def test_a_fair_result_passes_in_plain_words():
 def test_uncertain_breaches_say_so():
     data = pd.DataFrame({"label": [1, 0] * 40, "group": ["a"] * 40 + ["b"] * 40})
     scores = [1.0, 0.0] * 20 + [0.0, 0.0] * 20
-    options = AuditOptions(bootstrap=100)
+    options = AuditOptions(bootstrap=100, gate="any")
     result = audit(scores, data, label="label", protected="group", options=options)
     texts = [f.text for f in findings(result)]
     assert any("fairness bound" in t for t in texts)
@@ -113,6 +117,29 @@ def test_uncertain_breaches_say_so():
     low, high = breach.bound
     certain = breach.high < low or breach.low > high
     assert any(MSG_UNCERTAIN.format(percent=95) in t for t in texts) != certain
+
+
+def test_possible_breaches_and_small_groups_are_said_plainly(crisis_run):
+    result = crisis_run.audit
+    possible = len(result.breaches) - len(result.robust_breaches)
+    texts = [f.text for f in crisis_run.findings]
+    assert any(t.startswith(f"{possible} possible breach(es), for ") for t in texts)
+    underpowered = next(f for f in crisis_run.findings if "too few rows to detect" in f.text)
+    assert underpowered.level == "warning"
+    assert "(80% power) a gap of three times its bound" in underpowered.text
+    assert ": too few rows to detect a false negative rate gap below 0." in underpowered.text
+
+
+def test_a_result_with_only_possible_breaches_passes_the_robust_gate():
+    data = pd.DataFrame({"label": [1, 0] * 40, "group": ["a"] * 40 + ["b"] * 40})
+    scores = [1.0, 0.0] * 20 + [1.0, 0.0] * 17 + [0.0, 0.0] * 3
+    result = audit(scores, data, label="label", protected="group")
+    assert result.breaches and not result.robust_breaches and result.passed
+    headline = findings(result)[0]
+    assert (headline.level, headline.text) == (
+        "pass",
+        MSG_PASS_ROBUST.format(attributes="group", intersections="", rows=80),
+    )
 
 
 def test_choosing_no_attribute_is_refused(crisis):

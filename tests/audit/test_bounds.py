@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.audit import BETWEEN, AuditError, AuditOptions, FairnessBounds, audit
+from workbench.audit import AuditError, AuditOptions, FairnessBounds, audit
+from workbench.audit._audit import MSG_ODDS_CANCEL
 from workbench.audit._bounds import (
     MSG_BAD_LIMIT,
     MSG_BAD_RANGE,
@@ -23,6 +24,10 @@ NO_CHECKS = FairnessBounds(
     average_odds_difference=None,
     false_negative_rate_difference=None,
     error_rate_difference=None,
+    false_positive_rate_difference=None,
+    precision_difference=None,
+    equalized_odds_difference=None,
+    average_abs_odds_difference=None,
 )
 
 
@@ -46,13 +51,26 @@ def test_defaults_are_the_usual_rules_of_thumb():
     assert bounds.limits("disparate_impact") == (0.8, 1.25)
     assert bounds.limits("false_negative_rate_difference") == (-0.1, 0.1)
     assert bounds.limits("between_group_theil_index") is None
+    assert bounds.limits("false_positive_rate_difference") == (-0.1, 0.1)
+    assert bounds.limits("precision_difference") == (-0.1, 0.1)
+    assert bounds.limits("equalized_odds_difference") == (-math.inf, 0.1)
+    assert bounds.limits("average_abs_odds_difference") == (-math.inf, 0.1)
 
 
 def test_a_planted_gap_breaches_with_the_numbers_in_words():
     result = _audit(_planted(), privileged={"group": "a"})
     assert not result.passed
-    # Every between-group metric with a default bound: all but Theil's index.
-    assert {b.metric for b in result.breaches} == set(BETWEEN) - {"between_group_theil_index"}
+    metrics = {b.metric for b in result.breaches}
+    assert metrics == {
+        "statistical_parity_difference",
+        "disparate_impact",
+        "equal_opportunity_difference",
+        "average_odds_difference",
+        "false_negative_rate_difference",
+        "error_rate_difference",
+        "equalized_odds_difference",
+        "average_abs_odds_difference",
+    }
     fnr = next(b for b in result.breaches if b.metric == "false_negative_rate_difference")
     assert (fnr.attribute, fnr.group, fnr.reference, fnr.value) == ("group", "b", "a", 0.5)
     assert str(fnr) == (
@@ -84,6 +102,10 @@ def test_loose_or_disabled_bounds_pass():
         average_odds_difference=0.6,
         false_negative_rate_difference=0.6,
         error_rate_difference=0.6,
+        false_positive_rate_difference=0.6,
+        precision_difference=0.6,
+        equalized_odds_difference=0.6,
+        average_abs_odds_difference=0.6,
     )
     assert _audit(_planted(), bounds=loose).passed
     assert _audit(_planted(), bounds=NO_CHECKS).passed
@@ -164,3 +186,19 @@ def test_bounds_from_a_mapping():
     with pytest.raises(AuditError) as caught:
         FairnessBounds.from_mapping([0.1])
     assert str(caught.value) == MSG_BOUNDS_NOT_MAPPING.format(kind="list")
+
+
+def test_average_odds_cancelling_gaps_are_noted():
+    # Group b: true positive rate 0.3 higher and false positive rate 0.3 lower than group a's.
+    rows = []
+    for group, (tpr, fpr) in {"a": (0.6, 0.4), "b": (0.9, 0.1)}.items():
+        label = np.r_[np.ones(200), np.zeros(200)].astype(int)
+        score = np.r_[np.arange(200) < tpr * 200, np.arange(200) < fpr * 200].astype(float)
+        rows.append(pd.DataFrame({"group": group, "label": label, "score": score}))
+    result = _audit(pd.concat(rows), privileged={"group": "a"})
+    assert abs(result.differences["average_odds_difference"].iloc[0]) < 1e-12
+    assert MSG_ODDS_CANCEL.format(prefix="", level="group", groups="b") in result.warnings
+    breached = {b.metric for b in result.robust_breaches}
+    assert {"equalized_odds_difference", "average_abs_odds_difference"} <= breached
+    assert "average_odds_difference" not in breached
+    assert not any("average odds" in note for note in _audit(_planted()).warnings)

@@ -102,7 +102,14 @@ def test_by_group_and_differences_match_row_level_aif360(case, privileged):
                 "false_negative_rate_difference": metric.false_negative_rate_difference(),
                 "error_rate_difference": metric.error_rate_difference(),
                 "between_group_theil_index": metric.between_group_theil_index(),
+                "false_positive_rate_difference": metric.false_positive_rate_difference(),
+                "equalized_odds_difference": metric.equalized_odds_difference(),
+                "average_abs_odds_difference": metric.average_abs_odds_difference(),
+                "precision_difference": metric.difference(metric.positive_predictive_value),
             }
+            # AIF360 counts precision as 0 where nothing is predicted positive; it is undefined.
+            if min(metric.num_pred_positives(privileged=side) for side in (True, False)) == 0:
+                expected["precision_difference"] = np.nan
             for name, value in expected.items():
                 value = value if np.isfinite(value) else np.nan
                 np.testing.assert_allclose(row[name], value, atol=TOLERANCE, err_msg=name)

@@ -28,12 +28,12 @@ RESULT = audit(
     options=AuditOptions(bootstrap=5),
 )
 NOT_METRICS = {"class", "attribute", "group", "reference", "caveats"}
-KINDS = {"count", "group rate", "difference", "ratio", "index"}
+KINDS = {"count", "group rate", "difference", "gap", "ratio", "index"}
 
 
 def _computed(table):
     columns = set(table.reset_index().columns) - NOT_METRICS
-    return {re.sub(r"_(low|high)$", "", column) for column in columns}
+    return {re.sub(r"_(low|high|p|detectable)$", "", column) for column in columns}
 
 
 @pytest.mark.parametrize("table", ["overall", "by_group", "differences", "by_attribute"])
@@ -47,7 +47,7 @@ def test_every_registered_metric_is_described(name):
     metric = REGISTRY[name]
     assert metric.name == name and metric.kind in KINDS
     assert metric.label and metric.long_label and len(metric.label) <= len(metric.long_label)
-    compared = metric.kind in ("difference", "ratio")
+    compared = metric.kind in ("difference", "gap", "ratio")
     assert (metric.bound is not None) == compared
     assert (metric.ideal is not None) == (metric.kind not in ("count", "group rate"))
     assert metric.signed == (metric.kind == "difference")

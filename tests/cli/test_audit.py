@@ -15,6 +15,8 @@ from workbench.cli._audit import (
     MSG_NO_LABEL,
     MSG_NO_PROTECTED,
     MSG_PASSED,
+    MSG_PASSED_ROBUST,
+    MSG_POSSIBLE,
     MSG_SKIPPED,
 )
 
@@ -25,6 +27,10 @@ LOOSE = {
     "average_odds_difference": 1,
     "false_negative_rate_difference": 1,
     "error_rate_difference": 1,
+    "false_positive_rate_difference": 1,
+    "precision_difference": 1,
+    "equalized_odds_difference": 1,
+    "average_abs_odds_difference": 1,
 }
 
 
@@ -44,10 +50,45 @@ def test_breach_exits_1_and_prints_which(crisis_spec, tmp_path, capsys):
     printed = capsys.readouterr().out
     payload = json.loads(out.read_text())
     assert code == 1
-    assert MSG_BREACHED.format(count=len(payload["breaches"])) in printed
+    robust = [b for b in payload["breaches"] if b["strength"] == "robust"]
+    assert len(robust) == payload["robust_breaches"] < len(payload["breaches"])
+    assert MSG_BREACHED.format(count=len(robust), strength="robust") in printed
+    assert MSG_POSSIBLE.format(count=len(payload["breaches"]) - len(robust)) in printed
     assert "ethnicity = black vs the rest: false negative rate difference is +" in printed
+    assert "  - [robust, q = " in printed and "  - [possible" not in printed
     assert payload["passed"] is False and payload["params"]["protected"] == ["ethnicity"]
+    assert payload["params"]["gate"] == "robust"
     assert {row["attribute"] for row in payload["by_group"]} == {"ethnicity"}
+
+
+def test_gate_any_fails_on_possible_breaches_too(crisis_spec, tmp_path, capsys):
+    code, out = _run(
+        crisis_spec, tmp_path, "--protected", "ethnicity", "--no-intersections", "--gate", "any"
+    )
+    printed = capsys.readouterr().out
+    payload = json.loads(out.read_text())
+    assert code == 1 and payload["params"]["gate"] == "any"
+    breaches = len(payload["breaches"])
+    assert MSG_BREACHED.format(count=breaches, strength="robust or possible") in printed
+    assert "  - [possible, q = " in printed
+
+
+def test_only_possible_breaches_pass_the_robust_gate(crisis_spec, tmp_path, capsys):
+    bounds = tmp_path / "bounds.json"
+    bounds.write_text(json.dumps({**LOOSE, "statistical_parity_difference": 0.01}))
+    code, out = _run(
+        crisis_spec,
+        tmp_path,
+        "--protected",
+        "gender",
+        "--no-intersections",
+        "--bounds",
+        str(bounds),
+    )
+    payload = json.loads(out.read_text())
+    printed = capsys.readouterr().out
+    assert payload["breaches"] and payload["robust_breaches"] == 0
+    assert code == 0 and MSG_PASSED_ROBUST in printed
 
 
 def test_bounds_that_hold_exit_0(crisis_spec, tmp_path, capsys):

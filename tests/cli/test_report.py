@@ -107,6 +107,8 @@ def test_audit_verb_also_writes_the_report(relapse, tmp_path, capsys):
             "--bootstrap",
             "0",
             "--no-intersections",
+            "--gate",
+            "any",
         ]
     )
     assert code == 1

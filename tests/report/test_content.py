@@ -4,6 +4,7 @@ import platform
 from datetime import UTC, datetime, timedelta, timezone
 
 from workbench import file_sha256, load_model
+from workbench.app.pipeline import MSG_NO_MITIGATION_BREACH
 from workbench.audit import AuditResult, CounterfactualResult, MitigationResult
 from workbench.report import build_report
 from workbench.review import Decision, model_changed_message
@@ -85,7 +86,9 @@ def test_tabular_model_report_shows_feature_values(relapse):
     content = relapse.content
     assert content.model.kind == "tabular"
     assert content.counterfactual is None
-    assert isinstance(content.mitigation, MitigationResult)
+    # On 600 rows no breach of a single attribute is robust, so none is mitigated.
+    assert content.audit.breaches and content.audit.passed
+    assert content.mitigation is None and MSG_NO_MITIGATION_BREACH in content.notes
     assert [review.reviewer for review in content.reviews] == ["Lin Chair"]
     assert content.other_reviews == () and content.review_warning == ""
     assert len(content.examples) == 3

@@ -15,8 +15,8 @@ def test_the_slider_moves_the_metrics():
     assert view.lesson.strength == 0.0 and view.lesson.relabelled == 0
     assert "0 training label(s) changed" in view.summary.value
     before = _black_fpr(view)
-    view.slider.value = 0.6
-    assert view.lesson.strength == 0.6 and view.lesson.relabelled > 0
+    view.slider.value = 0.8
+    assert view.lesson.strength == 0.8 and view.lesson.relabelled > 0
     assert _black_fpr(view) > before + 0.05
     assert 'class="wb-breach"' in view.table.value
     bars = view.chart.figure.data[0]

@@ -23,9 +23,11 @@ from workbench._errors import AuditError
 from workbench.app.browse import Subject
 from workbench.audit import (
     DEFAULT_OPTIONS,
+    DETECTABLE,
     JOIN,
     MITIGATION_METRICS,
     POSTPROCESSORS,
+    REGISTRY,
     TABLE_DIFFERENCES,
     TABLE_RATES,
     AuditOptions,
@@ -45,6 +47,7 @@ FindingLevel = Literal["pass", "breach", "warning", "info"]
 SHOWN_FINDINGS = 6
 SHOWN_PAIRS = 10
 SHOWN_FLIPS = 5
+SHOWN_UNDERPOWERED = 4
 MSG_NO_MODEL = "choose a model first"
 MSG_NO_PROTECTED = "choose at least one protected attribute to audit"
 MSG_UNKNOWN_ATTRIBUTE = "{attribute!r} is not a protected attribute; choose from {choices}"
@@ -54,10 +57,27 @@ MSG_NOT_BINARY = (
 )
 MSG_UNKNOWN_METHOD = "unknown post-processing method {method!r}; choose one of {choices}"
 MSG_PASS = "Every fairness bound holds for {attributes}{intersections} ({rows} rows)."
+MSG_PASS_ROBUST = (
+    "No fairness bound is robustly breached for {attributes}{intersections} ({rows} rows)."
+)
 MSG_FAIL = (
-    "{count} fairness bound(s) are breached, for {groups} group(s) of {attributes}"
+    "{count} fairness bound(s) are breached{strength}, for {groups} group(s) of {attributes}"
     "{intersections} ({rows} rows)."
 )
+MSG_POSSIBLE = (
+    "{count} possible breach(es), for {groups} group(s): the estimate is outside its bound, but "
+    "chance may have put it there (the interval reaches into the allowed range, or the "
+    "disparity is not significant at a false discovery rate of {rate}); they do not fail the "
+    "audit. See the metrics table."
+)
+MSG_UNDERPOWERED = (
+    "{count} group(s) have too few rows to detect (80% power) a gap of three times its bound in "
+    "some rate, so a real disparity there can pass unseen: {examples}."
+)
+MSG_UNDERPOWERED_GROUP = (
+    "{level} = {group} ({size} rows): too few rows to detect a {metric} gap below {gap:.2f}"
+)
+UNDERPOWERED = 3.0
 MSG_ALSO = " Also outside their bounds for this group: {metrics}."
 MSG_UNCERTAIN = (
     " The {percent}% confidence interval reaches into the allowed range, so this may be chance."
@@ -124,8 +144,9 @@ class AuditRun:
 class GroupMetrics:
     """One attribute's groups: rates with confidence limits, differences, breached cells.
 
-    ``table`` is indexed by group; ``breached`` holds (group, metric) pairs outside a bound;
-    ``reference`` is what each group is compared with.
+    ``table`` is indexed by group; ``breached`` holds the (group, metric) pairs of breaches that
+    fail the audit (robust ones, or any with gate "any"); ``reference`` is what each group is
+    compared with.
     """
 
     table: pd.DataFrame
@@ -171,7 +192,7 @@ def run_audit(
     model = subject.model
     result = dataclasses.replace(result, model_name=model.name, fingerprint=model.fingerprint)
     swaps = identity_swaps(subject, threshold=options.threshold)
-    worst = _worst_by_group(result.breaches)
+    worst = _worst_by_group(result.failing_breaches)
     focus = (
         (worst[0][0].positive_class, worst[0][0].attribute)
         if worst
@@ -216,13 +237,14 @@ def findings(
         "intersections": " and their intersections" if _has_intersections(result) else "",
         "rows": result.rows,
     }
-    worst = _worst_by_group(result.breaches)
+    failing = result.failing_breaches
+    worst = _worst_by_group(failing)
     if worst:
-        found = [
-            Finding(
-                "breach", MSG_FAIL.format(count=len(result.breaches), groups=len(worst), **words)
-            )
-        ]
+        strength = " robustly" if result.options.gate == "robust" else ""
+        text = MSG_FAIL.format(count=len(failing), groups=len(worst), strength=strength, **words)
+        found = [Finding("breach", text)]
+    elif result.breaches:
+        found = [Finding("pass", MSG_PASS_ROBUST.format(**words))]
     else:
         found = [Finding("pass", MSG_PASS.format(**words))]
     for breaches in worst[:limit]:
@@ -236,6 +258,23 @@ def findings(
         found.append(Finding("breach", text))
     if len(worst) > limit:
         found.append(Finding("info", MSG_MORE.format(count=len(worst) - limit)))
+    possible = [breach for breach in result.breaches if breach not in failing]
+    if possible:
+        groups = {(b.positive_class, b.attribute, b.group) for b in possible}
+        rate = f"{result.options.false_discovery_rate:.0%}"
+        found.append(
+            Finding(
+                "info", MSG_POSSIBLE.format(count=len(possible), groups=len(groups), rate=rate)
+            )
+        )
+    underpowered = _underpowered(result)
+    if underpowered:
+        shown = "; ".join(underpowered[:SHOWN_UNDERPOWERED])
+        more = len(underpowered) - SHOWN_UNDERPOWERED
+        examples = shown if more <= 0 else f"{shown}; and {more} more"
+        found.append(
+            Finding("warning", MSG_UNDERPOWERED.format(count=len(underpowered), examples=examples))
+        )
     small = int(result.by_group["caveats"].str.contains("small").sum())
     if small:
         minimum = result.options.min_group_size
@@ -269,7 +308,7 @@ def group_metrics(result: AuditResult, *, positive_class: str, attribute: str) -
     )
     breached = frozenset(
         (b.group, b.metric)
-        for b in result.breaches
+        for b in result.failing_breaches
         if b.positive_class == positive_class and b.attribute == attribute
     )
     references = compared["reference"].unique() if len(compared) else ["the rest"]
@@ -311,8 +350,8 @@ def mitigate(
         attribute=attribute,
         privileged=result.privileged,
         rows=len(result.rows),
-        before=len(result.before.breaches),
-        after=len(result.after.breaches),
+        before=len(result.before.failing_breaches),
+        after=len(result.after.failing_breaches),
         accuracy_before=overall.loc["accuracy", "before"],
         accuracy_after=overall.loc["accuracy", "after"],
     )
@@ -335,6 +374,39 @@ def _attributes(subject: Subject | None, protected: Sequence[str] | None) -> lis
 
 def _has_intersections(result: AuditResult) -> bool:
     return any(JOIN in name for name in result.by_group.index.get_level_values("attribute"))
+
+
+def _underpowered(result: AuditResult) -> list[str]:
+    """Each group whose rows cannot detect (80% power) a gap of some rate below ``UNDERPOWERED``
+    times its bound, with the rate and gap furthest beyond; single attributes first, then the
+    largest groups."""
+    bounds = result.options.bounds
+    shown = []
+    for (_, attribute, group), row in result.differences.iterrows():
+        ratios = {}
+        for metric in DETECTABLE:
+            limits = bounds.limits(metric)
+            gap = row[f"{metric}_detectable"]
+            if limits is not None and not math.isnan(gap) and gap > UNDERPOWERED * limits[1]:
+                ratios[metric] = gap / limits[1]
+        if ratios:
+            metric = max(ratios, key=ratios.__getitem__)
+            size = int(result.by_group.loc[(row.name[0], attribute, group), "size"])
+            shown.append(
+                (
+                    JOIN in attribute,
+                    -size,
+                    MSG_UNDERPOWERED_GROUP.format(
+                        level=attribute,
+                        group=group,
+                        size=size,
+                        metric=REGISTRY[metric].compared_words,
+                        gap=row[f"{metric}_detectable"],
+                    ),
+                )
+            )
+    shown.sort(key=lambda item: item[:2])
+    return list(dict.fromkeys(text for *_, text in shown))
 
 
 def _uncertain(breach: Breach) -> bool:

@@ -47,7 +47,9 @@ MSG_NO_DATABASE = (
 )
 MSG_NO_DEFAULT_DATABASE = "No review database yet at {path}, so no reviews are listed."
 MSG_NO_PROTECTED = "The spec names no protected_attributes, so no bias audit was run."
-MSG_NO_MITIGATION_BREACH = "Every bound holds for single attributes, so no mitigation was run."
+MSG_NO_MITIGATION_BREACH = (
+    "No breach of a single attribute fails the audit, so no mitigation was run."
+)
 MSG_MULTICLASS = (
     "Mitigation was not run: post-processing changes a yes/no decision and this model has "
     "{count} classes."
@@ -209,13 +211,14 @@ def mitigate_worst(
     method: str | None,
     options: AuditOptions,
 ) -> tuple[Mitigation | None, list[str]]:
-    """Post-process the decisions for the single-attribute breach furthest outside its bound:
-    its group against the other groups of its attribute; notes say why nothing was run."""
+    """Post-process the decisions for the single-attribute breach furthest outside its bound
+    among those that fail the audit: its group against the other groups of its attribute;
+    notes say why nothing was run."""
     if audit_result is None or method is None:
         return None, []
     if audit_result.multiclass:
         return None, [MSG_MULTICLASS.format(count=len(audit_result.classes))]
-    single = [b for b in audit_result.breaches if JOIN not in b.attribute]
+    single = [b for b in audit_result.failing_breaches if JOIN not in b.attribute]
     if not single:
         return None, [MSG_NO_MITIGATION_BREACH]
     worst = max(single, key=excess)

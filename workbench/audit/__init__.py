@@ -8,6 +8,7 @@ _HOMES = {
     "COMPARED_RATES": "workbench.audit._registry",
     "DEFAULT_BOUNDS": "workbench.audit._options",
     "DEFAULT_OPTIONS": "workbench.audit._options",
+    "DETECTABLE": "workbench.audit._strength",
     "JOIN": "workbench.audit._groups",
     "MISSING_GROUP": "workbench.audit._groups",
     "MITIGATION_METRICS": "workbench.audit._registry",

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from workbench._errors import AuditError
-from workbench.audit._bootstrap import interval, resample
-from workbench.audit._bounds import find_breaches
+from workbench.audit._bootstrap import bias_corrected_interval, interval, resample
+from workbench.audit._bounds import find_breaches, tested_p_values
 from workbench.audit._metrics import (
     BETWEEN,
     RATES,
@@ -31,7 +31,9 @@ from workbench.audit._metrics import (
 )
 from workbench.audit._options import DEFAULT_OPTIONS, AuditOptions
 from workbench.audit._prepare import Prepared, group_labels, prepare, reference_of
+from workbench.audit._registry import REGISTRY
 from workbench.audit._result import AuditResult, indexed
+from workbench.audit._strength import detectable_gaps, null_errors, p_values
 from workbench.audit._threshold import row_thresholds
 
 MSG_SMALL = (
@@ -76,6 +78,11 @@ MSG_REFERENCE_PROBLEMS = {
         "compared with ({reference}): their disparate impact is undefined (NaN)"
     ),
 }
+MSG_ODDS_CANCEL = (
+    "{prefix}{level}: the average odds difference of {groups} is within its bound only because "
+    "their true and false positive rate gaps have opposite signs and cancel; see their average "
+    "absolute odds and equalized odds differences"
+)
 MSG_NOT_OPTIONS = "options must be an AuditOptions; got {kind}"
 _SHOWN = 8
 _INDEX = {
@@ -125,7 +132,7 @@ def audit(
         notes.append(MSG_MULTICLASS_THRESHOLD.format(threshold=threshold))
     decisions = outcomes.decisions(row_thresholds(threshold, prepared.groups))
     rng = np.random.default_rng(options.seed)
-    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in _INDEX}
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in (*_INDEX, "null_errors")}
     for j, positive in enumerate(outcomes.classes):
         cells = aggregate(
             prepared.groups.codes, prepared.groups.sizes, outcomes.y_true[:, j], decisions[:, j]
@@ -143,18 +150,29 @@ def audit(
             for name, table in tables.items():
                 parts[name].append(table)
             notes += level_notes
-    result_tables = {name: _frame(name, frames) for name, frames in parts.items()}
+    result_tables = {name: _frame(name, parts[name]) for name in _INDEX}
+    differences = result_tables["differences"]
+    tests = int(np.isfinite(tested_p_values(differences).to_numpy()).sum())
+    detectable = detectable_gaps(
+        _frame("differences", parts["null_errors"]),
+        options.bounds,
+        confidence=options.confidence,
+        false_discovery_rate=options.false_discovery_rate,
+        tests=tests,
+    )
+    differences = pd.concat([differences, detectable], axis=1)
     breaches = find_breaches(
-        result_tables["differences"],
+        differences,
         result_tables["by_group"],
         options.bounds,
         confidence=options.confidence,
+        false_discovery_rate=options.false_discovery_rate,
         multiclass=outcomes.multiclass,
     )
     return AuditResult(
         overall=result_tables["overall"],
         by_group=result_tables["by_group"],
-        differences=result_tables["differences"],
+        differences=differences,
         by_attribute=result_tables["by_attribute"],
         breaches=tuple(breaches),
         warnings=tuple(dict.fromkeys(notes)),
@@ -212,13 +230,17 @@ def _level(
     by_group = pd.DataFrame(point.rates)
     by_group = _with_intervals(by_group, boot_rates, RATES, settings)
     by_group["caveats"] = [", ".join(found) for found in _caveats(counts, small)]
+    compared_counts = reference_counts(counts, reference)
     differences = pd.DataFrame(point.between)
     differences = _with_intervals(differences, boot_between, BETWEEN, settings)
-    compared_small = reference_counts(counts, reference).sum(axis=-1) < settings.min_group_size
+    found = p_values(counts, compared_counts, settings.bounds)
+    differences = differences.assign(**{f"{name}_p": found[name] for name in BETWEEN})
+    errors = pd.DataFrame(null_errors(counts, compared_counts))
+    compared_small = compared_counts.sum(axis=-1) < settings.min_group_size
     differences["caveats"] = np.where(small | compared_small, "small", "")
     differences.insert(0, "reference", reference_name)
     compared = np.arange(level.n_groups) != (-1 if reference is None else reference)
-    for table in (by_group, differences):
+    for table in (by_group, differences, errors):
         for column, value in reversed(labels.items()):
             table.insert(0, column, value)
     by_attribute = pd.DataFrame(
@@ -238,9 +260,40 @@ def _level(
         "by_group": by_group,
         "differences": differences[compared] if level.n_groups > 1 else differences[:0],
         "by_attribute": by_attribute,
+        "null_errors": errors[compared] if level.n_groups > 1 else errors[:0],
     }
     notes = _level_notes(prepared, positive, level, counts, key, reference, settings, first=first)
+    notes += _odds_notes(prepared, positive, level, point.between, small, settings)
     return tables, notes
+
+
+def _odds_notes(
+    prepared: Prepared,
+    positive: str,
+    level: Level,
+    between: dict[str, np.ndarray],
+    small: np.ndarray,
+    settings: AuditOptions,
+) -> list[str]:
+    """A note on the groups whose average odds difference is within its bound only because
+    their TPR and FPR gaps cancel: the mean absolute gap is outside it."""
+    limit = settings.bounds.average_odds_difference or REGISTRY["average_odds_difference"].bound
+    with np.errstate(invalid="ignore"):
+        cancel = (
+            ~small
+            & (np.abs(between["average_odds_difference"]) <= limit)
+            & (between["average_abs_odds_difference"] > limit)
+        )
+    if not cancel.any():
+        return []
+    names = group_labels(prepared.groups, level)
+    return [
+        MSG_ODDS_CANCEL.format(
+            prefix=f"class '{positive}': " if prepared.outcomes.multiclass else "",
+            level=prepared.groups.level_name(level.positions),
+            groups=_listing([names[g] for g in np.flatnonzero(cancel)]),
+        )
+    ]
 
 
 def _level_notes(
@@ -330,11 +383,16 @@ def _with_intervals(
     metrics: Sequence[str],
     settings: AuditOptions,
 ) -> pd.DataFrame:
-    """The table with ``<metric>_low`` and ``<metric>_high`` columns (NaN without bootstrap)."""
+    """The table with ``<metric>_low`` and ``<metric>_high`` columns (NaN without bootstrap);
+    percentile intervals, bias-corrected for the metrics that are never negative."""
     limits = {}
     for metric in metrics:
         if replicates is None:
             low = high = np.full(len(table), np.nan)
+        elif REGISTRY[metric].kind in ("gap", "index"):
+            low, high = bias_corrected_interval(
+                replicates[metric], table[metric].to_numpy(), confidence=settings.confidence
+            )
         else:
             low, high = interval(replicates[metric], confidence=settings.confidence)
         limits[f"{metric}_low"], limits[f"{metric}_high"] = low, high

@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from workbench._errors import AuditError
 from workbench.audit._registry import BETWEEN, REGISTRY
+from workbench.audit._strength import q_values
+
+Strength = Literal["robust", "possible"]
 
 MSG_BAD_LIMIT = "fairness bound {name!r} must be a positive number or None; got {value!r}"
 MSG_BAD_RANGE = (
@@ -24,8 +27,9 @@ MSG_BOUNDS_NOT_MAPPING = "fairness bounds must be a mapping of bound name to lim
 class FairnessBounds:
     """Limits on the between-group metrics; a limit of None switches that check off.
 
-    Differences must lie within ``[-limit, +limit]``, disparate impact within ``(low, high)``
-    and the between-group Theil index below its limit.
+    Differences must lie within ``[-limit, +limit]``, disparate impact within ``(low, high)``,
+    and gaps (equalized odds, average absolute odds) and the between-group Theil index below
+    their limit.
     """
 
     disparate_impact: tuple[float, float] | None = REGISTRY["disparate_impact"].bound
@@ -34,6 +38,10 @@ class FairnessBounds:
     average_odds_difference: float | None = REGISTRY["average_odds_difference"].bound
     false_negative_rate_difference: float | None = REGISTRY["false_negative_rate_difference"].bound
     error_rate_difference: float | None = REGISTRY["error_rate_difference"].bound
+    false_positive_rate_difference: float | None = REGISTRY["false_positive_rate_difference"].bound
+    precision_difference: float | None = REGISTRY["precision_difference"].bound
+    equalized_odds_difference: float | None = REGISTRY["equalized_odds_difference"].bound
+    average_abs_odds_difference: float | None = REGISTRY["average_abs_odds_difference"].bound
     between_group_theil_index: float | None = REGISTRY["between_group_theil_index"].bound
 
     def __post_init__(self) -> None:
@@ -70,7 +78,7 @@ class FairnessBounds:
         kind = REGISTRY[metric].kind
         if kind == "ratio":
             return value
-        if kind == "index":
+        if kind in ("gap", "index"):
             return (-math.inf, float(value))
         return (-float(value), float(value))
 
@@ -84,7 +92,14 @@ class FairnessBounds:
 
 @dataclass(frozen=True)
 class Breach:
-    """One between-group metric outside its bound, for one group against its reference."""
+    """One between-group metric outside its bound, for one group against its reference.
+
+    ``strength`` is ``robust`` when its whole confidence interval lies outside the allowed range
+    and its disparity stays significant after Benjamini-Hochberg control of the false discovery
+    rate over every group and metric the audit tested (``q_value``, from the ``p_value`` of its
+    test of no disparity; without the bootstrap, the q-value alone decides); otherwise
+    ``possible``: the estimate is outside, but chance may have put it there.
+    """
 
     positive_class: str
     attribute: str
@@ -96,6 +111,14 @@ class Breach:
     high: float
     bound: tuple[float, float]
     message: str
+    strength: Strength
+    p_value: float
+    q_value: float
+
+    @property
+    def robust(self) -> bool:
+        """Whether the breach is robust, not merely possible."""
+        return self.strength == "robust"
 
     def __str__(self) -> str:
         return self.message
@@ -104,7 +127,7 @@ class Breach:
         """JSON-ready fields of the breach."""
         values = asdict(self)
         values["bound"] = [None if math.isinf(v) else v for v in self.bound]
-        for key in ("low", "high"):
+        for key in ("low", "high", "p_value", "q_value"):
             values[key] = None if math.isnan(values[key]) else values[key]
         return values
 
@@ -121,25 +144,46 @@ def excess(breach: Breach) -> float:
     return (abs(value) - limit) / limit
 
 
+def tested_p_values(differences: pd.DataFrame) -> pd.DataFrame:
+    """p-values of every test the audit ran, one column per between-group metric: bounded,
+    defined metrics of groups not flagged small (NaN elsewhere)."""
+    p = differences.loc[:, [f"{metric}_p" for metric in BETWEEN]]
+    p.columns = list(BETWEEN)
+    return p.where(differences["caveats"] != "small", axis=0)
+
+
 def find_breaches(
     differences: pd.DataFrame,
     by_group: pd.DataFrame,
     bounds: FairnessBounds,
     *,
     confidence: float,
+    false_discovery_rate: float,
     multiclass: bool,
 ) -> list[Breach]:
-    """Every bounded metric outside its bound, for groups of at least the minimum size."""
+    """Every bounded metric outside its bound, for groups of at least the minimum size, with
+    its p-value, its Benjamini-Hochberg q-value over every test and its strength."""
+    tested = tested_p_values(differences)
+    q = tested.copy()
+    q.loc[:, :] = q_values(tested.to_numpy().ravel()).reshape(tested.shape)
     breaches = []
-    for (positive, attribute, group), row in differences.iterrows():
-        if "small" in row["caveats"].split(", "):
+    for (key, row), (_, p_row), (_, q_row) in zip(
+        differences.iterrows(), tested.iterrows(), q.iterrows()
+    ):
+        if row["caveats"] == "small":
             continue
+        positive, attribute, group = key
         for metric in BETWEEN:
             limits = bounds.limits(metric)
             value = row[metric]
             if limits is None or math.isnan(value) or limits[0] <= value <= limits[1]:
                 continue
             rates = by_group.loc[(positive, attribute, group)]
+            low, high = float(row[f"{metric}_low"]), float(row[f"{metric}_high"])
+            q_value = float(q_row[metric])
+            robust = q_value <= false_discovery_rate and (
+                math.isnan(low) or high < limits[0] or low > limits[1]
+            )
             breach = Breach(
                 positive_class=positive,
                 attribute=attribute,
@@ -147,10 +191,13 @@ def find_breaches(
                 reference=row["reference"],
                 metric=metric,
                 value=float(value),
-                low=float(row[f"{metric}_low"]),
-                high=float(row[f"{metric}_high"]),
+                low=low,
+                high=high,
                 bound=limits,
                 message="",
+                strength="robust" if robust else "possible",
+                p_value=float(p_row[metric]),
+                q_value=q_value,
             )
             message = _describe(breach, rates, row, confidence=confidence, multiclass=multiclass)
             breaches.append(replace(breach, message=message))

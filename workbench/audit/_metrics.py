@@ -23,7 +23,8 @@ from workbench.audit._aif360 import aif360
 from workbench.audit._registry import BETWEEN, RATES
 
 # The between-group metrics that AIF360 computes correctly with instance weights; their names
-# are the names of ClassificationMetric's methods.
+# are the names of ClassificationMetric's methods, but for the precision difference, which is
+# AIF360's difference of positive predictive values.
 _AIF360_BETWEEN = BETWEEN[:-1]
 
 
@@ -139,6 +140,13 @@ def between(group: np.ndarray, reference: np.ndarray, total: float) -> dict[str,
         "average_odds_difference": 0.5 * ((g["fpr"] - r["fpr"]) + (g["tpr"] - r["tpr"])),
         "false_negative_rate_difference": g["fnr"] - r["fnr"],
         "error_rate_difference": (1.0 - g["accuracy"]) - (1.0 - r["accuracy"]),
+        "false_positive_rate_difference": g["fpr"] - r["fpr"],
+        "precision_difference": g["precision"] - r["precision"],
+        "equalized_odds_difference": np.maximum(
+            np.abs(g["fpr"] - r["fpr"]), np.abs(g["tpr"] - r["tpr"])
+        ),
+        "average_abs_odds_difference": 0.5
+        * (np.abs(g["fpr"] - r["fpr"]) + np.abs(g["tpr"] - r["tpr"])),
         "between_group_theil_index": theil_between(np.stack([group, reference], -2), total),
     }
 
@@ -235,10 +243,15 @@ def aif360_level(cells: Cells, level: Level, reference: int | None) -> LevelMetr
                     privileged_groups=[{"group": reference}],
                 )
             for name in _AIF360_BETWEEN:
-                value = np.nan if metric is None else float(getattr(metric, name)())
+                value = np.nan if metric is None else float(_aif360_between(metric, name))
                 between_values[name].append(value if math.isfinite(value) else np.nan)
     rate_arrays = {name: np.asarray(values) for name, values in rate_values.items()}
     between_arrays = {name: np.asarray(values) for name, values in between_values.items()}
+    # AIF360 counts precision as 0 where nothing is predicted positive; it is undefined there.
+    predicted = counts[:, 0] + counts[:, 1]
+    compared = reference_counts(counts, reference)
+    undefined = (predicted == 0) | (compared[:, 0] + compared[:, 1] == 0)
+    between_arrays["precision_difference"][undefined] = np.nan
     theil = theil_between(np.stack([counts, reference_counts(counts, reference)], -2), cells.total)
     between_arrays["between_group_theil_index"] = theil
     return LevelMetrics(rates=rate_arrays, between=mask_between(between_arrays, reference))
@@ -273,6 +286,12 @@ def mask_between(values: dict[str, np.ndarray], reference: int | None) -> dict[s
             array[..., reference] = np.nan
         masked[name] = array
     return masked
+
+
+def _aif360_between(metric: Any, name: str) -> float:
+    if name == "precision_difference":
+        return metric.difference(metric.positive_predictive_value)
+    return getattr(metric, name)()
 
 
 def _aif360_rates(metric: Any, *, privileged: bool | None) -> dict[str, float]:

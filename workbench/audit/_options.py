@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -17,6 +17,10 @@ MSG_BAD_MIN_SIZE = "min_group_size must be a whole number of at least 1; got {va
 MSG_BAD_BOOTSTRAP = "bootstrap must be 0 (off) or a whole number of replicates; got {value!r}"
 MSG_BAD_CONFIDENCE = "confidence must be between 0 and 1, e.g. 0.95; got {value!r}"
 MSG_BAD_BOUNDS = "bounds must be a FairnessBounds; got {kind}"
+MSG_BAD_FDR = "false_discovery_rate must be between 0 and 1, e.g. 0.05; got {value!r}"
+MSG_BAD_GATE = "gate must be 'robust' or 'any'; got {value!r}"
+GATES = ("robust", "any")
+Gate = Literal["robust", "any"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,9 @@ class AuditOptions:
     the ``privileged`` group of each attribute (e.g. ``{"gender": "male"}``; None compares each
     group with all other rows), fairness ``bounds``, the ``min_group_size`` checked against the
     bounds, ``bootstrap`` replicates (0 for none) drawn with ``seed`` for ``confidence``
-    intervals, and whether ``intersections`` of attributes are audited.
+    intervals, whether ``intersections`` of attributes are audited, the ``false_discovery_rate``
+    a robust breach is held to (Benjamini-Hochberg over every group and metric tested), and the
+    ``gate``: which breaches fail the audit, robust ones or any.
 
     Derive changed options with ``dataclasses.replace(options, threshold=0.7)``.
     """
@@ -38,6 +44,8 @@ class AuditOptions:
     seed: int = 0
     confidence: float = 0.95
     intersections: bool = True
+    false_discovery_rate: float = 0.05
+    gate: Gate = "robust"
 
     def __post_init__(self) -> None:
         if not _is_whole(self.min_group_size) or self.min_group_size < 1:
@@ -49,6 +57,11 @@ class AuditOptions:
             raise AuditError(MSG_BAD_CONFIDENCE.format(value=confidence))
         if not 0 < confidence < 1:
             raise AuditError(MSG_BAD_CONFIDENCE.format(value=confidence))
+        fdr = self.false_discovery_rate
+        if isinstance(fdr, bool) or not isinstance(fdr, int | float) or not 0 < fdr < 1:
+            raise AuditError(MSG_BAD_FDR.format(value=fdr))
+        if self.gate not in GATES:
+            raise AuditError(MSG_BAD_GATE.format(value=self.gate))
         if not isinstance(self.bounds, FairnessBounds):
             raise AuditError(MSG_BAD_BOUNDS.format(kind=type(self.bounds).__name__))
         if not isinstance(self.threshold, GroupThresholds):
@@ -56,6 +69,7 @@ class AuditOptions:
         object.__setattr__(self, "min_group_size", int(self.min_group_size))
         object.__setattr__(self, "bootstrap", int(self.bootstrap))
         object.__setattr__(self, "confidence", float(confidence))
+        object.__setattr__(self, "false_discovery_rate", float(fdr))
 
     def threshold_value(self) -> Any:
         """The threshold as JSON-ready value: a number, or the group thresholds' fields."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-MetricKind = Literal["count", "group rate", "difference", "ratio", "index"]
+MetricKind = Literal["count", "group rate", "difference", "gap", "ratio", "index"]
 Bound = float | tuple[float, float] | None
 
 
@@ -124,6 +124,56 @@ REGISTRY: dict[str, Metric] = {
             consequence="the model is wrong {direction} often for this group",
         ),
         Metric(
+            name="false_positive_rate_difference",
+            label="FPR diff.",
+            long_label="false positive rate difference",
+            kind="difference",
+            ideal=0.0,
+            signed=True,
+            bound=0.1,
+            compares="fpr",
+            compared_words="false positive rate",
+            consequence=(
+                "the model flags {direction} of the truly not '{positive}' cases in this group"
+            ),
+            directions=("more", "fewer"),
+        ),
+        Metric(
+            name="precision_difference",
+            label="precision diff.",
+            long_label="precision (predictive parity) difference",
+            kind="difference",
+            ideal=0.0,
+            signed=True,
+            bound=0.1,
+            compares="precision",
+            compared_words="precision",
+            consequence="a '{positive}' decision is right {direction} often for this group",
+        ),
+        Metric(
+            name="equalized_odds_difference",
+            label="equalized odds diff.",
+            long_label="equalized odds difference",
+            kind="gap",
+            ideal=0.0,
+            bound=0.1,
+            consequence=(
+                "the true or the false positive rate of this group differs from that of "
+                "{reference}"
+            ),
+        ),
+        Metric(
+            name="average_abs_odds_difference",
+            label="average abs. odds diff.",
+            long_label="average absolute odds difference",
+            kind="gap",
+            ideal=0.0,
+            bound=0.1,
+            consequence=(
+                "the true and false positive rates of this group differ from those of {reference}"
+            ),
+        ),
+        Metric(
             name="between_group_theil_index",
             label="Theil index (between)",
             long_label="between-group Theil index",
@@ -161,6 +211,10 @@ BETWEEN = (
     "average_odds_difference",
     "false_negative_rate_difference",
     "error_rate_difference",
+    "false_positive_rate_difference",
+    "precision_difference",
+    "equalized_odds_difference",
+    "average_abs_odds_difference",
     "between_group_theil_index",
 )
 # The group rates a before/after comparison covers: the decisions do not change the base rate.

@@ -30,7 +30,11 @@ class AuditResult:
     attribute and intersection, for each audited positive class (one class for a binary model,
     every class one-vs-rest for a multiclass model). ``differences`` holds AIF360's
     between-group metrics of each group against its reference (the privileged group, or all
-    other rows). Columns ending ``_low``/``_high`` are bootstrap confidence limits.
+    other rows). Columns ending ``_low``/``_high`` are bootstrap confidence limits; in
+    ``differences``, ``_p`` columns hold each test's p-value of no disparity (NaN where the
+    metric is unbounded) and ``_detectable`` columns the smallest gap of a rate that the audit
+    would call a robust breach with 80% power. ``breaches`` are robust or possible;
+    ``failing_breaches`` those that fail the audit under the options' gate.
     ``options`` are the settings used; ``rows`` the rows audited (those with a label) over the
     ``protected`` attributes, each compared with its ``privileged`` group if one was given;
     ``model_name`` and ``fingerprint`` name the model audited (None for given predictions).
@@ -53,8 +57,18 @@ class AuditResult:
 
     @property
     def passed(self) -> bool:
-        """Whether every fairness bound holds."""
-        return not self.breaches
+        """Whether the audit passes its gate: no robust breach (or none at all, gate 'any')."""
+        return not self.failing_breaches
+
+    @property
+    def robust_breaches(self) -> tuple[Breach, ...]:
+        """The breaches that are robust, not merely possible."""
+        return tuple(breach for breach in self.breaches if breach.robust)
+
+    @property
+    def failing_breaches(self) -> tuple[Breach, ...]:
+        """The breaches that fail the audit under its options' gate: robust ones, or all."""
+        return self.breaches if self.options.gate == "any" else self.robust_breaches
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -85,6 +99,8 @@ class AuditResult:
             "bootstrap": options.bootstrap,
             "confidence": options.confidence,
             "seed": options.seed,
+            "false_discovery_rate": options.false_discovery_rate,
+            "gate": options.gate,
             "bounds": options.bounds.to_dict(),
             **source,
         }
@@ -153,6 +169,8 @@ class AuditResult:
             "by_group": records(self.by_group),
             "differences": records(self.differences),
             "by_attribute": records(self.by_attribute),
+            "robust_breaches": len(self.robust_breaches),
+            "possible_breaches": len(self.breaches) - len(self.robust_breaches),
             "breaches": [breach.to_dict() for breach in self.breaches],
             "warnings": list(self.warnings),
             "skipped": list(self.skipped),

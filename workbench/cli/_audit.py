@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from workbench._errors import AuditError
 from workbench.cli._common import BOOTSTRAP_OPTION, EXIT_BAD_INPUT, MODEL_OPTIONS, write_json
+
+GATES = ("robust", "any")
 
 EXIT_PASSED = 0
 EXIT_BREACHED = 1
@@ -22,7 +25,14 @@ MSG_BAD_BOUNDS_FILE = "cannot read fairness bounds from {path}: {reason}"
 MSG_CANNOT_WRITE = "cannot write the audit JSON to {path}: {reason}"
 MSG_SKIPPED = "protected attribute(s) {attributes} could not be audited (see the notes above)"
 MSG_PASSED = "PASS: every fairness bound holds"
-MSG_BREACHED = "FAIL: {count} fairness bound(s) breached:"
+MSG_PASSED_ROBUST = "PASS: no fairness bound is robustly breached"
+MSG_BREACHED = "FAIL: {count} fairness bound(s) breached ({strength}):"
+MSG_POSSIBLE = (
+    "{count} possible breach(es): the estimate is outside its bound, but chance may have put it "
+    "there (q-value above the false discovery rate, or an interval reaching into the allowed "
+    "range); they are in the JSON, and `--gate any` fails on them too"
+)
+MSG_BREACH_LINE = "  - [{strength}, q = {q}] {message}"
 MSG_REPORT = "report in {path}"
 
 
@@ -33,8 +43,9 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
         parents=[MODEL_OPTIONS, BOOTSTRAP_OPTION],
         help="bias-audit a model on its data; exit 1 if a fairness bound is breached",
         description="Audit a model for group fairness on every protected attribute and their "
-        "intersections; write the full result as JSON. Exit 0 when every fairness bound holds, "
-        "1 when one is breached (printing which), 2 on bad input.",
+        "intersections; write the full result as JSON. Exit 0 when the gate passes, 1 when a "
+        "fairness bound is breached robustly (or at all, with --gate any; printing which), 2 on "
+        "bad input.",
     )
     parser.add_argument("--data", help="CSV or Parquet file to audit on (default: the spec's)")
     parser.add_argument("--label", help="column of true classes (default: the spec's)")
@@ -61,6 +72,20 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     parser.add_argument(
         "--no-intersections", action="store_true", help="audit each attribute on its own only"
+    )
+    parser.add_argument(
+        "--gate",
+        choices=GATES,
+        default="robust",
+        help="which breaches fail the audit: robust ones (the interval is outside the bound and "
+        "the disparity is significant at the false discovery rate; default) or any",
+    )
+    parser.add_argument(
+        "--false-discovery-rate",
+        type=float,
+        default=0.05,
+        metavar="Q",
+        help="Benjamini-Hochberg false discovery rate a robust breach is held to (default 0.05)",
     )
     parser.add_argument("--json", required=True, metavar="OUT", help="where to write the result")
     parser.add_argument(
@@ -104,6 +129,8 @@ def run_audit_command(args: argparse.Namespace) -> int:
             bootstrap=args.bootstrap,
             seed=args.seed,
             intersections=not args.no_intersections,
+            false_discovery_rate=args.false_discovery_rate,
+            gate=args.gate,
         ),
         positive_class=args.positive_class,
         text_column=spec.text_column,
@@ -126,12 +153,18 @@ def run_audit_command(args: argparse.Namespace) -> int:
     if result.skipped:
         print(f"workbench: error: {MSG_SKIPPED.format(attributes=list(result.skipped))}")
         return EXIT_BAD_INPUT
-    if result.breaches:
-        print(MSG_BREACHED.format(count=len(result.breaches)))
-        for breach in result.breaches:
-            print(f"  - {breach}")
+    failing = result.failing_breaches
+    possible = len(result.breaches) - len(result.robust_breaches)
+    if possible and args.gate == "robust":
+        print(f"note: {MSG_POSSIBLE.format(count=possible)}")
+    if failing:
+        strength = "robust" if args.gate == "robust" else "robust or possible"
+        print(MSG_BREACHED.format(count=len(failing), strength=strength))
+        for breach in failing:
+            q = "n/a" if math.isnan(breach.q_value) else f"{breach.q_value:.2g}"
+            print(MSG_BREACH_LINE.format(strength=breach.strength, q=q, message=breach))
         return EXIT_BREACHED
-    print(MSG_PASSED)
+    print(MSG_PASSED_ROBUST if possible else MSG_PASSED)
     return EXIT_PASSED
 
 

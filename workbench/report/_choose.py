@@ -1,10 +1,11 @@
 """Which rows a report explains: the highest-risk errors for the group the audit worries most
 about.
 
-The group is the one of the single-attribute breach furthest outside its bound (or, when every
-bound holds, the group with the lowest accuracy). Within it, missed cases of the audited class
-come first (the costly error in triage), then false alarms, then other errors, each the most
-confidently wrong first; correct rows fill in only when there are too few errors.
+The group is the one of the single-attribute breach furthest outside its bound among those that
+fail the audit (or, when none does, the group with the lowest accuracy). Within it, missed cases
+of the audited class come first (the costly error in triage), then false alarms, then other
+errors, each the most confidently wrong first; correct rows fill in only when there are too few
+errors.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def _focus(audit_result: AuditResult | None, positive: str) -> tuple[str, str, s
     """(class, attribute, group, why) of the group to draw examples from, if there was an audit."""
     if audit_result is None:
         return None
-    single = [b for b in audit_result.breaches if JOIN not in b.attribute]
+    single = [b for b in audit_result.failing_breaches if JOIN not in b.attribute]
     if single:
         worst = max(single, key=excess)
         label = worst.metric.replace("_", " ")

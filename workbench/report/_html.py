@@ -95,7 +95,9 @@ def _audit_view(result: AuditResult | None) -> dict[str, Any] | None:
     if result is None:
         return None
     confidence = round(result.options.confidence * 100)
-    single, joined = _split_breaches(result.breaches)
+    single, joined = _split_breaches(result.failing_breaches)
+    possible = [b for b in result.breaches if b not in result.failing_breaches]
+    possible_single, possible_joined = _split_breaches(possible)
     bounds = result.options.bounds.to_dict()
     classes = []
     for positive in result.classes:
@@ -128,6 +130,11 @@ def _audit_view(result: AuditResult | None) -> dict[str, Any] | None:
             breach.message for breach in joined[:SHOWN_INTERSECTION_BREACHES]
         ],
         "more_intersection_breaches": max(0, len(joined) - SHOWN_INTERSECTION_BREACHES),
+        "failing": len(result.failing_breaches),
+        "strength": "robustly" if result.options.gate == "robust" else "",
+        "false_discovery_rate": f"{result.options.false_discovery_rate:.0%}",
+        "possible_single_breaches": [breach.message for breach in possible_single],
+        "possible_intersection_breaches": len(possible_joined),
         "intersections": [
             name
             for name in dict.fromkeys(result.by_group.index.get_level_values("attribute"))
@@ -143,7 +150,7 @@ def _attribute_view(result: AuditResult, positive: str, attribute: str) -> dict[
     differences = result.differences.loc[key] if has_differences else None
     breached = {
         (breach.group, breach.metric)
-        for breach in result.breaches
+        for breach in result.failing_breaches
         if breach.positive_class == positive and breach.attribute == attribute
     }
     rows = []
@@ -271,8 +278,8 @@ def _mitigation_view(result: MitigationResult | None) -> dict[str, Any] | None:
         "positive": positive,
         "headers": [metric_label(metric) for metric in MITIGATION_METRICS],
         "rows": shown,
-        "breaches_before": len(result.before.breaches),
-        "breaches_after": len(result.after.breaches),
+        "breaches_before": len(result.before.failing_breaches),
+        "breaches_after": len(result.after.failing_breaches),
     }
 
 
