@@ -15,13 +15,13 @@ from fairlearn.metrics import (
 )
 from sklearn.metrics import accuracy_score, precision_score
 
-from workbench.audit import AuditOptions, audit
+from workbench.audit import BEST_OFF, AuditOptions, audit
 from workbench.audit._groups import JOIN
 
 from .audit_data import TOLERANCE, level_codes, random_frame, row_level_metric
 
 PROTECTED = ["gender", "ethnicity", "age_band"]
-PRIVILEGED = {"gender": "male", "ethnicity": "white"}
+PRIVILEGED = {"gender": "male", "ethnicity": "white", "age_band": None}
 
 
 def _case(request, source: str):
@@ -54,7 +54,9 @@ def case(request):
     return _case(request, request.param)
 
 
-@pytest.mark.parametrize("privileged", [None, PRIVILEGED], ids=["vs-rest", "vs-privileged"])
+@pytest.mark.parametrize(
+    "privileged", [None, PRIVILEGED, BEST_OFF], ids=["vs-rest", "vs-privileged", "vs-best-off"]
+)
 def test_by_group_and_differences_match_row_level_aif360(case, privileged):
     scores, frame, label, positive = case
     result = audit(

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from workbench.audit import (
+    BEST_OFF,
     BETWEEN,
     RATES,
     AuditError,
@@ -37,7 +38,10 @@ def test_threshold_moves_decisions():
     assert high.overall["selection_rate"].iloc[0] == pytest.approx(expected, abs=TOLERANCE)
 
 
-def test_sweep_rows_equal_audits_at_each_threshold():
+@pytest.mark.parametrize(
+    "privileged", [{"gender": None, "ethnicity": "white"}, BEST_OFF], ids=["white", "best-off"]
+)
+def test_sweep_rows_equal_audits_at_each_threshold(privileged):
     thresholds = [0.2, 0.45, 0.5, 0.8]
     sweep = threshold_sweep(
         FRAME["score"],
@@ -45,12 +49,12 @@ def test_sweep_rows_equal_audits_at_each_threshold():
         label="label",
         protected=PROTECTED,
         thresholds=thresholds,
-        options=AuditOptions(privileged={"ethnicity": "white"}),
+        options=AuditOptions(privileged=privileged),
     )
     assert list(sweep.index.names) == ["threshold", "class", "attribute", "group"]
     assert sorted(set(sweep.index.get_level_values("threshold"))) == thresholds
     for threshold in thresholds:
-        result = _audit(threshold=threshold, privileged={"ethnicity": "white"})
+        result = _audit(threshold=threshold, privileged=privileged)
         at = sweep.xs(threshold, level="threshold")
         for name in ("size", *RATES):
             np.testing.assert_allclose(at[name], result.by_group[name], atol=TOLERANCE)

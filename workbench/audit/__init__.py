@@ -4,6 +4,7 @@ counterfactual identity swaps for text models, and mitigation with before/after 
 from workbench._lazy import lazy_names
 
 _HOMES = {
+    "BEST_OFF": "workbench.audit._options",
     "BETWEEN": "workbench.audit._registry",
     "COMPARED_RATES": "workbench.audit._registry",
     "DEFAULT_BOUNDS": "workbench.audit._options",

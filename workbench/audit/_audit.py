@@ -29,7 +29,7 @@ from workbench.audit._metrics import (
     theil_between,
     theil_index,
 )
-from workbench.audit._options import DEFAULT_OPTIONS, AuditOptions
+from workbench.audit._options import BEST_OFF, DEFAULT_OPTIONS, AuditOptions
 from workbench.audit._prepare import Prepared, group_labels, prepare, reference_of
 from workbench.audit._registry import REGISTRY
 from workbench.audit._result import AuditResult, indexed
@@ -43,6 +43,10 @@ MSG_SMALL = (
 MSG_REFERENCE_ABSENT = (
     "{level}: the privileged combination {group!r} has no rows, so its groups are compared with "
     "all other rows instead"
+)
+MSG_NO_BEST_OFF = (
+    "{prefix}{level}: no group has {minimum} rows or more with truly '{positive}' rows, so there "
+    "is no best-off group and its groups are compared with all other rows instead"
 )
 MSG_MULTICLASS_THRESHOLD = (
     "the model has more than two classes, so each decision is its most probable class and "
@@ -207,7 +211,7 @@ def _level(
     positive: str,
     cells: Cells,
     positions: tuple[int, ...],
-    key: tuple[int, ...] | None,
+    key: tuple[int, ...] | str | None,
     replicates: np.ndarray | None,
     settings: AuditOptions,
     *,
@@ -215,10 +219,12 @@ def _level(
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     groups = prepared.groups
     level = level_of(cells, positions)
-    reference, reference_name = reference_of(groups, level, key)
-    point = aif360_level(cells, level, reference)
     counts = confusion(cells, level)
     small = counts.sum(axis=-1) < settings.min_group_size
+    reference, reference_name = reference_of(
+        groups, level, key, counts=counts, min_group_size=settings.min_group_size
+    )
+    point = aif360_level(cells, level, reference)
     boot_rates = boot_between = boot_theil = None
     if replicates is not None:
         boot_rates, boot_between, boot_theil = level_tables(cells, level, reference, replicates)
@@ -263,6 +269,15 @@ def _level(
         "null_errors": errors[compared] if level.n_groups > 1 else errors[:0],
     }
     notes = _level_notes(prepared, positive, level, counts, key, reference, settings, first=first)
+    if key == BEST_OFF and reference is None and level.n_groups > 1:
+        notes.append(
+            MSG_NO_BEST_OFF.format(
+                prefix=f"class '{positive}': " if prepared.outcomes.multiclass else "",
+                level=groups.level_name(positions),
+                minimum=settings.min_group_size,
+                positive=positive,
+            )
+        )
     notes += _odds_notes(prepared, positive, level, point.between, small, settings)
     return tables, notes
 
@@ -301,7 +316,7 @@ def _level_notes(
     positive: str,
     level: Level,
     counts: np.ndarray,
-    key: tuple[int, ...] | None,
+    key: tuple[int, ...] | str | None,
     reference: int | None,
     settings: AuditOptions,
     *,
@@ -314,7 +329,7 @@ def _level_notes(
     sizes = counts.sum(axis=-1)
     small = sizes < settings.min_group_size
     notes = []
-    if first and key is not None and reference is None:
+    if first and isinstance(key, tuple) and reference is None:
         notes.append(
             MSG_REFERENCE_ABSENT.format(level=level_name, group=groups.group_name(positions, key))
         )

@@ -153,7 +153,7 @@ def postprocess(
         "protected": list(protected) if protected else [attribute],
         "positive_class": positive,
     }
-    audited = replace(options, privileged=_reference(attribute, privileged))
+    audited = replace(options, privileged=_reference(attribute, privileged, common["protected"]))
     before = audit(scores[held], frame, options=audited, **common)
     after = audit(
         decisions.astype(np.float64), frame, options=replace(audited, threshold=0.5), **common
@@ -232,11 +232,12 @@ def reweigh(
         retrained = _refit_sklearn(model, train_data, training_label, weights, text_column)
     else:
         raise AuditError(MSG_NEEDS_RETRAIN.format(kind=model.framework))
+    audited = list(protected) if protected else [attribute]
     common = {
         "label": label,
-        "protected": list(protected) if protected else [attribute],
+        "protected": audited,
         "positive_class": positive_class,
-        "options": replace(options, privileged=_reference(attribute, privileged)),
+        "options": replace(options, privileged=_reference(attribute, privileged, audited)),
         "text_column": text_column,
     }
     before = audit(model, data, **common)
@@ -287,9 +288,13 @@ def _privileged_names(privileged: Any) -> list[str]:
     return [group_name(group) for group in privileged]
 
 
-def _reference(attribute: str, privileged: Any) -> dict[str, str] | None:
+def _reference(
+    attribute: str, privileged: Any, protected: list[str]
+) -> dict[str, str | None] | None:
+    """The audit's reference: the one privileged group of ``attribute``, the other protected
+    attributes against the rest; None (all against the rest) for a list of privileged groups."""
     names = _privileged_names(privileged)
-    return {attribute: names[0]} if len(names) == 1 else None
+    return {**dict.fromkeys(protected), attribute: names[0]} if len(names) == 1 else None
 
 
 def _check_sides(favoured: np.ndarray, part: str, attribute: str, privileged: Any) -> None:

@@ -21,23 +21,27 @@ MSG_BAD_FDR = "false_discovery_rate must be between 0 and 1, e.g. 0.05; got {val
 MSG_BAD_GATE = "gate must be 'robust' or 'any'; got {value!r}"
 GATES = ("robust", "any")
 Gate = Literal["robust", "any"]
+BEST_OFF = "best_off"
 
 
 @dataclass(frozen=True)
 class AuditOptions:
     """How to audit: decision ``threshold`` (one number, or ``GroupThresholds`` as a what-if),
-    the ``privileged`` group of each attribute (e.g. ``{"gender": "male"}``; None compares each
-    group with all other rows), fairness ``bounds``, the ``min_group_size`` checked against the
-    bounds, ``bootstrap`` replicates (0 for none) drawn with ``seed`` for ``confidence``
-    intervals, whether ``intersections`` of attributes are audited, the ``false_discovery_rate``
-    a robust breach is held to (Benjamini-Hochberg over every group and metric tested), and the
-    ``gate``: which breaches fail the audit, robust ones or any.
+    the reference each group is compared with in ``privileged``: None for all other rows,
+    ``BEST_OFF`` for the best-off group of each attribute and intersection, or the privileged
+    group of every audited attribute (e.g. ``{"gender": "male", "ethnicity": None}``, None
+    comparing that attribute's groups with the rest; intersections use the combination),
+    fairness ``bounds``, the ``min_group_size`` checked against the bounds, ``bootstrap``
+    replicates (0 for none) drawn with ``seed`` for ``confidence`` intervals, whether
+    ``intersections`` of attributes are audited, the ``false_discovery_rate`` a robust breach
+    is held to (Benjamini-Hochberg over every group and metric tested), and the ``gate``: which
+    breaches fail the audit, robust ones or any.
 
     Derive changed options with ``dataclasses.replace(options, threshold=0.7)``.
     """
 
     threshold: float | GroupThresholds = 0.5
-    privileged: Mapping[str, Any] | None = None
+    privileged: Mapping[str, Any] | Literal["best_off"] | None = None
     bounds: FairnessBounds = DEFAULT_BOUNDS
     min_group_size: int = 30
     bootstrap: int = 200

@@ -6,12 +6,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from workbench._errors import AuditError
 from workbench.audit._groups import GroupCodes, encode_groups, group_name, levels
 from workbench.audit._inputs import Outcomes, resolve_outcomes
 from workbench.audit._metrics import Level
+from workbench.audit._options import BEST_OFF
 
 REST = "rest"
 
@@ -30,7 +32,13 @@ MSG_ONE_GROUP = (
     "its rates are reported but it has no between-group metrics and no intersections"
 )
 MSG_PRIVILEGED_NOT_MAPPING = (
-    "privileged must map attribute to its privileged group, e.g. {{'gender': 'male'}}; got {kind}"
+    "privileged must map attribute to its privileged group, e.g. {{'gender': 'male'}}, or be "
+    "'best_off' or None (the rest); got {kind}"
+)
+MSG_PRIVILEGED_PARTIAL = (
+    "privileged names no group for {missing}; name one for every audited attribute (None "
+    "compares an attribute's groups with the rest), or compare every group with the rest or "
+    "the best-off group"
 )
 MSG_PRIVILEGED_ATTRIBUTE = (
     "privileged names attribute {attribute!r}, which is not an audited protected attribute "
@@ -47,7 +55,7 @@ class Prepared:
 
     outcomes: Outcomes
     groups: GroupCodes
-    plan: tuple[tuple[tuple[int, ...], tuple[int, ...] | None], ...]
+    plan: tuple[tuple[tuple[int, ...], tuple[int, ...] | str | None], ...]
     privileged: dict[str, str]
     notes: tuple[str, ...]
     skipped: tuple[str, ...]
@@ -62,7 +70,7 @@ def prepare(
     positive_class: Any,
     classes: Sequence[str] | None,
     text_column: str | None,
-    privileged: Mapping[str, Any] | None,
+    privileged: Mapping[str, Any] | str | None,
     intersections: bool,
 ) -> Prepared:
     """Check and code the inputs of an audit; problems that stop it raise ``AuditError``."""
@@ -100,7 +108,8 @@ def prepare(
         if len(combo) > 1:
             positions = tuple(varied[i] for i in combo)
             plan.append((positions, _reference(groups, positions, chosen)))
-    return Prepared(outcomes, groups, tuple(plan), chosen, tuple(notes), skipped)
+    named = {} if chosen == BEST_OFF else chosen
+    return Prepared(outcomes, groups, tuple(plan), named, tuple(notes), skipped)
 
 
 def _protected_names(protected: str | Sequence[str]) -> list[str]:
@@ -113,13 +122,17 @@ def _protected_names(protected: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _privileged(privileged: Mapping[str, Any] | None, groups: GroupCodes) -> dict[str, str]:
-    if privileged is None:
-        return {}
+def _privileged(
+    privileged: Mapping[str, Any] | str | None, groups: GroupCodes
+) -> dict[str, str] | str:
+    if privileged is None or privileged == BEST_OFF:
+        return {} if privileged is None else BEST_OFF
     if not isinstance(privileged, Mapping):
         raise AuditError(MSG_PRIVILEGED_NOT_MAPPING.format(kind=type(privileged).__name__))
     chosen = {}
     for attribute, value in privileged.items():
+        if value is None:
+            continue
         if attribute not in groups.attributes:
             raise AuditError(
                 MSG_PRIVILEGED_ATTRIBUTE.format(
@@ -132,12 +145,17 @@ def _privileged(privileged: Mapping[str, Any] | None, groups: GroupCodes) -> dic
                 MSG_PRIVILEGED_GROUP.format(group=value, attribute=attribute, groups=list(names))
             )
         chosen[attribute] = group_name(value)
+    missing = [a for a in groups.attributes if a not in privileged]
+    if missing:
+        raise AuditError(MSG_PRIVILEGED_PARTIAL.format(missing=missing))
     return chosen
 
 
 def _reference(
-    groups: GroupCodes, positions: tuple[int, ...], privileged: dict[str, str]
-) -> tuple[int, ...] | None:
+    groups: GroupCodes, positions: tuple[int, ...], privileged: dict[str, str] | str
+) -> tuple[int, ...] | str | None:
+    if privileged == BEST_OFF:
+        return BEST_OFF
     names = [groups.attributes[p] for p in positions]
     if not all(name in privileged for name in names):
         return None
@@ -150,10 +168,38 @@ def group_labels(groups: GroupCodes, level: Level) -> list[str]:
 
 
 def reference_of(
-    groups: GroupCodes, level: Level, key: tuple[int, ...] | None
+    groups: GroupCodes,
+    level: Level,
+    key: tuple[int, ...] | str | None,
+    *,
+    counts: np.ndarray,
+    min_group_size: int,
 ) -> tuple[int | None, str]:
-    """Position and name of a level's reference group; (None, 'rest') for all other rows."""
+    """Position and name of a level's reference group (``key``: the privileged combination,
+    ``BEST_OFF`` or None); (None, 'rest') for all other rows."""
+    if key == BEST_OFF:
+        best = best_off(counts, counts.sum(axis=-1) < min_group_size)
+        key = None if best is None else tuple(int(code) for code in level.keys[best])
     index = None if key is None else level.index_of(key)
     if index is None:
         return None, REST
     return index, groups.group_name(level.positions, key)
+
+
+def best_off(counts: np.ndarray, small: np.ndarray) -> int | None:
+    """Position of the best-off group: the lowest false negative rate among groups that are not
+    small and have truly positive rows, ties going to the higher selection rate, then the
+    larger group; None when no group qualifies.
+
+    In triage a missed positive (a crisis not flagged) is the harm the audit guards against,
+    so the group the model misses least is the one every other group should match.
+    """
+    tp, fp, _, fn = np.moveaxis(counts, -1, 0).astype(np.float64)
+    candidates = np.flatnonzero(~small & (tp + fn > 0))
+    if not len(candidates):
+        return None
+    sizes = counts.sum(axis=-1)
+    fnr = fn[candidates] / (tp + fn)[candidates]
+    selection = (tp + fp)[candidates] / sizes[candidates]
+    order = np.lexsort((-sizes[candidates], -selection, fnr))
+    return int(candidates[order[0]])

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._errors import AuditError
-from workbench.audit._metrics import BETWEEN, RATES, aggregate, level_of, level_tables
+from workbench.audit._metrics import BETWEEN, RATES, aggregate, confusion, level_of, level_tables
 from workbench.audit._options import DEFAULT_OPTIONS, AuditOptions
 from workbench.audit._prepare import group_labels, prepare, reference_of
 from workbench.audit._result import INDEX, indexed
@@ -64,7 +64,13 @@ def threshold_sweep(
         cells = aggregate(groups.codes, groups.sizes, outcomes.y_true[:, 0], decisions)
         for positions, key in prepared.plan:
             level = level_of(cells, positions)
-            reference, reference_name = reference_of(groups, level, key)
+            reference, reference_name = reference_of(
+                groups,
+                level,
+                key,
+                counts=confusion(cells, level),
+                min_group_size=options.min_group_size,
+            )
             group_rates, versus, _ = level_tables(cells, level, reference)
             frame = pd.DataFrame({**group_rates, **versus})
             frame.insert(0, "reference", reference_name)
