@@ -70,3 +70,17 @@ def test_without_a_best_off_group_the_rest_is_the_reference_and_said_so():
     assert MSG_NO_BEST_OFF.format(prefix="", level="gender", minimum=30, positive="1") in (
         result.warnings
     )
+
+
+@pytest.mark.parametrize(
+    ("privileged", "reference"),
+    [
+        (None, "rest"),
+        (BEST_OFF, "best_off"),
+        ({"gender": "male", "ethnicity": None, "age_band": None}, "privileged"),
+    ],
+    ids=["rest", "best-off", "privileged"],
+)
+def test_the_json_says_which_reference_was_chosen(privileged, reference):
+    params = _run(privileged=privileged).to_dict()["params"]
+    assert params["reference"] == reference

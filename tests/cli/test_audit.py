@@ -5,6 +5,7 @@ import json
 import pytest
 
 from workbench import sample_model_specs
+from workbench.audit._prepare import MSG_PRIVILEGED_PARTIAL
 from workbench.cli import main
 from workbench.cli._audit import (
     MSG_BAD_BOUNDS_FILE,
@@ -103,13 +104,34 @@ def test_bounds_that_hold_exit_0(crisis_spec, tmp_path, capsys):
         "0.4",
         "--privileged",
         "gender=male,ethnicity=white",
+        "--privileged",
+        "age_band=41-65",
     )
     assert code == 0
     assert MSG_PASSED in capsys.readouterr().out
     payload = json.loads(out.read_text())
     assert payload["params"]["threshold"] == 0.4
-    assert payload["params"]["privileged"] == {"gender": "male", "ethnicity": "white"}
-    assert {row["reference"] for row in payload["differences"]} >= {"male", "white"}
+    assert payload["params"]["privileged"] == {
+        "gender": "male",
+        "ethnicity": "white",
+        "age_band": "41-65",
+    }
+    assert payload["params"]["reference"] == "privileged"
+    assert {row["reference"] for row in payload["differences"]} >= {"male", "white", "41-65"}
+
+
+def test_best_off_compares_each_group_with_the_group_missed_least(crisis_spec, tmp_path):
+    code, out = _run(crisis_spec, tmp_path, "--best-off", "--no-intersections")
+    payload = json.loads(out.read_text())
+    assert code in (0, 1) and payload["params"]["reference"] == "best_off"
+    for attribute in ("gender", "ethnicity", "age_band"):
+        groups = [row for row in payload["by_group"] if row["attribute"] == attribute]
+        eligible = [row for row in groups if row["size"] >= 30 and row["fnr"] is not None]
+        best = min(eligible, key=lambda row: row["fnr"])["group"]
+        compared = {
+            row["reference"] for row in payload["differences"] if row["attribute"] == attribute
+        }
+        assert compared == {best}
 
 
 def test_missing_protected_column_exits_2_after_writing_the_rest(crisis_spec, tmp_path, capsys):
@@ -123,11 +145,15 @@ def test_missing_protected_column_exits_2_after_writing_the_rest(crisis_spec, tm
     ("extra", "message"),
     [
         (["--privileged", "gender"], MSG_BAD_PRIVILEGED.format(value="gender")),
+        (
+            ["--privileged", "gender=male"],
+            MSG_PRIVILEGED_PARTIAL.format(missing=["ethnicity", "age_band"]),
+        ),
         (["--label", "outcome"], "label column 'outcome' is not in the data"),
         (["--threshold", "2"], "a decision threshold must be a number from 0 to 1; got 2.0"),
         (["--min-group-size", "0"], "min_group_size must be a whole number of at least 1"),
     ],
-    ids=["privileged format", "label column", "threshold", "min group size"],
+    ids=["privileged format", "partial privileged", "label column", "threshold", "min group size"],
 )
 def test_bad_input_exits_2_with_the_reason(crisis_spec, tmp_path, capsys, extra, message):
     code, out = _run(crisis_spec, tmp_path, *extra)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from workbench._errors import AuditError
 from workbench.audit._bounds import Breach
+from workbench.audit._options import BEST_OFF
 from workbench.audit._registry import BETWEEN, COMPARED_RATES, RATES
 
 if TYPE_CHECKING:
@@ -71,6 +72,14 @@ class AuditResult:
         return self.breaches if self.options.gate == "any" else self.robust_breaches
 
     @property
+    def reference(self) -> str:
+        """What groups were compared with: 'best_off', 'privileged' (some attribute has a
+        privileged group) or 'rest'."""
+        if self.options.privileged == BEST_OFF:
+            return BEST_OFF
+        return "privileged" if self.privileged else "rest"
+
+    @property
     def classes(self) -> tuple[str, ...]:
         """The audited positive classes."""
         return tuple(self.overall.index)
@@ -93,6 +102,7 @@ class AuditResult:
             "multiclass": self.multiclass,
             "rows": self.rows,
             "protected": list(self.protected),
+            "reference": self.reference,
             "privileged": dict(self.privileged),
             "threshold": options.threshold_value(),
             "min_group_size": options.min_group_size,

@@ -19,7 +19,8 @@ MSG_NO_DATA = "model spec {path} names no evaluation data; pass --data FILE"
 MSG_NO_LABEL = "model spec {path} names no label_column; pass --label COLUMN"
 MSG_NO_PROTECTED = "model spec {path} names no protected_attributes; pass --protected a,b"
 MSG_BAD_PRIVILEGED = (
-    "--privileged takes attribute=group pairs separated by commas, e.g. gender=male; got {value!r}"
+    "--privileged takes attribute=group pairs, repeated or separated by commas, e.g. "
+    "gender=male; got {value!r}"
 )
 MSG_BAD_BOUNDS_FILE = "cannot read fairness bounds from {path}: {reason}"
 MSG_CANNOT_WRITE = "cannot write the audit JSON to {path}: {reason}"
@@ -60,10 +61,20 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
         help="audit this class against the rest (default: the spec's positive class for a "
         "binary model, every class one-vs-rest for a multiclass one)",
     )
-    parser.add_argument(
+    reference = parser.add_mutually_exclusive_group()
+    reference.add_argument(
         "--privileged",
-        help="reference groups as attribute=group pairs, e.g. gender=male,ethnicity=white "
-        "(default: each group against all others)",
+        action="append",
+        metavar="ATTRIBUTE=GROUP",
+        help="the privileged group of every audited attribute, repeated or separated by commas, "
+        "e.g. --privileged gender=male --privileged ethnicity=white,age_band=41-65; "
+        "intersections use the combination (default: each group against all others)",
+    )
+    reference.add_argument(
+        "--best-off",
+        action="store_true",
+        help="compare each group with the best-off group of its attribute or intersection: the "
+        "lowest false negative rate among groups of --min-group-size rows or more",
     )
     parser.add_argument(
         "--bounds", help='JSON file of fairness bounds, e.g. {"disparate_impact": [0.8, 1.25]}'
@@ -98,7 +109,7 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
 
 def run_audit_command(args: argparse.Namespace) -> int:
     """Run the audit a parsed command line asks for; returns the exit code."""
-    from workbench.audit import AuditOptions, FairnessBounds, audit
+    from workbench.audit import BEST_OFF, AuditOptions, FairnessBounds, audit
     from workbench.data import read_table
     from workbench.models import load_model
     from workbench.spec import load_spec
@@ -123,7 +134,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
         protected=protected,
         options=AuditOptions(
             threshold=args.threshold,
-            privileged=_privileged(args.privileged),
+            privileged=BEST_OFF if args.best_off else _privileged(args.privileged),
             bounds=bounds or FairnessBounds(),
             min_group_size=args.min_group_size,
             bootstrap=args.bootstrap,
@@ -172,15 +183,16 @@ def _names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-def _privileged(text: str | None) -> dict[str, str] | None:
-    if not text:
+def _privileged(texts: list[str] | None) -> dict[str, str] | None:
+    if not texts:
         return None
     pairs = {}
-    for item in _names(text):
-        attribute, equals, group = item.partition("=")
-        if not equals or not attribute.strip() or not group.strip():
-            raise AuditError(MSG_BAD_PRIVILEGED.format(value=text))
-        pairs[attribute.strip()] = group.strip()
+    for text in texts:
+        for item in _names(text):
+            attribute, equals, group = item.partition("=")
+            if not equals or not attribute.strip() or not group.strip():
+                raise AuditError(MSG_BAD_PRIVILEGED.format(value=text))
+            pairs[attribute.strip()] = group.strip()
     return pairs
 
 
