@@ -18,10 +18,16 @@ from workbench.app.findings import (
     run_audit,
     swap_finding,
 )
-from workbench.audit import POSTPROCESSORS, AuditOptions
+from workbench.audit import BEST_OFF, POSTPROCESSORS, AuditOptions
 from workbench.presentation import metric_label
 
 RATE_CHOICES = ("fnr", "fpr", "tpr", "selection_rate", "precision", "accuracy")
+PRIVILEGED = "privileged"
+REFERENCES = (
+    ("the rest", None),
+    ("the best-off group (lowest FNR)", BEST_OFF),
+    ("privileged groups", PRIVILEGED),
+)
 METHOD_LABELS = {
     "reject_option": "Reject option classification",
     "equalized_odds": "Equalized odds",
@@ -33,7 +39,9 @@ class AuditPanel(CoreView):
     """Audit a subject for group fairness, and try a mitigation.
 
     *Run audit* makes one core call, :func:`workbench.app.findings.run_audit`, with the chosen
-    ``protected`` attributes, ``intersections`` and decision ``threshold``; the result is
+    ``protected`` attributes, ``intersections``, decision ``threshold`` and what each group is
+    compared with (*Compare with*: the rest, the best-off group, or a privileged group chosen
+    per attribute, intersections using the combination); the result is
     ``run``. Moving the threshold re-runs the audit once one has run. The table marks each
     bound breached; the bars show a rate per group with its confidence interval; text models
     also show the counterfactual identity swaps. *Mitigate* makes one call,
@@ -62,6 +70,8 @@ class AuditPanel(CoreView):
             continuous_update=False,
             readout_format=".2f",
         )
+        self.reference_box = ipywidgets.Dropdown(description="Compare with", options=REFERENCES)
+        self.privileged_boxes = ipywidgets.HBox(layout=ipywidgets.Layout(display="none"))
         self.audit_button = ipywidgets.Button(
             description="Run audit", button_style="primary", icon="balance-scale"
         )
@@ -105,6 +115,7 @@ class AuditPanel(CoreView):
         for box in (self.class_box, self.level_box, self.metric_box):
             box.observe(self._redraw, names="value")
         self.mitigate_attribute_box.observe(self._privileged_options, names="value")
+        self.reference_box.observe(self._show_privileged_boxes, names="value")
         return (
             ipywidgets.HBox(
                 [
@@ -113,6 +124,7 @@ class AuditPanel(CoreView):
                     self.intersections_box,
                 ]
             ),
+            ipywidgets.HBox([self.reference_box, self.privileged_boxes]),
             ipywidgets.HBox([self.threshold_box, self.audit_button]),
             self.status,
             self.results,
@@ -125,16 +137,29 @@ class AuditPanel(CoreView):
     def _audit(self, *, queue: bool) -> None:
         subject, protected = self.subject, self.protected
         intersections, threshold = self.intersections, self.threshold
+        options = AuditOptions(
+            threshold=threshold, intersections=intersections, privileged=self.reference()
+        )
         self._run(
-            lambda: run_audit(
-                subject,
-                protected=protected,
-                options=AuditOptions(threshold=threshold, intersections=intersections),
-            ),
+            lambda: run_audit(subject, protected=protected, options=options),
             lambda run: self._set_run(subject, run),
             working="Running the audit (bootstrap confidence intervals)…",
             queue=queue,
         )
+
+    def reference(self) -> Any:
+        """What *Compare with* asks for, as ``AuditOptions.privileged``: None (the rest),
+        ``BEST_OFF``, or the chosen privileged group of each audited attribute."""
+        if self.reference_box.value != PRIVILEGED:
+            return self.reference_box.value
+        return {
+            box.description: box.value
+            for box in self.privileged_boxes.children
+            if box.description in self.protected
+        }
+
+    def _show_privileged_boxes(self, change: dict[str, Any]) -> None:
+        self.privileged_boxes.layout.display = "flex" if change["new"] == PRIVILEGED else "none"
 
     def mitigate(self, _button: ipywidgets.Button | None = None) -> None:
         """Post-process the decisions and audit before and after (the *Mitigate* button)."""
@@ -185,6 +210,14 @@ class AuditPanel(CoreView):
         for box in boxes:
             box.observe(self._pick_attributes, names="value")
         self.attribute_boxes.children = boxes
+        self.privileged_boxes.children = [
+            ipywidgets.Dropdown(
+                description=name,
+                options=list(subject.groups.get(name, ())),
+                layout=ipywidgets.Layout(width="auto"),
+            )
+            for name in names
+        ]
         with self.hold_trait_notifications():
             self.protected = tuple(names)
             self.run = None

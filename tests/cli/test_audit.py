@@ -9,7 +9,6 @@ from workbench.audit._prepare import MSG_PRIVILEGED_PARTIAL
 from workbench.cli import main
 from workbench.cli._audit import (
     MSG_BAD_BOUNDS_FILE,
-    MSG_BAD_PRIVILEGED,
     MSG_BREACHED,
     MSG_CANNOT_WRITE,
     MSG_NO_DATA,
@@ -20,6 +19,7 @@ from workbench.cli._audit import (
     MSG_POSSIBLE,
     MSG_SKIPPED,
 )
+from workbench.cli._common import MSG_BAD_PRIVILEGED
 
 LOOSE = {
     "disparate_impact": [0.01, 100],

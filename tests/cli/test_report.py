@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from workbench.app.pipeline import MSG_NO_DATABASE
+from workbench.audit._prepare import MSG_PRIVILEGED_PARTIAL
 from workbench.cli import main
 from workbench.cli._audit import MSG_REPORT
 from workbench.cli._report import MSG_WROTE
@@ -34,7 +35,17 @@ def test_help_names_every_option(capsys):
         main(["report", "--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
-    for option in ("--model", "--out", "--json", "--data", "--db", "--examples", "--no-redact"):
+    for option in (
+        "--model",
+        "--out",
+        "--json",
+        "--data",
+        "--db",
+        "--examples",
+        "--no-redact",
+        "--privileged",
+        "--best-off",
+    ):
         assert option in out
 
 
@@ -49,6 +60,18 @@ def test_writes_html_and_json_with_progress_on_stderr(relapse, tmp_path, capsys)
     assert payload["provenance"]["model_sha256"] in html.read_text(encoding="utf-8")
     assert len(payload["examples"]) == 1 and payload["audit"]["params"]["bootstrap"] == 0
     assert [review["reviewer"] for review in payload["reviews"]["current"]] == ["Lin Chair"]
+
+
+def test_the_reference_group_is_chosen_on_the_command_line(relapse, tmp_path, capsys):
+    data = tmp_path / "report.json"
+    out = ["--out", str(tmp_path / "report.html"), "--json", str(data), "--no-progress"]
+    assert _report(relapse, *out, "--examples", "0", "--best-off") == 0
+    assert json.loads(data.read_text(encoding="utf-8"))["audit"]["params"]["reference"] == (
+        "best_off"
+    )
+    assert _report(relapse, *out, "--privileged", "gender=male") == 2
+    missing = ["ethnicity", "age_band", "insurance_type"]
+    assert MSG_PRIVILEGED_PARTIAL.format(missing=missing) in capsys.readouterr().err
 
 
 def test_data_with_another_schema_exits_2(relapse, tmp_path, capsys):

@@ -4,11 +4,20 @@ tokens with redaction tags, the reviews and the provenance."""
 import re
 from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 from markupsafe import escape
 
-from workbench.audit import MITIGATION_METRICS, TABLE_DIFFERENCES, TABLE_RATES, metric_label
-from workbench.report import markdown_to_html
+from workbench.audit import (
+    BEST_OFF,
+    MITIGATION_METRICS,
+    TABLE_DIFFERENCES,
+    TABLE_RATES,
+    AuditOptions,
+    audit,
+    metric_label,
+)
+from workbench.report import build_report, markdown_to_html, render_html
 
 from .conftest import PLANTED_EMAIL, PLANTED_PHONE
 
@@ -133,3 +142,30 @@ def test_tabular_features_are_shown_with_their_values(relapse):
     example = relapse.content.examples[0]
     for token in example.tokens:
         assert f"{token.text} = {token.value}</span>" in relapse.html
+
+
+@pytest.mark.parametrize(
+    ("privileged", "sentence"),
+    [
+        (None, "Each group is compared with the rest of the rows."),
+        (BEST_OFF, "Each group is compared with the best-off group\nof its attribute or"),
+        (
+            {"gender": "male", "ethnicity": "white", "age_band": None, "insurance_type": None},
+            "privileged group\n(gender = male, ethnicity = white; intersections with the "
+            "combination, the other attributes with the rest of the rows).",
+        ),
+    ],
+    ids=["rest", "best-off", "privileged"],
+)
+def test_the_report_says_what_each_group_is_compared_with(relapse, privileged, sentence):
+    frame = pd.read_csv(relapse.data)
+    result = audit(
+        frame["phq9"] / 27,
+        frame,
+        label="label",
+        positive_class="relapse",
+        protected=["gender", "ethnicity", "age_band", "insurance_type"],
+        options=AuditOptions(privileged=privileged, bootstrap=0, intersections=False),
+    )
+    html = render_html(build_report(relapse.spec, data=relapse.data, audit_result=result))
+    assert sentence in html

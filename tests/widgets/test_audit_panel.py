@@ -12,7 +12,7 @@ import widgets._audit_panel as audit_panel
 from widgets import AuditPanel
 from widgets._task import MSG_BUSY
 from workbench.app.findings import MSG_NO_PROTECTED, MSG_NOT_BINARY, group_metrics, run_audit
-from workbench.audit import TABLE_DIFFERENCES, TABLE_RATES
+from workbench.audit import BEST_OFF, TABLE_DIFFERENCES, TABLE_RATES
 from workbench.presentation import metric_label
 
 
@@ -59,6 +59,29 @@ def test_choosing_attribute_metric_and_intersections(panel):
     panel.metric_box.value = "selection_rate"
     assert list(panel.chart.figure.data[0].x) == ["18-25", "26-40", "41-65", "65+"]
     assert panel.chart.figure.layout.title.text.startswith("selection rate by age_band")
+
+
+def test_compare_with_the_best_off_or_chosen_privileged_groups(panel):
+    assert panel.reference() is None and panel.privileged_boxes.layout.display == "none"
+    panel.reference_box.value = BEST_OFF
+    panel.intersections_box.value = False
+    panel.audit()
+    assert panel.run.audit.reference == BEST_OFF
+    panel.reference_box.value = "privileged"
+    assert panel.privileged_boxes.layout.display == "flex"
+    chosen = {"gender": "male", "ethnicity": "white", "age_band": "41-65"}
+    for box in panel.privileged_boxes.children:
+        box.value = chosen[box.description]
+    panel.attribute_boxes.children[2].value = False  # age_band is no longer audited
+    assert panel.reference() == {"gender": "male", "ethnicity": "white"}
+    panel.intersections_box.value = True
+    panel.audit()
+    references = panel.run.audit.differences["reference"].groupby(level="attribute").unique()
+    assert {attribute: list(names) for attribute, names in references.items()} == {
+        "gender": ["male"],
+        "ethnicity": ["white"],
+        "gender & ethnicity": ["male & white"],
+    }
 
 
 def test_moving_the_threshold_reruns_the_audit(panel):

@@ -77,6 +77,7 @@ def make_report(
     seed: int = 0,
     bootstrap: int = 200,
     mitigation: str | None = "reject_option",
+    privileged: Any = None,
     progress: bool = True,
     redact_text: bool = True,
     trust_pickle: bool = False,
@@ -89,7 +90,8 @@ def make_report(
     ``data`` replaces the spec's data file (same columns); ``db`` is the review database (a
     SQLite file, or a SQLAlchemy URL); without it the default database is read if it exists.
     ``mitigation`` is a post-processing method of :func:`workbench.audit.postprocess` (None for
-    none). Progress goes to stderr unless ``progress`` is false.
+    none); ``privileged`` chooses what each group is compared with, as in
+    :class:`~workbench.audit.AuditOptions`. Progress goes to stderr unless ``progress`` is false.
     """
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 0:
         raise ReportError(MSG_BAD_COUNT.format(value=examples))
@@ -100,7 +102,7 @@ def make_report(
     spec = load_spec(spec)
     if spec.label_column is None:
         raise ReportError(MSG_NO_LABEL.format(path=spec.path))
-    options = AuditOptions(bootstrap=bootstrap, seed=seed)
+    options = AuditOptions(bootstrap=bootstrap, seed=seed, privileged=privileged)
     notes: list[str] = []
     with tqdm(
         total=len(STEPS), desc="report", unit="step", file=sys.stderr, disable=not progress

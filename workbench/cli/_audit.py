@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from workbench._errors import AuditError
-from workbench.cli._common import BOOTSTRAP_OPTION, EXIT_BAD_INPUT, MODEL_OPTIONS, write_json
+from workbench.cli._common import (
+    BOOTSTRAP_OPTION,
+    EXIT_BAD_INPUT,
+    MODEL_OPTIONS,
+    REFERENCE_OPTIONS,
+    reference_choice,
+    write_json,
+)
 
 GATES = ("robust", "any")
 
@@ -18,10 +25,6 @@ EXIT_BREACHED = 1
 MSG_NO_DATA = "model spec {path} names no evaluation data; pass --data FILE"
 MSG_NO_LABEL = "model spec {path} names no label_column; pass --label COLUMN"
 MSG_NO_PROTECTED = "model spec {path} names no protected_attributes; pass --protected a,b"
-MSG_BAD_PRIVILEGED = (
-    "--privileged takes attribute=group pairs, repeated or separated by commas, e.g. "
-    "gender=male; got {value!r}"
-)
 MSG_BAD_BOUNDS_FILE = "cannot read fairness bounds from {path}: {reason}"
 MSG_CANNOT_WRITE = "cannot write the audit JSON to {path}: {reason}"
 MSG_SKIPPED = "protected attribute(s) {attributes} could not be audited (see the notes above)"
@@ -41,7 +44,7 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
     """Add the ``audit`` verb to the sub-commands."""
     parser = verbs.add_parser(
         "audit",
-        parents=[MODEL_OPTIONS, BOOTSTRAP_OPTION],
+        parents=[MODEL_OPTIONS, BOOTSTRAP_OPTION, REFERENCE_OPTIONS],
         help="bias-audit a model on its data; exit 1 if a fairness bound is breached",
         description="Audit a model for group fairness on every protected attribute and their "
         "intersections; write the full result as JSON. Exit 0 when the gate passes, 1 when a "
@@ -60,21 +63,6 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
         "--positive-class",
         help="audit this class against the rest (default: the spec's positive class for a "
         "binary model, every class one-vs-rest for a multiclass one)",
-    )
-    reference = parser.add_mutually_exclusive_group()
-    reference.add_argument(
-        "--privileged",
-        action="append",
-        metavar="ATTRIBUTE=GROUP",
-        help="the privileged group of every audited attribute, repeated or separated by commas, "
-        "e.g. --privileged gender=male --privileged ethnicity=white,age_band=41-65; "
-        "intersections use the combination (default: each group against all others)",
-    )
-    reference.add_argument(
-        "--best-off",
-        action="store_true",
-        help="compare each group with the best-off group of its attribute or intersection: the "
-        "lowest false negative rate among groups of --min-group-size rows or more",
     )
     parser.add_argument(
         "--bounds", help='JSON file of fairness bounds, e.g. {"disparate_impact": [0.8, 1.25]}'
@@ -109,7 +97,7 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
 
 def run_audit_command(args: argparse.Namespace) -> int:
     """Run the audit a parsed command line asks for; returns the exit code."""
-    from workbench.audit import BEST_OFF, AuditOptions, FairnessBounds, audit
+    from workbench.audit import AuditOptions, FairnessBounds, audit
     from workbench.data import read_table
     from workbench.models import load_model
     from workbench.spec import load_spec
@@ -134,7 +122,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
         protected=protected,
         options=AuditOptions(
             threshold=args.threshold,
-            privileged=BEST_OFF if args.best_off else _privileged(args.privileged),
+            privileged=reference_choice(args),
             bounds=bounds or FairnessBounds(),
             min_group_size=args.min_group_size,
             bootstrap=args.bootstrap,
@@ -181,19 +169,6 @@ def run_audit_command(args: argparse.Namespace) -> int:
 
 def _names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
-
-
-def _privileged(texts: list[str] | None) -> dict[str, str] | None:
-    if not texts:
-        return None
-    pairs = {}
-    for text in texts:
-        for item in _names(text):
-            attribute, equals, group = item.partition("=")
-            if not equals or not attribute.strip() or not group.strip():
-                raise AuditError(MSG_BAD_PRIVILEGED.format(value=text))
-            pairs[attribute.strip()] = group.strip()
-    return pairs
 
 
 def _read_bounds(path: str) -> Any:

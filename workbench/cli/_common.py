@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from workbench._errors import WorkbenchError
+from workbench._errors import AuditError, WorkbenchError
 from workbench._files import cannot_write_reason, json_text, write_text_atomically
 from workbench.review._names import DATA_DIR_ENV, DATABASE_FILE_NAME, DEFAULT_DATA_DIR
 
@@ -15,6 +15,10 @@ MODEL_HELP = "path to a model.yaml spec"
 TRUST_PICKLE_HELP = "allow pickle-based weights (only for files you trust)"
 BOOTSTRAP_HELP = "bootstrap replicates, 0 for none (default 200)"
 STDOUT = "-"
+MSG_BAD_PRIVILEGED = (
+    "--privileged takes attribute=group pairs, repeated or separated by commas, e.g. "
+    "gender=male; got {value!r}"
+)
 
 
 def _parent(*parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -29,6 +33,23 @@ MODEL_OPTIONS = _parent(SPEC_OPTION)
 MODEL_OPTIONS.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
 BOOTSTRAP_OPTION = _parent()
 BOOTSTRAP_OPTION.add_argument("--bootstrap", type=int, default=200, help=BOOTSTRAP_HELP)
+# What the audit compares each group with: the rest (default), privileged groups, the best-off.
+REFERENCE_OPTIONS = _parent()
+_REFERENCE = REFERENCE_OPTIONS.add_mutually_exclusive_group()
+_REFERENCE.add_argument(
+    "--privileged",
+    action="append",
+    metavar="ATTRIBUTE=GROUP",
+    help="the privileged group of every audited attribute, repeated or separated by commas, "
+    "e.g. --privileged gender=male --privileged ethnicity=white,age_band=41-65; "
+    "intersections use the combination (default: each group against all others)",
+)
+_REFERENCE.add_argument(
+    "--best-off",
+    action="store_true",
+    help="compare each group with the best-off group of its attribute or intersection: the "
+    "lowest false negative rate among groups of the minimum group size or more",
+)
 REVIEW_DATABASE_OPTION = _parent()
 REVIEW_DATABASE_OPTION.add_argument(
     "--db",
@@ -37,6 +58,25 @@ REVIEW_DATABASE_OPTION.add_argument(
     f"postgresql+psycopg://host/db (default: ${DATA_DIR_ENV}/{DATABASE_FILE_NAME}, "
     f"else {DEFAULT_DATA_DIR}/{DATABASE_FILE_NAME})",
 )
+
+
+def reference_choice(args: argparse.Namespace) -> Any:
+    """``AuditOptions.privileged`` from ``--privileged``/``--best-off``: a mapping, the
+    best-off choice, or None (the rest)."""
+    from workbench.audit import BEST_OFF
+
+    if args.best_off:
+        return BEST_OFF
+    if not args.privileged:
+        return None
+    pairs = {}
+    for text in args.privileged:
+        for item in text.split(","):
+            attribute, equals, group = item.strip().partition("=")
+            if not equals or not attribute.strip() or not group.strip():
+                raise AuditError(MSG_BAD_PRIVILEGED.format(value=text))
+            pairs[attribute.strip()] = group.strip()
+    return pairs
 
 
 def write_json(

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 
 from workbench.audit._names import POSTPROCESSORS
-from workbench.cli._common import BOOTSTRAP_OPTION, MODEL_OPTIONS
+from workbench.cli._common import (
+    BOOTSTRAP_OPTION,
+    MODEL_OPTIONS,
+    REFERENCE_OPTIONS,
+    reference_choice,
+)
 from workbench.review._names import DATA_DIR_ENV, DATABASE_FILE_NAME
 
 MSG_WROTE = "wrote the report on {name} to {paths}"
@@ -15,7 +20,7 @@ def add_report_command(verbs: argparse._SubParsersAction) -> None:
     """Add the ``report`` verb to the sub-commands."""
     parser = verbs.add_parser(
         "report",
-        parents=[MODEL_OPTIONS, BOOTSTRAP_OPTION],
+        parents=[MODEL_OPTIONS, BOOTSTRAP_OPTION, REFERENCE_OPTIONS],
         help="write a self-contained HTML report (and JSON) on a model, reviews included",
         description="Audit a model on its data, explain a few high-risk examples, swap identity "
         "words (text models), try one mitigation, list the reviewers' decisions, and write it "
@@ -75,6 +80,7 @@ def run_report(args: argparse.Namespace) -> int:
         seed=args.seed,
         bootstrap=args.bootstrap,
         mitigation=None if args.mitigation == "none" else args.mitigation,
+        privileged=reference_choice(args),
         progress=not args.no_progress,
         redact_text=not args.no_redact,
         trust_pickle=args.trust_pickle,
