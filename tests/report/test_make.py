@@ -1,6 +1,6 @@
 """What the report command (the app's steps run from a spec) notes when a part cannot run: no
 protected attributes, no database yet, nothing to mitigate, a multiclass model, a failed
-mitigation, a score moved by redaction."""
+mitigation; and that the message explained is the one audited."""
 
 import dataclasses
 
@@ -12,14 +12,14 @@ import yaml
 from workbench.app import pipeline
 from workbench.app.browse import open_subject
 from workbench.app.findings import findings, mitigate, run_audit
-from workbench.app.pipeline import MSG_NO_DEFAULT_DATABASE, MSG_SCORE_AFTER_REDACTION, make_report
+from workbench.app.pipeline import MSG_NO_DEFAULT_DATABASE, make_report
 from workbench.audit import MISSING_GROUP, AuditError, AuditOptions, audit, excess
-from workbench.explain import Explanation
 from workbench.privacy import redact
-from workbench.report import choose_examples
+from workbench.report import Choice, choose_examples
+from workbench.report._examples import show_example
 from workbench.review import DATA_DIR_ENV, DATABASE_FILE_NAME
 
-from .conftest import BOOTSTRAP, MITIGATION, PLANTED
+from .conftest import BOOTSTRAP, MITIGATION
 
 
 def test_no_protected_attributes_and_no_database_yet_are_noted(relapse, tmp_path, monkeypatch):
@@ -83,33 +83,30 @@ def test_failed_mitigation_is_noted(crisis, crisis_subject, monkeypatch):
     )
 
 
-@pytest.mark.parametrize(("original", "noted"), [(0.9, True), (0.201, False)])
-def test_a_score_moved_by_redaction_is_noted(crisis_subject, original, noted):
-    message = "I feel hopeless." + PLANTED
-    explanation = Explanation(
-        method="ig",
-        kind="text",
-        features=("i", "feel", "hopeless"),
-        attributions=np.zeros(3),
-        target=1,
-        target_name="urgent",
-        score=0.2,
-    )
-    values = pd.Series(
-        {"label": "urgent", "gender": "female", "ethnicity": "black", "age_band": "26-40"},
-        name=7,
-    )
-    example = pipeline._example(
-        crisis_subject,
-        values,
-        np.array([1 - original, original]),
-        explanation,
-        redact(message),
-        "why",
-    )
-    expected = MSG_SCORE_AFTER_REDACTION.format(target="urgent", original=original, redacted=0.2)
-    assert example.notes == ((expected,) if noted else ())
-    assert example.row == 7 and example.redactions == ("EMAIL", "PHONE")
+def test_the_audited_message_is_explained_and_only_what_is_shown_is_redacted(crisis_subject):
+    model, subject = crisis_subject.model, crisis_subject
+    messages = subject.data[subject.text_column].astype(str)
+    urgent = model.class_names.index("urgent")
+    redacted = model.predict_proba([redact(text).text for text in messages])[:, urgent]
+    moved = np.abs(redacted - subject.probabilities[:, urgent])
+    row = int(np.argmax(moved))
+    assert moved[row] > 0.01  # redacting this message would change the model's score
+    chosen = Choice(rows=(row,), positive="urgent", reasons=("why",))
+    (example,) = pipeline.explain_examples(subject, chosen)
+    assert example.text == messages.iloc[row] and example.row == row
+    assert example.explanation.score == pytest.approx(subject.probabilities[row, urgent], abs=1e-6)
+    shown = show_example(example, redact_text=True)
+    assert shown.score == example.explanation.score and not shown.withheld
+    assert shown.redactions == ("EMAIL", "PHONE")
+    tags = [token for token in shown.tokens if token.tag]
+    assert [token.text for token in tags] == ["[EMAIL]", "[PHONE]"]
+    payload = shown.to_dict()
+    shown_words = [payload["text"], *payload["notes"]]
+    shown_words += [token["feature"] for token in payload["attributions"]]
+    for piece in ("jane", "doe", "example", "867", "5309"):
+        assert not any(piece in words for words in shown_words)
+    total = sum(token.attribution for token in shown.tokens)
+    assert total == pytest.approx(float(np.sum(example.explanation.attributions)))
 
 
 def test_the_report_agrees_with_the_app_steps(crisis):

@@ -11,6 +11,7 @@ from workbench.report import (
     Example,
     Token,
     build_report,
+    redact_tokens,
     render_html,
 )
 from workbench.report._examples import merge_tags, show_example
@@ -37,14 +38,52 @@ def test_tags_split_by_a_tokenizer_are_merged_back(features, expected):
     assert [token.tag for token in tokens] == [text.isupper() for text in expected]
 
 
-def test_tokens_of_an_unredacted_message_are_withheld(crisis_model):
+def test_the_tokens_of_an_identifier_are_shown_as_its_tag(crisis_model):
     explanation = explain(crisis_model, MESSAGE)
     assert "jane" in explanation.features
     shown = show_example(Example(explanation=explanation, text=MESSAGE), redact_text=True)
-    assert shown.tokens == () and shown.withheld and MSG_WITHHELD in shown.notes
-    assert shown.redactions == ("EMAIL", "PHONE")
+    assert not shown.withheld and shown.redactions == ("EMAIL", "PHONE")
+    assert [token.text for token in shown.tokens if token.tag] == ["[EMAIL]", "[PHONE]"]
     assert PLANTED_EMAIL not in shown.text and "[EMAIL]" in shown.text
+    assert not {"jane", "doe", "867", "5309"} & {token.text for token in shown.tokens}
     assert "jane" not in str(shown.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("features", "expected"),
+    [
+        (
+            ("[CLS]", "hi", "[UNK]", ",", "i", "am", "scared", "[SEP]"),
+            ["[CLS]", "hi", "[NAME]", ",", "i", "am", "scared", "[SEP]"],
+        ),
+        (
+            ("hi", "mar", "##ga", "##ret", ",", "i", "am", "scared"),
+            ["hi", "[NAME]", ",", "i", "am", "scared"],
+        ),
+    ],
+    ids=["unknown word", "word pieces"],
+)
+def test_redacted_tokens_carry_the_attribution_of_the_identifier(features, expected):
+    text = "Hi Margaret, I am scared"
+    attributions = np.arange(1, len(features) + 1, dtype=float)
+    tokens = redact_tokens(text, features, attributions)
+    assert [token.text for token in tokens] == expected
+    assert sum(token.attribution for token in tokens) == attributions.sum()
+
+
+def test_tokens_that_do_not_match_the_message_are_withheld():
+    explanation = Explanation(
+        method="ig",
+        kind="text",
+        features=("hello", "there"),
+        attributions=np.array([0.5, -0.1]),
+        target=1,
+        target_name="urgent",
+        score=0.7,
+    )
+    shown = show_example(Example(explanation=explanation, text=MESSAGE), redact_text=True)
+    assert shown.tokens == () and shown.withheld and MSG_WITHHELD in shown.notes
+    assert redact_tokens(MESSAGE, explanation.features, explanation.attributions) is None
 
 
 def test_table_values_are_redacted():

@@ -25,7 +25,6 @@ from workbench.audit import (
 )
 from workbench.explain import METHODS, Explanation, default_method, explain_batch
 from workbench.models import ModelAdapter
-from workbench.privacy import Redacted, redact
 from workbench.report import Choice, Example, ReportContent, build_report, choose_examples
 from workbench.review import (
     DATABASE_FILE_NAME,
@@ -36,7 +35,6 @@ from workbench.review import (
 )
 from workbench.spec import ModelSpec, load_spec
 
-SCORE_TOLERANCE = 0.005
 MSG_NO_LABEL = (
     "model spec {path} names no label_column; a report needs the true classes of the data"
 )
@@ -56,10 +54,6 @@ MSG_MULTICLASS = (
 )
 MSG_MITIGATION_FAILED = "Mitigation ({method} on {attribute}) was not run: {reason}"
 MSG_UNKNOWN_MITIGATION = "unknown mitigation {method!r}; choose one of {choices} or None"
-MSG_SCORE_AFTER_REDACTION = (
-    "Redaction changed the model's score: P({target}) is {original:.3f} for the message as "
-    "written and {redacted:.3f} for the redacted message explained here."
-)
 STEPS = (
     "loading model, data and reviews",
     "auditing and swapping identity words",
@@ -129,7 +123,7 @@ def make_report(
             audit_result=audit_result,
             count=examples,
         )
-        shown = explain_examples(subject, chosen, seed=seed, redact_text=redact_text)
+        shown = explain_examples(subject, chosen, seed=seed)
         _next(bar, 3)
         mitigated, mitigation_notes = mitigate_worst(
             subject, audit_result, method=mitigation, options=options
@@ -175,11 +169,10 @@ def load_reviews(
         return [*current, *other], store.location, []
 
 
-def explain_examples(
-    subject: Subject, chosen: Choice, *, seed: int = 0, redact_text: bool = True
-) -> list[Example]:
+def explain_examples(subject: Subject, chosen: Choice, *, seed: int = 0) -> list[Example]:
     """Explain the chosen rows for the chosen class with the model's default method and its
-    faithfulness; messages are redacted before explaining."""
+    faithfulness. A message is explained as written, the one audited; the report redacts what
+    it shows (see :mod:`workbench.report._examples`)."""
     if not chosen.rows:
         return []
     model = subject.model
@@ -191,18 +184,17 @@ def explain_examples(
     target = model.class_names.index(chosen.positive)
     frame = subject.data
     if model.kind == "text":
-        messages = frame[subject.text_column].iloc[rows].astype(str)
-        texts = [redact(message, enabled=redact_text) for message in messages]
-        explanations = explain_batch(model, [t.text for t in texts], target=target, **settings)
-        redacted: list[Redacted | None] = list(texts)
+        messages = list(frame[subject.text_column].iloc[rows].astype(str))
+        explanations = explain_batch(model, messages, target=target, **settings)
+        texts: list[str | None] = list(messages)
     else:
         explanations = explain_batch(
             model, frame.iloc[rows], target=target, background=frame, **settings
         )
-        redacted = [None] * len(rows)
+        texts = [None] * len(rows)
     return [
         _example(subject, frame.iloc[row], subject.probabilities[row], *parts)
-        for row, parts in zip(rows, zip(explanations, redacted, chosen.reasons))
+        for row, parts in zip(rows, zip(explanations, texts, chosen.reasons))
     ]
 
 
@@ -247,29 +239,18 @@ def _example(
     values: pd.Series,
     scores: np.ndarray,
     explanation: Explanation,
-    redacted: Redacted | None,
+    text: str | None,
     reason: str,
 ) -> Example:
-    """One explained row; notes when redaction moved the model's score."""
-    original = float(scores[explanation.target])
-    notes = []
-    if redacted is not None and redacted.spans:
-        if abs(original - explanation.score) > SCORE_TOLERANCE:
-            notes.append(
-                MSG_SCORE_AFTER_REDACTION.format(
-                    target=explanation.target_name, original=original, redacted=explanation.score
-                )
-            )
+    """One explained row: the message as written (text models) or the feature values."""
     model = subject.model
     return Example(
         explanation=explanation,
-        text=None if redacted is None else redacted.text,
-        values={} if redacted is not None else values[list(model.feature_columns)].to_dict(),
+        text=text,
+        values={} if text is not None else values[list(model.feature_columns)].to_dict(),
         row=int(values.name),
         label=group_name(values[subject.label_column]),
         prediction=model.class_names[int(np.argmax(scores))],
         groups={name: group_name(values[name]) for name in subject.protected},
         reason=reason,
-        notes=tuple(notes),
-        redactions=() if redacted is None else tuple(kind.value for kind in redacted.kinds),
     )

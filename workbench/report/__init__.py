@@ -27,6 +27,7 @@ from workbench.report._examples import (
     Example,
     ShownExample,
     Token,
+    redact_tokens,
 )
 from workbench.report._html import render_html
 from workbench.report._markdown import markdown_to_html
@@ -57,6 +58,7 @@ __all__ = [
     "build_report",
     "choose_examples",
     "markdown_to_html",
+    "redact_tokens",
     "render_html",
     "write_html",
     "write_json",

@@ -1,10 +1,11 @@
 """Example explanations as a report shows them: identifiers redacted, tags kept whole.
 
-An example's tokens come from the text the model was given. When that text still held an
-identifier (it was explained before redaction), its tokens would leak the identifier piece by
-piece (``jane``, ``.``, ``doe``, ``@``...), so the report shows the redacted message and withholds
-the token highlights (and the explainer's notes, which may quote tokens). Explain the redacted
-text (as :func:`~workbench.app.pipeline.make_report` does) to get both.
+The message explained is the one the model was given and audited, identifiers and all, so the
+explanation describes the audited prediction. Only what is shown is redacted: the message, and
+its tokens, where the tokens that make up an identifier (``jane``, ``.``, ``doe``, ``@``...) are
+shown as one tag such as ``[EMAIL]`` carrying their summed attribution (:func:`redact_tokens`).
+The explainer's notes, which may quote tokens, are left out of such an example; where the tokens
+cannot be matched to the message, the token highlights are withheld.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from workbench._errors import ReportError
 from workbench.explain import Explanation
-from workbench.privacy import PhiKind, redact, tag
+from workbench.privacy import PhiKind, find_phi, redact, tag
 
 MSG_TEXT_NEEDED = (
     "example {number} explains a message but carries no text; give Example(text=...) the "
@@ -26,8 +27,8 @@ MSG_TEXT_NEEDED = (
 )
 MSG_NOT_EXAMPLE = "example {number} must be a workbench.report.Example; got {kind}"
 MSG_WITHHELD = (
-    "Token highlights withheld: this message was explained before its identifiers were "
-    "redacted, so its tokens would show them. Explain the redacted message instead."
+    "Token highlights withheld: this message holds identifiers and its tokens could not be "
+    "matched to its words, so they might show them."
 )
 _TAGS = {tag(kind).lower(): tag(kind) for kind in PhiKind}
 _LONGEST_TAG = 6  # tokens a tokenizer may split one tag into, e.g. "[", "e", "##mail", "]"
@@ -158,8 +159,10 @@ def show_example(example: Example, *, redact_text: bool, number: int = 1) -> Sho
         text = redacted.text
         redactions += [kind.value for kind in redacted.kinds]
         if redacted.spans:
-            tokens: tuple[Token, ...] = ()
-            notes = [*example.notes, MSG_WITHHELD]  # the explanation's notes may quote tokens
+            found = redact_tokens(example.text, explanation.features, explanation.attributions)
+            tokens: tuple[Token, ...] = () if found is None else found
+            # the explanation's notes may quote tokens
+            notes = [*example.notes, *(() if found is not None else (MSG_WITHHELD,))]
         else:
             tokens = merge_tags(explanation.features, explanation.attributions)
     else:
@@ -207,6 +210,69 @@ def merge_tags(features: Sequence[str], attributions: Sequence[float]) -> tuple[
             merged.append(Token(features[position], float(attributions[position])))
             position += 1
     return tuple(merged)
+
+
+def redact_tokens(
+    text: str, features: Sequence[str], attributions: Sequence[float]
+) -> tuple[Token, ...] | None:
+    """The tokens of ``text`` with those inside an identifier (:func:`workbench.privacy.find_phi`)
+    merged into its tag, carrying their summed attribution; None when the tokens cannot be
+    matched to the text in order (then they might show an identifier).
+
+    A token is matched case-blind at its first place after the previous one (word-piece marks
+    such as ``##`` dropped); a bracketed token the text does not hold (``[UNK]``, ``[CLS]``)
+    stands for the text skipped before the next match, so an unknown word of a name is tagged.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return None
+    spans = find_phi(text)
+    placed: list[tuple[int, int] | None] = []
+    pending: list[int] = []
+    cursor = 0
+    for position, feature in enumerate(features):
+        piece = _bare(feature)
+        start = lowered.find(piece, cursor) if piece else -1
+        if start < 0:
+            if not (feature.startswith(("[", "<")) and feature.endswith(("]", ">"))):
+                return None
+            placed.append(None)
+            pending.append(position)
+            continue
+        for skipped in pending:
+            placed[skipped] = _stripped(text, cursor, start)
+        pending = []
+        placed.append((start, start + len(piece)))
+        cursor = start + len(piece)
+    for skipped in pending:
+        placed[skipped] = _stripped(text, cursor, len(text))
+    tokens: list[Token] = []
+    last_span = None
+    for feature, value, where in zip(features, attributions, placed):
+        hit = None
+        if where is not None:
+            hit = next((s for s in spans if s.start < where[1] and where[0] < s.end), None)
+        if hit is None:
+            tokens.append(Token(feature, float(value)))
+        elif hit is last_span:
+            tokens[-1] = Token(tokens[-1].text, tokens[-1].attribution + float(value), tag=True)
+        else:
+            tokens.append(Token(tag(hit.kind), float(value), tag=True))
+        last_span = hit
+    return tuple(tokens)
+
+
+def _bare(feature: str) -> str:
+    return feature.removeprefix("##").lstrip("\u0120\u2581").lower()
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The stretch ``start:end`` of ``text`` without surrounding spaces; None when empty."""
+    inner = text[start:end]
+    if not inner.strip():
+        return None
+    left = start + len(inner) - len(inner.lstrip())
+    return left, end - (len(inner) - len(inner.rstrip()))
 
 
 def _tag_at(features: Sequence[str], position: int) -> tuple[int, str] | None:
