@@ -39,12 +39,17 @@ def test_fast_params_only_name_what_the_method_takes(crisis, relapse):
     assert fast_params(relapse.model, "lime") == {"n_samples": 500}
 
 
-def test_pair_explains_the_redacted_message_for_one_class(crisis):
+def test_pair_explains_the_message_as_written_and_shows_it_redacted(crisis):
     pair = explain_pair(crisis.model, MESSAGE)
     assert "jane@example.org" not in pair.text and "[EMAIL]" in pair.text
     assert set(pair.redacted) == {"NAME", "EMAIL"}
+    written = crisis.model.predict_proba([MESSAGE])[0, 1]
+    redacted = crisis.model.predict_proba([pair.text])[0, 1]
+    assert abs(written - redacted) > 1e-4  # redaction would change the score explained
     for explanation in (pair.first, pair.second):
-        assert "jane" not in explanation.features
+        assert explanation.score == pytest.approx(written, abs=1e-6)
+        assert not {"jane", "doe", "example", "org"} & set(explanation.features)
+        assert {"[NAME]", "[EMAIL]"} <= set(explanation.features)
         assert explanation.faithfulness is not None
     assert (pair.first.method, pair.second.method) == ("ig", "lime")
     assert pair.first.params["n_steps"] == 32 and pair.second.params["n_samples"] == 500

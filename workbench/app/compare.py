@@ -9,7 +9,7 @@ results are cached by :mod:`workbench.explain`, so asking again is instant.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -30,7 +30,8 @@ from workbench.explain import (
     group_importance,
 )
 from workbench.models import ModelAdapter
-from workbench.privacy import redact
+from workbench.privacy import find_phi, redact
+from workbench.report import redact_tokens
 
 FAST_PARAMS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
     {
@@ -47,14 +48,19 @@ TEXT_MIN_COUNT = 3
 MSG_NO_MODEL = "choose a model first"
 MSG_BAD_ROWS = "rows must be a positive whole number; got {value!r}"
 MSG_UNKNOWN_ATTRIBUTE = "{attribute!r} is not a protected attribute; choose one of {choices}"
+MSG_EXPLAINED_REDACTED = (
+    "The tokens of this message could not be matched to its words, so the redacted message "
+    "is explained instead; its score may differ from the message as written."
+)
 
 
 @dataclass(frozen=True, eq=False)
 class ExplanationPair:
     """One message explained by two methods for the same class, and how far they agree.
 
-    ``text`` is the message as explained, with identifiers redacted (``redacted`` names the
-    kinds removed); both explanations carry their faithfulness scores.
+    ``text`` is the message explained (as written), shown with identifiers redacted
+    (``redacted`` names the kinds removed); in both explanations the tokens of an identifier
+    are shown as its tag; both carry their faithfulness scores.
     """
 
     text: str
@@ -96,21 +102,43 @@ def quick_explain(
 ) -> Explanation:
     """Explain one message or row with interactive settings, faithfulness included.
 
-    A message is redacted before it is explained, so no identifier reaches the result.
+    A message is explained as written; the tokens of an identifier come back as its tag, so
+    no identifier reaches the result (see :func:`shown_explanation`).
     """
     if model is None:
         raise ExplanationError(MSG_NO_MODEL)
     method = method or default_method(model)
-    if isinstance(inputs, str):
-        inputs = redact(inputs).text
-    return explain(
-        model,
-        inputs,
-        method=method,
-        target=target,
-        background=background,
-        faithfulness=True,
+    settings = {
+        "method": method,
+        "target": target,
+        "background": background,
+        "faithfulness": True,
         **fast_params(model, method),
+    }
+    explanation = explain(model, inputs, **settings)
+    if not isinstance(inputs, str):
+        return explanation
+    shown = shown_explanation(inputs, explanation)
+    if shown is None:
+        fallback = explain(model, redact(inputs).text, **settings)
+        return replace(fallback, notes=(*fallback.notes, MSG_EXPLAINED_REDACTED))
+    return shown
+
+
+def shown_explanation(text: str, explanation: Explanation) -> Explanation | None:
+    """The explanation of ``text`` with the tokens of each identifier merged into its tag
+    (their attributions summed) and without the explainer's notes, which may quote tokens;
+    unchanged when ``text`` holds no identifier; None when its tokens cannot be matched."""
+    if not find_phi(text):
+        return explanation
+    tokens = redact_tokens(text, explanation.features, explanation.attributions)
+    if tokens is None:
+        return None
+    return replace(
+        explanation,
+        features=tuple(token.text for token in tokens),
+        attributions=np.array([token.attribution for token in tokens]),
+        notes=(),
     )
 
 
@@ -125,13 +153,13 @@ def explain_pair(
     """Explain a message with ``method`` (default: the model's) and ``other`` (LIME).
 
     Both explain the same class: ``target``, or the class the model predicts. The message is
-    redacted first.
+    explained as written and shown redacted.
     """
     if model is None:
         raise ExplanationError(MSG_NO_MODEL)
     redacted = redact(text)
-    first = quick_explain(model, redacted.text, method=method, target=target)
-    second = quick_explain(model, redacted.text, method=other, target=first.target)
+    first = quick_explain(model, text, method=method, target=target)
+    second = quick_explain(model, text, method=other, target=first.target)
     return ExplanationPair(
         text=redacted.text,
         redacted=tuple(kind.value for kind in redacted.kinds),
@@ -152,7 +180,9 @@ def importance(
     """Explain a seeded sample of ``rows`` rows for the positive class and aggregate them.
 
     With ``attribute`` the result is per group of that protected attribute. Tokens seen fewer
-    than three times are left out of a text model's table; messages are redacted first.
+    than three times are left out of a text model's table; messages are explained as written,
+    the tokens of an identifier counted as its tag (rows whose tokens cannot be matched are
+    left out).
     """
     if subject is None:
         raise ExplanationError(MSG_NO_MODEL)
@@ -169,13 +199,18 @@ def importance(
     inputs = subject.inputs(chosen.tolist())
     explanations = explain_batch(
         subject.model,
-        inputs if tabular else [redact(text).text for text in inputs],
+        inputs,
         method=method,
         target=subject.positive_class,
         background=subject.data if tabular else None,
         progress=False,
         **fast_params(subject.model, method),
     )
+    if not tabular:
+        shown = [shown_explanation(text, found) for text, found in zip(inputs, explanations)]
+        kept = [i for i, found in enumerate(shown) if found is not None]
+        explanations = [shown[i] for i in kept]
+        chosen = chosen[kept]
     min_count = 1 if tabular else TEXT_MIN_COUNT
     if attribute is None:
         table = global_importance(explanations, min_count=min_count)
