@@ -144,6 +144,6 @@ class EthicsReviewApp(CoreView):
     def _show_example(self, change: dict[str, Any]) -> None:
         example = change["new"]
         if isinstance(example, str):
-            self.text_view.text = example
+            self.text_view.show_message(example)
         else:
             self.row_view.row = example

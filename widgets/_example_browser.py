@@ -21,9 +21,9 @@ class ExampleBrowser(CoreView):
     Every filter change makes one core call, :func:`workbench.app.browse.filter_examples`, whose
     :class:`~workbench.app.browse.ExamplePage` is ``page`` (the first match is picked); picking a
     row makes one call,
-    :func:`workbench.app.browse.example_input`, whose result (a redacted message or a one-row
-    table) is ``example``. Filters are ``attribute`` and ``group`` ('' for any), ``label`` and
-    ``prediction`` ('' for any) and ``outcome`` (all, errors, correct).
+    :func:`workbench.app.browse.example_input`, whose result (the message as written, never
+    shown here, or a one-row table) is ``example``. Filters are ``attribute`` and ``group`` (''
+    for any), ``label`` and ``prediction`` ('' for any) and ``outcome`` (all, errors, correct).
     """
 
     subject = traitlets.Any(None, allow_none=True, help="The workbench Subject to browse.")

@@ -13,6 +13,7 @@ from widgets._choices import MethodTargetView
 from workbench.app.compare import SECOND_METHOD, ExplanationPair, explain_pair
 from workbench.explain import METHODS, Explanation, applicable_methods
 from workbench.presentation import percent
+from workbench.privacy import redact
 
 MSG_NO_TEXT_MODEL = "This view explains text models; {name} is a {kind} model."
 
@@ -24,7 +25,9 @@ class TextAttributionView(MethodTargetView):
     :class:`~workbench.app.compare.ExplanationPair` is ``result``. Tokens are coloured on a
     diverging scale (red for the class, blue against); each side shows its faithfulness, and
     the two sides' agreement is shown below. ``method`` '' means the model's default and
-    ``target`` '' the predicted class. The message is redacted before it is explained.
+    ``target`` '' the predicted class. A message picked from the data (:meth:`show_message`)
+    is shown redacted and, while its text is not edited, explained as written: the message the
+    model was audited on; the tokens of an identifier are shown as its tag.
     """
 
     model = traitlets.Any(None, allow_none=True, help="The text ModelAdapter to explain.")
@@ -32,6 +35,7 @@ class TextAttributionView(MethodTargetView):
     method = traitlets.Unicode("", help="Captum method name; '' for the model's default.")
     target = traitlets.Unicode("", help="Class to explain; '' for the predicted class.")
     result = traitlets.Any(None, allow_none=True, help="The last ExplanationPair, or None.")
+    written = traitlets.Unicode("", help="The picked message as written; '' for none.")
 
     css_class = "wb-text-attribution"
 
@@ -56,9 +60,16 @@ class TextAttributionView(MethodTargetView):
             self.scores,
         )
 
+    def show_message(self, message: str) -> None:
+        """Show a message from the data redacted; it is explained as written until edited."""
+        self.written = message
+        self.text = redact(message).text
+
     def explain(self, _button: ipywidgets.Button | None = None) -> None:
-        """Explain ``text`` (the *Explain* button)."""
+        """Explain ``text``, or the picked message as written while unedited (*Explain*)."""
         model, text = self.model, self.text
+        if self.written and redact(self.written).text == text:
+            text = self.written
         method, target = self.method or None, self.target or None
         self._run(
             lambda: explain_pair(model, text, method=method, target=target),
@@ -89,7 +100,7 @@ class TextAttributionView(MethodTargetView):
         ]
         if pair.redacted:
             kinds = ", ".join(dict.fromkeys(pair.redacted))
-            parts.append(f"Identifiers replaced before explaining: {_html.esc(kinds)}.")
+            parts.append(f"Identifiers replaced in what is shown: {_html.esc(kinds)}.")
         self.scores.value = "".join(f'<p class="wb-line">{p}</p>' for p in parts)
 
     def _methods(self) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from widgets import EthicsReviewApp
+from workbench.privacy import redact
 
 
 def test_choosing_a_model_hands_it_to_every_view(review_dir):
@@ -15,7 +16,8 @@ def test_choosing_a_model_hands_it_to_every_view(review_dir):
     for view in (app.browser, app.importance_view, app.audit_panel):
         assert view.subject is app.subject
     assert app.review.spec.name == "crisis_text"
-    assert app.text_view.text == app.browser.example
+    assert app.text_view.written == app.browser.example
+    assert app.text_view.text == redact(app.browser.example).text
 
 
 def test_explain_audit_findings_and_decision(review_dir):

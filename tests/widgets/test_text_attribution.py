@@ -42,8 +42,22 @@ def test_explains_and_highlights_tokens(crisis):
     assert "Integrated Gradients" in view.first.value and "LIME" in view.second.value
     assert "Faithfulness: comprehensiveness" in view.first.value
     assert "Spearman rank correlation" in view.scores.value
-    assert "Identifiers replaced before explaining: NAME, EMAIL." in view.scores.value
+    assert "Identifiers replaced in what is shown: NAME, EMAIL." in view.scores.value
     assert "jane@example.org" not in view.first.value + view.second.value
+
+
+def test_a_picked_message_is_shown_redacted_and_explained_as_written(crisis):
+    view = TextAttributionView(model=crisis.model, threaded=False)
+    view.show_message(MESSAGE)
+    assert "jane" not in view.message.value.lower() and "[EMAIL]" in view.message.value
+    view.explain()
+    written = crisis.model.predict_proba([MESSAGE])[0, 1]
+    assert view.result.first.score == pytest.approx(written, abs=1e-6)
+    assert "jane" not in (view.first.value + view.second.value).lower()
+    view.text = view.text + " Thanks."  # an edited message is explained as it now reads
+    view.explain()
+    edited = crisis.model.predict_proba([view.text])[0, 1]
+    assert view.result.first.score == pytest.approx(edited, abs=1e-6)
 
 
 def test_tokens_are_red_for_and_blue_against_the_class(crisis):

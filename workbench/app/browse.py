@@ -2,8 +2,8 @@
 
 :func:`open_subject` loads a spec's model and data and scores every row once;
 :func:`filter_examples` picks rows by group, true class, predicted class and error, with their
-text redacted; :func:`example_input` is one row as the model takes it (a redacted message, or a
-one-row table).
+text redacted; :func:`example_input` is one row as the model takes it (the message as written
+and audited, for explaining and never shown as is, or a one-row table).
 """
 
 from __future__ import annotations
@@ -217,12 +217,13 @@ def filter_examples(
 
 
 def example_input(subject: Subject, row: int) -> str | pd.DataFrame:
-    """Row ``row`` as the model takes it: the message with identifiers redacted, or the row."""
+    """Row ``row`` as the model takes it and was audited on: the message as written (show it
+    redacted), or the row."""
     count = len(subject.data)
     if isinstance(row, bool) or not isinstance(row, int | np.integer) or not 0 <= row < count:
         raise DataError(MSG_BAD_ROW.format(row=row, n=count, last=count - 1))
     if subject.model.kind == "text":
-        return redact(str(subject.data[subject.text_column].iloc[row])).text
+        return str(subject.data[subject.text_column].iloc[row])
     return subject.data.iloc[[int(row)]].reset_index(drop=True)
 
 
