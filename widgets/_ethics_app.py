@@ -17,6 +17,7 @@ from widgets._report_export import ReportExport
 from widgets._review_form import ReviewForm
 from widgets._task import CoreView
 from widgets._text_attribution import TextAttributionView
+from workbench import WorkbenchError
 from workbench.app.browse import Subject, open_subject
 from workbench.app.catalog import open_listed_subject
 
@@ -132,11 +133,19 @@ class EthicsReviewApp(CoreView):
             return
         listed = opened is not None and opened.spec is spec
         self._run(
-            (lambda: open_listed_subject(opened)) if listed else (lambda: open_subject(spec)),
+            (lambda: self._open_listed(opened)) if listed else (lambda: open_subject(spec)),
             "subject",
             working=f"Loading {spec.name} and scoring its data…",
             queue=True,
         )
+
+    def _open_listed(self, opened: Any) -> Subject:
+        # A listed model that fails to load must not leave the previous model on show.
+        try:
+            return open_listed_subject(opened)
+        except WorkbenchError:
+            self.subject = None
+            raise
 
     @traitlets.observe("subject")
     def _hand_out(self, change: dict[str, Any]) -> None:
