@@ -44,11 +44,17 @@ def test_the_picker_lists_exactly_the_served_models(browser, served):
     page.on("pageerror", lambda err: errors.append(str(err)))
     page.goto(served.url)
     select = page.locator(f"{PICKER} select")
+    select.wait_for(state="visible")
     expect(select.locator("option")).to_have_text(["crisis_text", "team_model"])
     expect(page.locator(".wb-model-summary table.wb-spec td").first).to_have_text("crisis_text")
 
     select.select_option("team_model")
     expect(page.locator(".wb-model-summary .wb-error")).to_have_text(MSG_VISITOR_LOAD_FAILED)
     assert str(served_spec_folder(served)) not in page.content()  # the operator's detail
+    served.wait_until(
+        lambda: "model 'team_model'" in served.log.read_text(encoding="utf-8"),
+        what="log the broken model for the operator",
+        timeout_s=10,
+    )
     assert not errors, f"JavaScript errors on the page: {errors}"
     context.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,9 @@ MSG_VISITOR_LOAD_FAILED = "This model could not be loaded; ask the team that reg
 MSG_OPERATOR_LOAD_FAILED = "model '{name}' ({spec}) could not be loaded: {problem}"
 
 log = logging.getLogger("workbench.serve")
+# The operator's log: the process's own stderr, which a served kernel shares with the server
+# (a kernel's sys.stderr goes to the page instead).
+log.addHandler(logging.StreamHandler(sys.__stderr__ or sys.stderr))
 
 
 @dataclass(frozen=True)
