@@ -2,7 +2,7 @@
 
 ``workbench serve`` hands its model options to the app's kernel through the environment:
 ``WORKBENCH_MODELS`` (spec files, joined with ``os.pathsep``), ``WORKBENCH_CATALOG`` (a
-catalog file, read again on each page load) and ``WORKBENCH_SAMPLES`` (``1``: add the bundled
+catalog file, read again by each new kernel) and ``WORKBENCH_SAMPLES`` (``1``: add the bundled
 samples). With none of them set, the app lists the bundled samples.
 """
 
@@ -14,10 +14,15 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from workbench._errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.app.browse import Subject
+    from workbench.spec import ModelSpec
 
 ENV_MODELS = "WORKBENCH_MODELS"
 ENV_CATALOG = "WORKBENCH_CATALOG"
@@ -56,7 +61,7 @@ class OpenedEntry:
     """A catalog entry's loaded spec and fingerprint (the version the board reviews)."""
 
     entry: CatalogEntry
-    spec: object
+    spec: ModelSpec
     fingerprint: str
 
 
@@ -144,7 +149,7 @@ def _check_unique(entries: list[CatalogEntry], path: Path) -> None:
         seen.add(entry.name)
 
 
-def open_listed_subject(opened: OpenedEntry) -> object:
+def open_listed_subject(opened: OpenedEntry) -> Subject:
     """``open_subject`` for a listed model; a failure is logged and the visitor told plainly."""
     from workbench.app.browse import open_subject
 

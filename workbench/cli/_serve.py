@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from workbench._errors import WorkbenchError
@@ -32,7 +33,7 @@ def serve_command(
     notebook: str,
     port: int,
     token: str | None,
-    models: list[str] = (),
+    models: Sequence[str] = (),
     catalog: str | None = None,
     samples: bool = False,
 ) -> tuple[list[str], dict]:
@@ -113,7 +114,7 @@ def add_serve_command(verbs: argparse._SubParsersAction) -> None:
         default=None,
         metavar="FILE",
         help="list the models of this catalog file (spec, name, owner, version of each); "
-        "read again on each page load",
+        "read again by each new kernel",
     )
     parser.add_argument(
         "--samples",
