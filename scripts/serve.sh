@@ -14,6 +14,10 @@
 #   WORKBENCH_NOTEBOOK  the notebook to serve, relative to the repository or absolute (default
 #                       notebooks/ethics_review.ipynb); bench/bench_voila.py uses it to serve a
 #                       bare notebook with the same options
+#   WORKBENCH_MODELS, WORKBENCH_CATALOG, WORKBENCH_SAMPLES
+#                       the models the app lists (spec files joined with ':', a catalog file, 1 to
+#                       add the samples), read by the app's kernel; `workbench serve --model,
+#                       --catalog, --samples` set them (workbench/app/catalog.py)
 #   WORKBENCH_PREHEAT   1 (default): keep a pre-heated kernel (below); 0: run the notebook in a
 #                       new kernel on each page request (bench/bench_voila.py measures both)
 #

@@ -17,7 +17,9 @@ from widgets._report_export import ReportExport
 from widgets._review_form import ReviewForm
 from widgets._task import CoreView
 from widgets._text_attribution import TextAttributionView
+from workbench import WorkbenchError
 from workbench.app.browse import Subject, open_subject
+from workbench.app.catalog import open_listed_subject
 
 INTRO = (
     '<div class="wb-intro">Every model and record here is <b>synthetic</b>, '
@@ -50,7 +52,9 @@ class EthicsReviewApp(CoreView):
     explanation (tabular models), importance over many rows, the audit panel, its findings,
     the decision form (which records to ``store``) and the report export. Building the app
     loads plotly's widget code first (seconds, once per kernel), so that the first chart
-    appears quickly.
+    appears quickly. ``models`` (catalog entries or spec paths) lists the models to choose
+    from; by default the serve options' list, so ``EthicsReviewApp(models=[...])`` in JupyterLab
+    previews what the board will see.
     """
 
     subject = traitlets.Any(None, allow_none=True, help="The Subject under review, or None.")
@@ -58,9 +62,15 @@ class EthicsReviewApp(CoreView):
     css_class = "wb-ethics-app"
 
     def __init__(
-        self, *, store: Any = None, allow_path: bool = False, threaded: bool = True, **kwargs: Any
+        self,
+        *,
+        models: Any = None,
+        store: Any = None,
+        allow_path: bool = False,
+        threaded: bool = True,
+        **kwargs: Any,
     ) -> None:
-        self._store, self._allow_path = store, allow_path
+        self._models, self._store, self._allow_path = models, store, allow_path
         super().__init__(threaded=threaded, **kwargs)
         # Served with a pre-heated kernel, this runs before anyone opens the page; done in a
         # thread instead, its seconds of imports would hold the GIL while people click.
@@ -69,7 +79,7 @@ class EthicsReviewApp(CoreView):
 
     def _build(self) -> tuple[ipywidgets.Widget, ...]:
         threaded, store = self._threaded, self._store
-        self.picker = ModelPicker(allow_path=self._allow_path)
+        self.picker = ModelPicker(models=self._models, allow_path=self._allow_path)
         self.browser = ExampleBrowser(threaded=threaded)
         self.text_view = TextAttributionView(threaded=threaded)
         self.row_view = FeatureAttributionView(threaded=threaded)
@@ -117,16 +127,25 @@ class EthicsReviewApp(CoreView):
         )
 
     def _open(self, _change: dict[str, Any] | None = None) -> None:
-        spec = self.picker.spec
+        spec, opened = self.picker.spec, self.picker.opened
         if spec is None:
             self.subject = None
             return
+        listed = opened is not None and opened.spec is spec
         self._run(
-            lambda: open_subject(spec),
+            (lambda: self._open_listed(opened)) if listed else (lambda: open_subject(spec)),
             "subject",
             working=f"Loading {spec.name} and scoring its data…",
             queue=True,
         )
+
+    def _open_listed(self, opened: Any) -> Subject:
+        # A listed model that fails to load must not leave the previous model on show.
+        try:
+            return open_listed_subject(opened)
+        except WorkbenchError:
+            self.subject = None
+            raise
 
     @traitlets.observe("subject")
     def _hand_out(self, change: dict[str, Any]) -> None:

@@ -1,8 +1,9 @@
-"""Pick a bundled sample model (or a model spec file) and read a summary of it and its card."""
+"""Pick a listed model (or a model spec file) and read a summary of it and its card."""
 
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
 import ipywidgets
@@ -10,40 +11,58 @@ import traitlets
 
 import workbench
 from widgets._task import View
+from workbench.app.catalog import (
+    CatalogEntry,
+    OpenedEntry,
+    entry_for_spec,
+    open_entry,
+    served_models,
+)
 from workbench.app.modelcard import ModelCard, read_model_card
 
-_NO_MODELS = "No sample models were found."
+_NO_MODELS = "No models are listed."
 
 
 class ModelPicker(View):
-    """Pick one of the bundled sample models, or load a spec file, and read its summary.
+    """Pick one of the listed models, or load a spec file, and read its summary.
 
-    A thin view over ``workbench.sample_model_specs()`` (once, to list the models),
-    ``workbench.load_spec`` (each time a model is chosen) and ``read_model_card`` (each time
-    ``spec`` changes). ``spec`` holds the chosen ``ModelSpec`` (``None`` when none is loaded),
-    ``card`` its model card summary and ``error`` the message of the last ``WorkbenchError``
-    ('' when none). With ``allow_path`` a text box loads any ``model.yaml``; leave it off in
-    served apps, where people should choose only among the bundled models.
+    A thin view over ``workbench.app.catalog``: ``models`` (catalog entries or spec paths; default
+    ``served_models()``, the serve options or the bundled samples) lists the models, and
+    ``open_entry`` loads one each time it is chosen; ``read_model_card`` reads its card each
+    time ``spec`` changes. ``spec`` holds the chosen ``ModelSpec`` (``None`` when none is
+    loaded), ``opened`` the chosen entry with its fingerprint, ``card`` its model card summary
+    and ``error`` the message of the last ``WorkbenchError`` ('' when none). With ``allow_path``
+    a text box loads any ``model.yaml``; leave it off in served apps, where people should choose
+    only among the listed models.
     """
 
     spec = traitlets.Any(None, allow_none=True, help="The selected workbench ModelSpec.")
     card = traitlets.Any(None, allow_none=True, help="The spec's ModelCard summary, or None.")
     error = traitlets.Unicode("", help="Message of the last core error; '' when none.")
+    opened = traitlets.Any(None, allow_none=True, help="The chosen OpenedEntry, or None.")
 
     css_class = "wb-model-picker"
 
-    def __init__(self, *, allow_path: bool = False, **kwargs: Any) -> None:
-        self._paths: dict[str, Any] = {}
+    def __init__(
+        self,
+        *,
+        models: list[CatalogEntry | str | Path] | None = None,
+        allow_path: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self._entries: dict[str, CatalogEntry] = {}
         self.allow_path = allow_path
         super().__init__(**kwargs)
         try:
-            self._paths = workbench.sample_model_specs()
+            listed = served_models() if models is None else [_entry(m) for m in models]
         except workbench.WorkbenchError as err:
             self.error = str(err)
             return
-        self.dropdown.options = sorted(self._paths)
-        self.dropdown.disabled = not self._paths
-        if self._paths:
+        for entry in listed:
+            self._entries[_unique(entry.name, self._entries)] = entry
+        self.dropdown.options = list(self._entries)
+        self.dropdown.disabled = not self._entries
+        if self._entries:
             self.dropdown.value = self.dropdown.options[0]
         else:
             self._redraw()
@@ -63,8 +82,15 @@ class ModelPicker(View):
 
     def _on_select(self, change: dict[str, Any]) -> None:
         name = change["new"]
-        if name is not None:
-            self._load(self._paths[name])
+        if name is None:
+            return
+        with self.hold_trait_notifications():
+            try:
+                self.opened = open_entry(self._entries[name])
+            except workbench.WorkbenchError as err:
+                self.opened, self.spec, self.error = None, None, str(err)
+            else:
+                self.spec, self.error = self.opened.spec, ""
 
     def _on_load(self, _button: ipywidgets.Button | None = None) -> None:
         # Checked here, not by hiding the box: a page can send a click over the widget comm.
@@ -73,6 +99,7 @@ class ModelPicker(View):
 
     def _load(self, path: Any) -> None:
         with self.hold_trait_notifications():
+            self.opened = None
             try:
                 self.spec = workbench.load_spec(path)
             except workbench.WorkbenchError as err:
@@ -92,9 +119,36 @@ class ModelPicker(View):
         if self.error:
             self.summary.value = f'<p class="wb-error">{html.escape(self.error)}</p>'
         elif self.spec is None:
-            self.summary.value = f"<p>{_NO_MODELS}</p>" if not self._paths else ""
+            self.summary.value = f"<p>{_NO_MODELS}</p>" if not self._entries else ""
         else:
-            self.summary.value = _summary_html(self.spec) + _card_html(self.card)
+            listed = _listing_html(self.opened) if self.opened is not None else ""
+            self.summary.value = listed + _summary_html(self.spec) + _card_html(self.card)
+
+
+def _entry(model: CatalogEntry | str | Path) -> CatalogEntry:
+    return model if isinstance(model, CatalogEntry) else entry_for_spec(model)
+
+
+def _unique(name: str, taken: dict[str, CatalogEntry]) -> str:
+    """``name``, or ``name (2)``, ``name (3)``... when another listed model has it."""
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{name} ({number})"
+    return candidate
+
+
+def _listing_html(opened: OpenedEntry) -> str:
+    """The owner, version note and fingerprint of the listed model under review."""
+    rows = (
+        ("Owner", opened.entry.owner),
+        ("Version", opened.entry.version),
+        ("Fingerprint", opened.fingerprint[:12]),
+    )
+    cells = "".join(
+        f"<tr><th>{label}</th><td>{html.escape(value)}</td></tr>" for label, value in rows if value
+    )
+    return f'<table class="wb-listing">{cells}</table>'
 
 
 def _summary_html(spec: Any) -> str:

@@ -34,7 +34,15 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 # scripts/serve.sh's settings: never inherited, so a server runs the defaults unless told so.
-SERVE_ENV = ("PORT", "WORKBENCH_TOKEN", "WORKBENCH_NOTEBOOK", "WORKBENCH_PREHEAT")
+SERVE_ENV = (
+    "PORT",
+    "WORKBENCH_TOKEN",
+    "WORKBENCH_NOTEBOOK",
+    "WORKBENCH_PREHEAT",
+    "WORKBENCH_MODELS",
+    "WORKBENCH_CATALOG",
+    "WORKBENCH_SAMPLES",
+)
 # Polled for readiness: a static file, because every GET of the page itself starts a kernel.
 READY_PATH = "voila/static/voila.js"
 STARTUP_TIMEOUT_S = 120
@@ -153,6 +161,21 @@ def start_app(*, log_dir: Path, data_dir: Path, **extra_env: str) -> Server:
         cwd=REPO,
         env=env,
         log=log_dir / f"voila-{port}.log",
+        ready_path=READY_PATH,
+    )
+
+
+def start_workbench_serve(*, log_dir: Path, data_dir: Path, options: list[str]) -> Server:
+    """``workbench serve --port PORT OPTIONS`` (which runs ``scripts/serve.sh``) on a free port."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in SERVE_ENV}
+    env.update(WORKBENCH_DATA_DIR=str(data_dir))
+    return start(
+        [str(Path(sys.executable).parent / "workbench"), "serve", "--port", str(port), *options],
+        port=port,
+        cwd=REPO,
+        env=env,
+        log=log_dir / f"workbench-serve-{port}.log",
         ready_path=READY_PATH,
     )
 

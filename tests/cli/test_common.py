@@ -12,6 +12,7 @@ from workbench.cli._common import MODEL_HELP, TRUST_PICKLE_HELP, write_json
 
 LOADING_VERBS = {"audit", "check", "explain", "report"}
 SPEC_VERBS = {"review", "reviews"}
+LISTING_VERBS = {"serve"}  # --model is repeatable and optional: the models the app lists
 MESSAGE = "cannot write {path}: {reason}"
 
 
@@ -28,10 +29,13 @@ def _option(parser: argparse.ArgumentParser, flag: str) -> argparse.Action | Non
 def test_every_verb_that_takes_a_model_takes_it_the_same_way():
     verbs = _verbs()
     takes_model = {name for name, parser in verbs.items() if _option(parser, "--model")}
-    assert takes_model == LOADING_VERBS | SPEC_VERBS
-    for name in takes_model:
+    assert takes_model == LOADING_VERBS | SPEC_VERBS | LISTING_VERBS
+    for name in takes_model - LISTING_VERBS:
         model = _option(verbs[name], "--model")
         assert (model.required, model.help) == (True, MODEL_HELP), name
+    for name in LISTING_VERBS:
+        model = _option(verbs[name], "--model")
+        assert isinstance(model, argparse._AppendAction) and not model.required, name
 
 
 def test_every_verb_that_loads_a_model_accepts_trust_pickle_with_one_help():

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import shutil
 
+import pandas as pd
+import yaml
+
+import workbench
 from widgets import EthicsReviewApp
+from workbench.app.catalog import MSG_VISITOR_LOAD_FAILED
 from workbench.privacy import redact
 
 
@@ -49,3 +54,24 @@ def test_a_tabular_model_shows_the_row_view(review_dir):
     app.row_view.explain()
     assert app.row_view.error == "" and app.row_view.explanation is not None
     assert app.audit_panel.run is None and app.findings.run is None
+
+
+def test_a_model_that_fails_to_load_is_told_plainly_and_the_others_keep_working(
+    review_dir, tmp_path, caplog
+):
+    folder = tmp_path / "broken_import"
+    shutil.copytree(workbench.sample_model_specs()["relapse_tabular"].parent, folder)
+    spec_path = folder / "model.yaml"
+    spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    spec["architecture"] = "no_such_architecture_module:Net"
+    spec_path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    app = EthicsReviewApp(
+        models=[workbench.sample_model_specs()["crisis_text"], spec_path], threaded=False
+    )
+    assert app.picker.dropdown.options == ("crisis_text", "broken_import")
+    app.picker.dropdown.value = "broken_import"
+    assert app.subject is None
+    assert app.error == MSG_VISITOR_LOAD_FAILED
+    assert "model 'broken_import'" in caplog.text and "no_such_architecture_module" in caplog.text
+    app.picker.dropdown.value = "crisis_text"
+    assert app.subject.name == "crisis_text" and app.error == ""

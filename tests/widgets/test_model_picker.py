@@ -9,12 +9,14 @@ import yaml
 
 import workbench
 from widgets import ModelPicker
+from workbench.app.catalog import ENV_CATALOG, MSG_VISITOR_LOAD_FAILED
 
 
 def _write_spec(folder: Path, **fields: object) -> Path:
     folder.mkdir(parents=True)
     path = folder / "model.yaml"
     path.write_text(yaml.safe_dump(fields), encoding="utf-8")
+    (folder / "model.py").write_text("def predict(rows):\n    return rows\n", encoding="utf-8")
     return path
 
 
@@ -45,9 +47,8 @@ def test_lists_the_bundled_sample_models():
     assert picker.spec == workbench.load_spec(specs[dropdown.value])
 
 
-def test_lists_models_and_shows_the_first(monkeypatch, specs):
-    monkeypatch.setattr(workbench, "sample_model_specs", lambda: specs)
-    picker = ModelPicker()
+def test_lists_models_and_shows_the_first(specs):
+    picker = ModelPicker(models=list(specs.values()))
     dropdown, summary = picker.dropdown, picker.summary
 
     assert dropdown.options == ("alpha", "beta", "broken")
@@ -59,9 +60,8 @@ def test_lists_models_and_shows_the_first(monkeypatch, specs):
     assert "A &lt;b&gt;&amp;" in summary.value and "<b>&" not in summary.value
 
 
-def test_selecting_a_model_updates_the_summary(monkeypatch, specs):
-    monkeypatch.setattr(workbench, "sample_model_specs", lambda: specs)
-    picker = ModelPicker()
+def test_selecting_a_model_updates_the_summary(specs):
+    picker = ModelPicker(models=list(specs.values()))
     dropdown, summary = picker.dropdown, picker.summary
 
     dropdown.value = "beta"
@@ -70,9 +70,8 @@ def test_selecting_a_model_updates_the_summary(monkeypatch, specs):
     assert "Second" in summary.value and "alpha" not in summary.value
 
 
-def test_an_invalid_spec_shows_the_core_message_not_a_traceback(monkeypatch, specs):
-    monkeypatch.setattr(workbench, "sample_model_specs", lambda: specs)
-    picker = ModelPicker()
+def test_an_invalid_spec_shows_the_plain_message_and_logs_the_core_one(caplog, specs):
+    picker = ModelPicker(models=list(specs.values()))
     dropdown, summary = picker.dropdown, picker.summary
 
     dropdown.value = "broken"
@@ -80,33 +79,55 @@ def test_an_invalid_spec_shows_the_core_message_not_a_traceback(monkeypatch, spe
     with pytest.raises(workbench.SpecError) as expected:
         workbench.load_spec(specs["broken"])
     assert picker.spec is None
-    assert picker.error == str(expected.value)
+    assert picker.error == MSG_VISITOR_LOAD_FAILED
+    assert str(expected.value) in caplog.text and "could not be loaded" in caplog.text
     assert 'class="wb-error"' in summary.value and "Traceback" not in summary.value
 
     dropdown.value = "alpha"
     assert picker.error == "" and picker.spec.name == "alpha"
 
 
-def test_a_failing_model_list_is_shown_as_a_message(monkeypatch):
-    def fail() -> dict[str, Path]:
-        raise workbench.WorkbenchError("sample models <unavailable>")
-
-    monkeypatch.setattr(workbench, "sample_model_specs", fail)
+def test_a_failing_model_list_is_shown_as_a_message(monkeypatch, tmp_path):
+    catalog = tmp_path / "models<1>.yaml"
+    catalog.write_text("models: [", encoding="utf-8")
+    monkeypatch.setenv(ENV_CATALOG, str(catalog))
     picker = ModelPicker()
     dropdown, summary = picker.dropdown, picker.summary
 
     assert dropdown.disabled and dropdown.options == ()
     assert picker.spec is None
-    assert "sample models &lt;unavailable&gt;" in summary.value
+    assert "models&lt;1&gt;.yaml: not valid YAML" in summary.value
 
 
-def test_no_models_says_so(monkeypatch):
-    monkeypatch.setattr(workbench, "sample_model_specs", dict)
-    picker = ModelPicker()
+def test_no_models_says_so():
+    picker = ModelPicker(models=[])
     dropdown, summary = picker.dropdown, picker.summary
 
     assert dropdown.disabled
-    assert "No sample models were found." in summary.value
+    assert "No models are listed." in summary.value
+
+
+def test_lists_the_served_catalog_with_owner_version_and_fingerprint(monkeypatch, specs):
+    catalog = specs["alpha"].parent.parent / "models.yaml"
+    entries = [
+        {"spec": "beta/model.yaml", "name": "Triage v2", "owner": "Data team", "version": "May"},
+        {"spec": "alpha/model.yaml"},
+    ]
+    catalog.write_text(yaml.safe_dump({"models": entries}), encoding="utf-8")
+    monkeypatch.setenv(ENV_CATALOG, str(catalog))
+    picker = ModelPicker()
+
+    assert picker.dropdown.options == ("Triage v2", "alpha")
+    assert picker.spec.name == "beta"
+    fingerprint = picker.opened.fingerprint
+    for text in ("Data team", "May", fingerprint[:12]):
+        assert f"<td>{text}</td>" in picker.summary.value
+
+
+def test_models_with_the_same_name_are_told_apart(specs, tmp_path):
+    other = _write_spec(tmp_path / "more" / "alpha", **yaml.safe_load(specs["beta"].read_text()))
+    picker = ModelPicker(models=[specs["alpha"], other])
+    assert picker.dropdown.options == ("alpha", "alpha (2)")
 
 
 def test_shows_the_model_card_summary():
@@ -117,9 +138,8 @@ def test_shows_the_model_card_summary():
     assert "fairness through unawareness fails" in picker.summary.value
 
 
-def test_a_spec_without_card_says_so(monkeypatch, specs):
-    monkeypatch.setattr(workbench, "sample_model_specs", lambda: specs)
-    picker = ModelPicker()
+def test_a_spec_without_card_says_so(specs):
+    picker = ModelPicker(models=list(specs.values()))
     assert picker.card is None
     assert "This model has no model card." in picker.summary.value
 
