@@ -85,20 +85,23 @@ def hand_aif360(frame: pd.DataFrame, scores: np.ndarray) -> dict[str, float]:
             for name, method in GROUP_METRICS.items():
                 values[f"{side}.{name}"] = float(getattr(metric, method)(privileged=privileged))
         for name in BETWEEN:
-            values[name] = float(getattr(metric, name)())
+            if name == "precision_difference":  # AIF360's difference of predictive values
+                values[name] = float(metric.difference(metric.positive_predictive_value))
+            else:
+                values[name] = float(getattr(metric, name)())
     return values
 
 
 def workbench_audit(frame: pd.DataFrame, scores: np.ndarray, bootstrap: int):
-    """The full audit: every attribute and intersection, each group against its reference."""
+    """The full audit: every attribute and intersection, each group against its reference
+    (the pair's privileged group for its attribute, the rest of the rows for the others)."""
+    privileged = {name: None for name in PROTECTED} | {PAIR["attribute"]: PAIR["privileged"]}
     return audit(
         scores,
         frame,
         label="label",
         protected=PROTECTED,
-        options=AuditOptions(
-            privileged={PAIR["attribute"]: PAIR["privileged"]}, bootstrap=bootstrap
-        ),
+        options=AuditOptions(privileged=privileged, bootstrap=bootstrap),
     )
 
 
