@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+import anywidget
 import ipywidgets
 import traitlets
 
 from widgets import _html
 from widgets._task import CoreView, shows_errors
-from workbench.app.decisions import DecisionHistory, decision_history, record_decision
-from workbench.review import Decision, StoredReview
+from workbench import ReviewError
+from workbench.app.decisions import (
+    DecisionHistory,
+    check_lengths,
+    decision_history,
+    record_decision,
+)
+from workbench.review import (
+    MAX_COMMENT_CHARS,
+    MAX_CONDITION_CHARS,
+    MAX_CONDITIONS,
+    MAX_REVIEWER_CHARS,
+    Decision,
+    StoredReview,
+)
 
 DECISIONS = (
     ("Approve", Decision.APPROVE.value),
@@ -18,15 +32,31 @@ DECISIONS = (
     ("Reject", Decision.REJECT.value),
 )
 MSG_RECORDED = "Recorded decision #{id}: {decision} by {reviewer}."
+SHOWN_EVENT = {"event": "shown"}
+
+
+class ShownSignal(anywidget.AnyWidget):
+    """Draws nothing; each time a page draws it, it sends :data:`SHOWN_EVENT` to the kernel.
+
+    A kernel made ready before anyone opened the page (Voila's preheated kernel) learns this
+    way when its page is actually shown, and can read what changed since it started.
+    """
+
+    _esm = traitlets.Unicode(
+        "export default { render({ model }) { model.send({ event: 'shown' }); } };"
+    ).tag(sync=True)
 
 
 class ReviewForm(CoreView):
     """Record a decision on the model ``spec`` describes, with comments and conditions.
 
     *Record decision* makes one core call, :func:`workbench.app.decisions.record_decision`, which
-    checks again, on the server, that a model is chosen and the form is complete; the stored
-    review is ``recorded``. ``history`` lists the earlier decisions on this version of the
-    model. ``store`` is a ``ReviewStore`` or where to open one (None: the default database).
+    checks again, on the server, that a model is chosen and the form is complete and within its
+    limits; the stored review is ``recorded``. ``history`` lists the earlier decisions on this
+    version of the model and says whether the history's hash chain is intact; it is read again
+    when the model or store changes, after each recording, and each time a page shows the form
+    (so a preheated kernel never shows the history as it was when it started). ``store`` is a
+    ``ReviewStore`` or where to open one (None: the default database).
     """
 
     # The store comes first: traits given to the constructor are set in this order, and a spec
@@ -40,29 +70,63 @@ class ReviewForm(CoreView):
 
     def _build(self) -> tuple[ipywidgets.Widget, ...]:
         wide = ipywidgets.Layout(width="100%")
-        self.reviewer = ipywidgets.Text(description="Reviewer", placeholder="your name")
+        self.reviewer = ipywidgets.Text(
+            description="Reviewer",
+            placeholder=f"your name (up to {MAX_REVIEWER_CHARS:,} characters)",
+        )
         self.decision = ipywidgets.RadioButtons(options=DECISIONS, value=None)
         self.conditions = ipywidgets.Textarea(
-            description="Conditions", placeholder="one condition per line", layout=wide
+            description="Conditions",
+            placeholder=f"one condition per line (up to {MAX_CONDITIONS} conditions of "
+            f"{MAX_CONDITION_CHARS:,} characters each)",
+            layout=wide,
         )
         self.comment = ipywidgets.Textarea(
-            description="Comment", placeholder="what the board found and why", layout=wide
+            description="Comment",
+            placeholder=f"what the board found and why (up to {MAX_COMMENT_CHARS:,} characters)",
+            layout=wide,
         )
         self.record_button = ipywidgets.Button(
             description="Record decision", button_style="success", icon="check"
         )
         self.record_button.add_class("wb-record")
+        self.limit_note = ipywidgets.HTML()
         self.history_view = ipywidgets.HTML()
+        self.shown = ShownSignal()
         self.record_button.on_click(self.record)
+        for box in (self.reviewer, self.conditions, self.comment):
+            box.observe(self._check_lengths, names="value")
+        self.shown.on_msg(self._on_page_shown)
         return (
             self.reviewer,
             self.decision,
             self.conditions,
             self.comment,
+            self.limit_note,
             self.record_button,
             self.status,
             self.history_view,
+            self.shown,
         )
+
+    def _check_lengths(self, _change: dict[str, Any] | None = None) -> None:
+        """Say which field is over its limit as it is typed, and hold the button until it fits."""
+        try:
+            check_lengths(
+                reviewer=self.reviewer.value,
+                comment=self.comment.value,
+                conditions=self.conditions.value,
+            )
+        except ReviewError as err:
+            self.limit_note.value = f'<p class="wb-error">{_html.esc(str(err))}</p>'
+            self.record_button.disabled = True
+        else:
+            self.limit_note.value = ""
+            self.record_button.disabled = False
+
+    def _on_page_shown(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if content == SHOWN_EVENT:
+            self._load_history()
 
     def record(self, _button: ipywidgets.Button | None = None) -> None:
         """Record the decision (the *Record decision* button)."""
@@ -113,6 +177,8 @@ class ReviewForm(CoreView):
                 + "</p>"
             )
         if history is not None:
+            chain_class = "wb-chain-intact" if history.chain.intact else "wb-error wb-chain-broken"
+            parts.append(f'<p class="{chain_class}">{_html.esc(history.chain.message)}</p>')
             if history.stale:
                 parts.append(f'<p class="wb-stale">{_html.esc(history.stale)}</p>')
             lines = [
@@ -126,3 +192,4 @@ class ReviewForm(CoreView):
                 + (_html.items(lines) if lines else "<p>None yet.</p>")
             )
         self.history_view.value = "".join(parts)
+

@@ -10,6 +10,7 @@ from workbench import load_model
 from workbench.review import (
     DATA_DIR_ENV,
     DATABASE_FILE_NAME,
+    GENESIS_HASH,
     MSG_MODEL_CHANGED,
     Review,
     ReviewStore,
@@ -17,6 +18,7 @@ from workbench.review import (
     check_current,
     default_database,
     model_changed_message,
+    record_hash,
 )
 
 from .conftest import make_review, sha
@@ -27,7 +29,13 @@ def test_record_returns_the_review_with_its_id(store):
     stored = store.record(review)
     assert isinstance(stored, StoredReview)
     assert stored.id == 1
-    assert stored.as_dict() == {"id": 1, **review.as_dict()}
+    assert stored.as_dict() == {
+        "id": 1,
+        **review.as_dict(),
+        "previous_hash": GENESIS_HASH,
+        "record_hash": record_hash(stored.as_dict() | {"created_at": review.created_at}),
+    }
+    assert store.history() == [stored]
 
 
 def test_history_round_trips_every_field_oldest_first(store):
@@ -64,7 +72,7 @@ def test_changed_decision_is_a_new_row(store):
 
 def test_store_has_no_way_to_change_or_remove_reviews():
     public = {name for name in dir(ReviewStore) if not name.startswith("_")}
-    assert public == {"close", "history", "latest", "record"}
+    assert public == {"close", "history", "latest", "record", "verify"}
 
 
 def test_missing_folders_are_created(tmp_path):
@@ -107,7 +115,11 @@ def test_sqlite_runs_in_wal_mode_with_append_only_triggers(store):
     connection = sqlite3.connect(store.path)
     assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     triggers = connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-    assert sorted(name for (name,) in triggers) == ["reviews_no_delete", "reviews_no_update"]
+    assert sorted(name for (name,) in triggers) == [
+        "reviews_append_at_head",
+        "reviews_no_delete",
+        "reviews_no_update",
+    ]
     connection.close()
 
 

@@ -9,7 +9,17 @@ from pathlib import Path
 
 from workbench._errors import ReviewError
 from workbench.models import model_sha256
-from workbench.review import Review, ReviewStore, StoredReview, check_current
+from workbench.review import (
+    MAX_COMMENT_CHARS,
+    MAX_REVIEWER_CHARS,
+    ChainCheck,
+    Review,
+    ReviewStore,
+    StoredReview,
+    check_conditions,
+    check_current,
+    check_length,
+)
 from workbench.review import model_changed_message as _changed
 from workbench.spec import ModelSpec, load_spec
 
@@ -20,11 +30,12 @@ Store = ReviewStore | str | Path | None
 
 @dataclass(frozen=True)
 class DecisionHistory:
-    """The reviews of the current version of a model, oldest first, and a note on reviews of
-    other versions ('' when there are none)."""
+    """The reviews of the current version of a model, oldest first, a note on reviews of
+    other versions ('' when there are none), and the check of the whole history's hash chain."""
 
     reviews: tuple[StoredReview, ...]
     stale: str
+    chain: ChainCheck
 
 
 def record_decision(
@@ -46,7 +57,8 @@ def record_decision(
         raise ReviewError(MSG_NO_MODEL)
     if not decision:
         raise ReviewError(MSG_NO_DECISION)
-    lines = tuple(line.strip() for line in str(conditions).splitlines() if line.strip())
+    check_lengths(reviewer=reviewer, comment=comment, conditions=conditions)
+    lines = _condition_lines(conditions)
     review = Review.for_spec(
         spec, decision=decision, reviewer=reviewer, comment=str(comment).strip(), conditions=lines
     )
@@ -54,16 +66,34 @@ def record_decision(
         return opened.record(review)
 
 
+def check_lengths(*, reviewer: str, comment: str, conditions: str) -> None:
+    """Refuse a form field longer than its limit (conditions: one per line), naming the limit.
+
+    The form calls this as the text is typed; :func:`record_decision` again before recording.
+    """
+    check_length("reviewer name", str(reviewer).strip(), MAX_REVIEWER_CHARS)
+    check_length("comment", str(comment).strip(), MAX_COMMENT_CHARS)
+    check_conditions(_condition_lines(conditions))
+
+
 def decision_history(store: Store, spec: str | Path | ModelSpec) -> DecisionHistory:
-    """Reviews of the current version of the model ``spec`` describes."""
+    """Reviews of the current version of the model ``spec`` describes, read from the store now,
+    and the check of the history's hash chain."""
     spec = load_spec(spec)
     current = model_sha256(spec)
     with opened_store(store) as opened:
         stale = check_current(opened, spec)
         reviews = tuple(opened.history(current))
+        chain = opened.verify()
     return DecisionHistory(
-        reviews=reviews, stale=_changed(stale, current_sha256=current) if stale else ""
+        reviews=reviews,
+        stale=_changed(stale, current_sha256=current) if stale else "",
+        chain=chain,
     )
+
+
+def _condition_lines(conditions: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in str(conditions).splitlines() if line.strip())
 
 
 @contextmanager

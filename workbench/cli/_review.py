@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from workbench._errors import WorkbenchError
 from workbench._files import json_text
-from workbench.cli._common import REVIEW_DATABASE_OPTION, SPEC_OPTION
+from workbench.cli._common import MODEL_HELP, REVIEW_DATABASE_OPTION, SPEC_OPTION
 from workbench.review._names import REVIEW_DECISIONS
 
 if TYPE_CHECKING:
@@ -16,6 +17,11 @@ MSG_RECORDED = (
     "recorded review {id}: {decision} of {name} (model sha256 {sha}) by {reviewer} at {time}"
 )
 MSG_NO_REVIEWS = "no reviews of {name} (model sha256 {sha}) in {location}"
+MSG_REVIEWS_NEEDS_MODEL = (
+    "reviews needs --model SPEC to list a model's reviews, or --verify to check the whole "
+    "history, or --postgres-setup-sql to print a PostgreSQL set-up script"
+)
+EXIT_BROKEN = 1
 SHORT_SHA = 12
 
 
@@ -49,10 +55,43 @@ def add_review_commands(verbs: argparse._SubParsersAction) -> None:
 
     reviews = verbs.add_parser(
         "reviews",
-        parents=[SPEC_OPTION, REVIEW_DATABASE_OPTION],
-        help="list the reviews of a model, oldest first",
+        parents=[REVIEW_DATABASE_OPTION],
+        help="list the reviews of a model, oldest first; or check the history's hash chain",
     )
+    reviews.add_argument("--model", help=MODEL_HELP + " (needed to list its reviews)")
     reviews.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    reviews.add_argument(
+        "--verify",
+        action="store_true",
+        help="recompute the hash chain over every review in the database: exit 0 when the "
+        "history is intact, 1 when it is broken (naming the first bad record and why)",
+    )
+    reviews.add_argument(
+        "--head",
+        metavar="SHA256",
+        help="with --verify: a chain head printed earlier (e.g. by a report) that the history "
+        "must still hold",
+    )
+    reviews.add_argument(
+        "--postgres-setup-sql",
+        action="store_true",
+        help="print the SQL (run once by a PostgreSQL superuser) that creates an owner role, "
+        "the reviews table with its triggers, and an app role that may only INSERT and SELECT",
+    )
+    reviews.add_argument(
+        "--owner-role",
+        default=None,
+        metavar="NAME",
+        help="with --postgres-setup-sql: the role that owns the table "
+        "(default workbench_reviews_owner)",
+    )
+    reviews.add_argument(
+        "--app-role",
+        default=None,
+        metavar="NAME",
+        help="with --postgres-setup-sql: the login role the app connects as "
+        "(default workbench_reviews_app)",
+    )
     reviews.set_defaults(run=_run_reviews)
 
 
@@ -91,6 +130,12 @@ def _run_reviews(args: argparse.Namespace) -> int:
     from workbench.review import ReviewStore, check_current, model_changed_message
     from workbench.spec import load_spec
 
+    if args.postgres_setup_sql:
+        return _print_postgres_setup(args)
+    if args.verify:
+        return _verify(args)
+    if args.model is None:
+        raise WorkbenchError(MSG_REVIEWS_NEEDS_MODEL)
     spec = load_spec(args.model)
     sha = model_sha256(spec)
     with ReviewStore(args.db) as store:
@@ -113,6 +158,28 @@ def _run_reviews(args: argparse.Namespace) -> int:
         print(_line(review))
     if stale:
         print(f"note: {model_changed_message(stale, current_sha256=sha)}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from workbench.review import ReviewStore
+
+    with ReviewStore(args.db) as store:
+        check = store.verify(pinned_head=args.head)
+        location = store.location
+    if args.json:
+        print(json_text({"database": location, **check.as_dict()}), end="")
+    else:
+        print(check.message)
+        print(f"database: {location}")
+    return 0 if check.intact else EXIT_BROKEN
+
+
+def _print_postgres_setup(args: argparse.Namespace) -> int:
+    from workbench.review import DEFAULT_APP_ROLE, DEFAULT_OWNER_ROLE, postgres_setup_sql
+
+    owner = args.owner_role or DEFAULT_OWNER_ROLE
+    print(postgres_setup_sql(owner_role=owner, app_role=args.app_role or DEFAULT_APP_ROLE), end="")
     return 0
 
 

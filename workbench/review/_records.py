@@ -37,6 +37,16 @@ MSG_EMPTY_CONDITION = "condition {number} is empty; write each condition as text
 MSG_BAD_SHA256 = "{field} must be a SHA-256 hex digest (64 characters 0-9, a-f); got {value!r}"
 MSG_NAIVE_TIME = "created_at must carry a time zone (UTC); got {value}"
 MSG_NO_DATA_FILE = "data file not found: {file}; give the evaluation data the review is about"
+MSG_TOO_LONG = "The {field} is {length:,} characters; the limit is {limit:,}."
+MSG_CONDITION_TOO_LONG = "Condition {number} is {length:,} characters; the limit is {limit:,}."
+MSG_TOO_MANY_CONDITIONS = "There are {count:,} conditions; the limit is {limit:,}."
+
+# Limits on the free text of a review, kept small because every visitor's page shows the
+# history: a name, a comment of about a page, and a short list of one-paragraph conditions.
+MAX_REVIEWER_CHARS = 200
+MAX_COMMENT_CHARS = 4_000
+MAX_CONDITION_CHARS = 1_000
+MAX_CONDITIONS = 20
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -74,6 +84,8 @@ class Review:
         reviewer = str(self.reviewer).strip()
         if not reviewer:
             raise ReviewError(MSG_EMPTY_REVIEWER)
+        check_length("reviewer name", reviewer, MAX_REVIEWER_CHARS)
+        check_length("comment", str(self.comment), MAX_COMMENT_CHARS)
         if not str(self.model_name).strip():
             raise ReviewError(MSG_EMPTY_MODEL_NAME)
         if not str(self.spec_path).strip():
@@ -82,6 +94,7 @@ class Review:
         if self.dataset_sha256 is not None:
             _check_sha256("dataset_sha256", self.dataset_sha256)
         conditions = tuple(str(condition).strip() for condition in self.conditions)
+        check_conditions(conditions)
         for number, condition in enumerate(conditions, start=1):
             if not condition:
                 raise ReviewError(MSG_EMPTY_CONDITION.format(number=number))
@@ -145,13 +158,42 @@ class Review:
 
 @dataclass(frozen=True, kw_only=True)
 class StoredReview(Review):
-    """A review as kept in the store, with the row number the store gave it."""
+    """A review as kept in the store: its place in the history (``id``, from 1) and its link in
+    the hash chain (``previous_hash``, ``record_hash``; see :mod:`workbench.review._ledger`)."""
 
     id: int
+    previous_hash: str
+    record_hash: str
 
     def as_dict(self) -> dict[str, Any]:
-        """The review and its ``id`` as JSON-ready values."""
-        return {"id": self.id, **super().as_dict()}
+        """The review, its ``id`` and its chain hashes as JSON-ready values."""
+        return {
+            "id": self.id,
+            **super().as_dict(),
+            "previous_hash": self.previous_hash,
+            "record_hash": self.record_hash,
+        }
+
+
+def check_length(name: str, value: str, limit: int) -> None:
+    """Refuse ``value`` (the ``name`` field) when it is longer than ``limit`` characters."""
+    if len(value) > limit:
+        raise ReviewError(MSG_TOO_LONG.format(field=name, length=len(value), limit=limit))
+
+
+def check_conditions(conditions: Sequence[str]) -> None:
+    """Refuse more than :data:`MAX_CONDITIONS` conditions, or one that is too long."""
+    if len(conditions) > MAX_CONDITIONS:
+        raise ReviewError(
+            MSG_TOO_MANY_CONDITIONS.format(count=len(conditions), limit=MAX_CONDITIONS)
+        )
+    for number, condition in enumerate(conditions, start=1):
+        if len(condition) > MAX_CONDITION_CHARS:
+            raise ReviewError(
+                MSG_CONDITION_TOO_LONG.format(
+                    number=number, length=len(condition), limit=MAX_CONDITION_CHARS
+                )
+            )
 
 
 def _check_sha256(name: str, value: Any) -> None:

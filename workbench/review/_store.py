@@ -2,7 +2,12 @@
 
 SQLite runs in WAL mode with a busy timeout and full sync, so several processes can record at
 once and a process killed mid-write leaves either the whole review or none of it. Triggers
-refuse UPDATE and DELETE on the table (SQLite and PostgreSQL), so history is never rewritten.
+refuse UPDATE and DELETE on the table (SQLite and PostgreSQL, and TRUNCATE on PostgreSQL), and
+refuse any INSERT that is not the next record of the chain (next id, previous_hash the last
+record's hash): SQLite's ``INSERT OR REPLACE`` deletes the row it replaces without firing DELETE
+triggers (unless recursive triggers are on), so the INSERT trigger is what stops it. Each record
+is hash-chained to the one before (:mod:`workbench.review._ledger`), so a change made by someone
+who drops the triggers is found by :meth:`ReviewStore.verify`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from sqlalchemy import (
     create_engine,
     event,
     exc,
+    inspect,
     select,
     text,
 )
@@ -40,13 +46,19 @@ from sqlalchemy.engine import URL, Connection, make_url
 from workbench._errors import ReviewError
 from workbench._files import create_private_file, make_private_folders
 from workbench.models import ModelAdapter, model_sha256
+from workbench.review._ledger import GENESIS_HASH, ChainCheck, check_chain, record_hash
 from workbench.review._names import DATA_DIR_ENV, DATABASE_FILE_NAME, DEFAULT_DATA_DIR
 from workbench.review._records import Decision, Review, StoredReview
 from workbench.spec import ModelSpec, load_spec
 
 BUSY_TIMEOUT_SECONDS = 30.0
 APPEND_ONLY_MESSAGE = "reviews are append-only: record a new review instead of changing one"
+APPEND_AT_HEAD_MESSAGE = (
+    "reviews are append-only: a new review must come after the last one, with the next id "
+    "and the hash of the last record as its previous_hash"
+)
 _SCHEMA_LOCK_KEY = 0x5245_5649  # PostgreSQL advisory lock held while the schema is created
+_RECORD_LOCK_KEY = 0x5245_564A  # PostgreSQL advisory lock held while a record joins the chain
 
 MSG_NO_FOLDER = (
     "cannot create the review database folder {folder}: {reason}; choose a writable place "
@@ -72,6 +84,12 @@ MSG_NO_DRIVER = (
     "install one, e.g. pip install 'psycopg[binary]'"
 )
 MSG_DATABASE = "review database {location} failed: {detail}"
+MSG_NO_CHAIN = (
+    "review database {location} was made by an earlier workbench whose reviews carry no hash "
+    "chain, and append-only history cannot be rewritten to add one. It was left untouched: keep "
+    "it as the record of those reviews (an earlier workbench lists them), and name a new "
+    "database with --db or the {env} environment variable for new reviews"
+)
 MSG_MODEL_CHANGED = (
     "{count} review(s) of model {name!r} were made for other versions of its files "
     "(sha256 {hashes}); they do not apply to the current version {current}, which needs "
@@ -92,11 +110,28 @@ reviews_table = Table(
     Column("reviewer", Text, nullable=False),
     Column("comment", Text, nullable=False),
     Column("conditions", JSON, nullable=False),
+    Column("previous_hash", String(64), nullable=False, unique=True),
+    Column("record_hash", String(64), nullable=False, unique=True),
     CheckConstraint(
         "decision IN ({})".format(", ".join(f"'{d.value}'" for d in Decision)),
         name="known_decision",
     ),
     sqlite_autoincrement=True,
+)
+# PostgreSQL statements, also printed by workbench.review.postgres_setup_sql for an owner role.
+POSTGRES_TRIGGERS = (
+    "CREATE OR REPLACE FUNCTION reviews_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    f"$$ BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}'; END $$",
+    "CREATE TRIGGER reviews_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON reviews "
+    "FOR EACH STATEMENT EXECUTE FUNCTION reviews_append_only()",
+    "CREATE OR REPLACE FUNCTION reviews_append_at_head() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "DECLARE last_id integer; last_hash text; BEGIN "
+    "SELECT id, record_hash INTO last_id, last_hash FROM reviews ORDER BY id DESC LIMIT 1; "
+    "IF NEW.id IS DISTINCT FROM COALESCE(last_id, 0) + 1 OR NEW.previous_hash IS DISTINCT FROM "
+    f"COALESCE(last_hash, '{GENESIS_HASH}') THEN RAISE EXCEPTION '{APPEND_AT_HEAD_MESSAGE}'; "
+    "END IF; RETURN NEW; END $$",
+    "CREATE TRIGGER reviews_append_at_head BEFORE INSERT ON reviews "
+    "FOR EACH ROW EXECUTE FUNCTION reviews_append_at_head()",
 )
 APPEND_ONLY_DDL = (
     *(
@@ -107,13 +142,15 @@ APPEND_ONLY_DDL = (
         for change in ("UPDATE", "DELETE")
     ),
     DDL(
-        "CREATE OR REPLACE FUNCTION reviews_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}'; END $$"
-    ).execute_if(dialect="postgresql"),
-    DDL(
-        "CREATE TRIGGER reviews_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON reviews "
-        "FOR EACH STATEMENT EXECUTE FUNCTION reviews_append_only()"
-    ).execute_if(dialect="postgresql"),
+        "CREATE TRIGGER reviews_append_at_head BEFORE INSERT ON reviews WHEN "
+        "NEW.id IS NOT (SELECT COALESCE(MAX(id), 0) + 1 FROM reviews) OR NEW.previous_hash IS NOT "
+        "COALESCE((SELECT record_hash FROM reviews ORDER BY id DESC LIMIT 1), "
+        f"'{GENESIS_HASH}') "
+        "OR EXISTS (SELECT 1 FROM reviews WHERE record_hash = NEW.record_hash "
+        "OR previous_hash = NEW.previous_hash) "
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_AT_HEAD_MESSAGE}'); END"
+    ).execute_if(dialect="sqlite"),
+    *(DDL(statement).execute_if(dialect="postgresql") for statement in POSTGRES_TRIGGERS),
 )
 for _statement in APPEND_ONLY_DDL:
     event.listen(reviews_table, "after_create", _statement)
@@ -148,6 +185,9 @@ class ReviewStore:
                     lock = text("SELECT pg_advisory_xact_lock(:key)")
                     connection.execute(lock, {"key": _SCHEMA_LOCK_KEY})
                 metadata.create_all(connection, checkfirst=True)
+                columns = {c["name"] for c in inspect(connection).get_columns("reviews")}
+            if "record_hash" not in columns:
+                raise ReviewError(MSG_NO_CHAIN.format(location=self.location, env=DATA_DIR_ENV))
         except ReviewError:
             self.close()
             raise
@@ -166,17 +206,36 @@ class ReviewStore:
         self._engine.dispose()
 
     def record(self, review: Review) -> StoredReview:
-        """Append ``review`` and return it with the id the database gave it."""
+        """Append ``review`` as the next link of the chain and return it as stored."""
         fields = {f.name: getattr(review, f.name) for f in dataclasses.fields(Review)}
         values = {
             **fields,
             "decision": review.decision.value,
             "conditions": list(review.conditions),
         }
+        last = select(reviews_table.c.id, reviews_table.c.record_hash)
         with self._transaction() as connection:
-            result = connection.execute(reviews_table.insert().values(**values))
-            row_id = result.inserted_primary_key[0]
-        return StoredReview(**fields, id=int(row_id))
+            if connection.dialect.name == "postgresql":
+                lock = text("SELECT pg_advisory_xact_lock(:key)")
+                connection.execute(lock, {"key": _RECORD_LOCK_KEY})
+            head = connection.execute(last.order_by(reviews_table.c.id.desc()).limit(1)).first()
+            values["id"] = 1 if head is None else head.id + 1
+            values["previous_hash"] = GENESIS_HASH if head is None else head.record_hash
+            values["record_hash"] = record_hash(values)
+            connection.execute(reviews_table.insert().values(**values))
+        return StoredReview(
+            **fields,
+            id=values["id"],
+            previous_hash=values["previous_hash"],
+            record_hash=values["record_hash"],
+        )
+
+    def verify(self, *, pinned_head: str | None = None) -> ChainCheck:
+        """Recompute the hash chain over every record; ``pinned_head`` must still be in it."""
+        query = select(reviews_table).order_by(reviews_table.c.id)
+        with self._transaction(write=False) as connection:
+            rows = connection.execute(query).mappings().all()
+        return check_chain([_chain_values(row) for row in rows], pinned_head=pinned_head)
 
     def history(
         self, model_sha256: str | None = None, *, model_name: str | None = None
@@ -340,19 +399,14 @@ def _server_engine(url: URL, location: str) -> Engine:
         raise ReviewError(MSG_BAD_URL.format(url=location, detail=err)) from None
 
 
-def _from_row(row: Any) -> StoredReview:
+def _chain_values(row: Any) -> dict[str, Any]:
+    """A row's values as hashed: the time in UTC (SQLite gives it back without a zone)."""
     created_at = row["created_at"]
     if created_at.tzinfo is None:
         created_at = created_at.replace(tzinfo=UTC)
-    return StoredReview(
-        id=row["id"],
-        decision=row["decision"],
-        reviewer=row["reviewer"],
-        model_name=row["model_name"],
-        model_sha256=row["model_sha256"],
-        spec_path=row["spec_path"],
-        dataset_sha256=row["dataset_sha256"],
-        comment=row["comment"],
-        conditions=tuple(row["conditions"]),
-        created_at=created_at,
-    )
+    return {**row, "created_at": created_at}
+
+
+def _from_row(row: Any) -> StoredReview:
+    values = _chain_values(row)
+    return StoredReview(**{f.name: values[f.name] for f in dataclasses.fields(StoredReview)})
