@@ -12,6 +12,7 @@ from workbench.cli._common import MODEL_HELP, TRUST_PICKLE_HELP, write_json
 
 LOADING_VERBS = {"audit", "check", "explain", "report"}
 SPEC_VERBS = {"review", "reviews"}
+CHAIN_VERBS = {"reviews"}  # --model is optional: --verify checks the whole history without it
 LISTING_VERBS = {"serve"}  # --model is repeatable and optional: the models the app lists
 MESSAGE = "cannot write {path}: {reason}"
 
@@ -32,7 +33,7 @@ def test_every_verb_that_takes_a_model_takes_it_the_same_way():
     assert takes_model == LOADING_VERBS | SPEC_VERBS | LISTING_VERBS
     for name in takes_model - LISTING_VERBS:
         model = _option(verbs[name], "--model")
-        assert (model.required, model.help) == (True, MODEL_HELP), name
+        assert (model.required, model.help) == (name not in CHAIN_VERBS, MODEL_HELP), name
     for name in LISTING_VERBS:
         model = _option(verbs[name], "--model")
         assert isinstance(model, argparse._AppendAction) and not model.required, name

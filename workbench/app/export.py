@@ -56,6 +56,7 @@ def review_report(
         raise ReportError(MSG_NOTHING_YET)
     with opened_store(store) as opened:
         reviews = opened.history(model_name=subject.spec.name)
+        chain = opened.verify()
     content = build_report(
         subject.spec,
         audit_result=None if run is None else run.audit,
@@ -63,6 +64,7 @@ def review_report(
         mitigation=None if mitigation is None else mitigation.result,
         examples=examples,
         reviews=reviews,
+        review_chain=chain,
     )
     stamp = content.provenance.created_at.strftime("%Y%m%dT%H%M%SZ")
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"report_{subject.spec.name}_{stamp}.html")

@@ -28,6 +28,7 @@ from workbench.models import ModelAdapter
 from workbench.report import Choice, Example, ReportContent, build_report, choose_examples
 from workbench.review import (
     DATABASE_FILE_NAME,
+    ChainCheck,
     Review,
     ReviewStore,
     check_current,
@@ -103,7 +104,7 @@ def make_report(
     ) as bar:
         bar.set_postfix_str(STEPS[0])
         subject = open_subject(spec, data=data, trust_pickle=trust_pickle)
-        reviews, source, review_notes = load_reviews(subject.model, db)
+        reviews, source, chain, review_notes = load_reviews(subject.model, db)
         notes += review_notes
         _next(bar, 1)
         audit_result = None
@@ -139,6 +140,7 @@ def make_report(
         mitigation=None if mitigated is None else mitigated.result,
         reviews=reviews,
         review_source=source,
+        review_chain=chain,
         redact_text=redact_text,
         notes=notes,
     )
@@ -146,8 +148,9 @@ def make_report(
 
 def load_reviews(
     model: ModelAdapter, db: str | Path | None
-) -> tuple[list[Review], str | None, list[str]]:
-    """Reviews of this model (every version), where they came from, and notes.
+) -> tuple[list[Review], str | None, ChainCheck | None, list[str]]:
+    """Reviews of this model (every version), where they came from, the check of the
+    database's hash chain, and notes.
 
     A database is only read, never created: a missing file named by ``db`` is an error, a
     missing default database a note. A corrupt file raises :class:`ReviewError` untouched.
@@ -160,13 +163,13 @@ def load_reviews(
             path = path / DATABASE_FILE_NAME
         if not path.exists():
             if db is None:
-                return [], None, [MSG_NO_DEFAULT_DATABASE.format(path=path)]
+                return [], None, None, [MSG_NO_DEFAULT_DATABASE.format(path=path)]
             raise ReportError(MSG_NO_DATABASE.format(path=path))
         location = path
     with ReviewStore(location) as store:
         current = store.history(model.fingerprint)
         other = check_current(store, model)
-        return [*current, *other], store.location, []
+        return [*current, *other], store.location, store.verify(), []
 
 
 def explain_examples(subject: Subject, chosen: Choice, *, seed: int = 0) -> list[Example]:

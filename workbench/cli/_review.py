@@ -57,8 +57,11 @@ def add_review_commands(verbs: argparse._SubParsersAction) -> None:
         "reviews",
         parents=[REVIEW_DATABASE_OPTION],
         help="list the reviews of a model, oldest first; or check the history's hash chain",
+        description="List the reviews of the model --model names (needed for that), or check "
+        "the hash chain of every review in the database (--verify), or print the SQL that sets "
+        "up a PostgreSQL review database (--postgres-setup-sql).",
     )
-    reviews.add_argument("--model", help=MODEL_HELP + " (needed to list its reviews)")
+    reviews.add_argument("--model", help=MODEL_HELP)
     reviews.add_argument("--json", action="store_true", help="print JSON instead of lines")
     reviews.add_argument(
         "--verify",

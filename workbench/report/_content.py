@@ -29,7 +29,7 @@ from workbench.privacy import redact
 from workbench.report._choose import group_name
 from workbench.report._examples import Example, ShownExample, show_examples
 from workbench.report._provenance import Provenance, collect_seeds, package_versions, platform_name
-from workbench.review import Review, model_changed_message
+from workbench.review import ChainCheck, Review, model_changed_message
 from workbench.spec import ModelSpec, load_spec
 
 MSG_UNREADABLE_CARD = "cannot read the model card {path}: {reason}"
@@ -100,6 +100,8 @@ class ReportContent:
 
     ``reviews`` are the reviews of the model version the report is about; ``other_reviews``
     those of other versions of its files, which do not cover it (``review_warning`` says so).
+    ``review_chain`` is the check of the review database's hash chain when the reviews were
+    read (its head pins the history the report saw), or ``None`` when no database was read.
     ``notes`` are plain-words caveats about the report as a whole.
     """
 
@@ -115,6 +117,7 @@ class ReportContent:
     other_reviews: tuple[Review, ...]
     review_warning: str
     review_source: str | None
+    review_chain: ChainCheck | None
     notes: tuple[str, ...]
     provenance: Provenance
 
@@ -138,6 +141,7 @@ class ReportContent:
                     "current": [review.as_dict() for review in self.reviews],
                     "other_versions": [review.as_dict() for review in self.other_reviews],
                     "warning": self.review_warning or None,
+                    "chain": None if self.review_chain is None else self.review_chain.as_dict(),
                 },
                 "notes": list(self.notes),
             }
@@ -154,6 +158,7 @@ def build_report(
     mitigation: MitigationResult | None = None,
     reviews: Sequence[Review] = (),
     review_source: str | None = None,
+    review_chain: ChainCheck | None = None,
     seeds: Mapping[str, int] | None = None,
     redact_text: bool = True,
     notes: Sequence[str] = (),
@@ -164,8 +169,9 @@ def build_report(
 
     ``data`` is the evaluation data file (default: the spec's); ``reviews`` the reviews of this
     model (any version: those made for other versions of its files are listed apart, under a
-    warning). Every example text, table value and counterfactual message is redacted unless
-    ``redact_text`` is false. ``seeds`` add to the seeds read from the results' parameters.
+    warning), ``review_chain`` the check of their database's hash chain. Every example text,
+    table value and counterfactual message is redacted unless ``redact_text`` is false.
+    ``seeds`` add to the seeds read from the results' parameters.
     """
     spec = load_spec(model_spec)
     current_sha = model_sha256(spec)
@@ -223,6 +229,7 @@ def build_report(
             model_changed_message(list(other), current_sha256=current_sha) if other else ""
         ),
         review_source=review_source,
+        review_chain=review_chain,
         notes=tuple(dict.fromkeys(all_notes)),
         provenance=provenance,
     )
