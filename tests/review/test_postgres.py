@@ -1,5 +1,8 @@
 """A PostgreSQL URL serves a review board: URL handling always, a real server when one exists.
 
+The set-up script (`workbench reviews --postgres-setup-sql`) is run through psql as documented,
+and the app role it makes is shown to be unable to change history or remove its protection.
+
 The server tests start a throwaway PostgreSQL (initdb + pg_ctl, Unix socket only, no TCP) in a
 temporary folder. The binaries are looked for on PATH, then where Debian puts them
 (/usr/lib/postgresql/<version>/bin); `make test` installs Debian's postgresql when neither has
@@ -17,10 +20,15 @@ from sqlalchemy import create_engine, exc, text
 
 from workbench import ReviewError
 from workbench.review import (
+    APPEND_AT_HEAD_MESSAGE,
     APPEND_ONLY_MESSAGE,
+    DEFAULT_APP_ROLE,
+    MSG_BROKEN,
+    MSG_CONTENT_CHANGED,
     MSG_DATABASE,
     MSG_NO_DRIVER,
     ReviewStore,
+    postgres_setup_sql,
 )
 
 from .conftest import make_review, sha
@@ -126,3 +134,116 @@ def test_postgres_history_cannot_be_changed(postgres_url, statement):
     engine.dispose()
     with ReviewStore(postgres_url) as store:
         assert store.history() == before
+
+
+def _psql() -> str:
+    """psql next to the server binaries, else from PATH."""
+    initdb, _ = find_postgres_binaries()
+    beside = Path(initdb).with_name("psql")
+    found = str(beside) if beside.is_file() else shutil.which("psql")
+    assert found, "psql is missing; `make test` installs Debian's postgresql, which has it"
+    return found
+
+
+def _superuser(postgres_url: str, database: str) -> str:
+    return postgres_url.replace("@/postgres?", f"@/{database}?")
+
+
+@pytest.fixture(scope="module")
+def app_role_url(postgres_url):
+    """A database set up by the printed script, run through psql as the documentation says;
+    the URL connects as the app role, which may only INSERT and SELECT."""
+    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("CREATE DATABASE ledger_roles"))
+    engine.dispose()
+    host = postgres_url.split("host=")[1]
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    command = [*prefix, _psql(), "-v", "ON_ERROR_STOP=1", "-h", host, "-U", "postgres"]
+    subprocess.run(
+        [*command, "-d", "ledger_roles"],
+        input=postgres_setup_sql(),
+        text=True,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return _superuser(postgres_url, "ledger_roles").replace("postgres@", f"{DEFAULT_APP_ROLE}@")
+
+
+@pytest.mark.slow
+def test_app_role_records_reads_and_verifies(app_role_url):
+    with ReviewStore(app_role_url) as store:
+        first = store.record(make_review(model_sha256=sha("pg roles")))
+        second = store.record(make_review(decision="reject", model_sha256=sha("pg roles")))
+        assert store.history() == [first, second]
+        check = store.verify()
+    assert (check.intact, check.count, check.head) == (True, 2, second.record_hash)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE reviews SET decision = 'approve'",
+        "DELETE FROM reviews",
+        "TRUNCATE reviews",
+        "DROP TRIGGER reviews_no_change ON reviews",
+        "ALTER TABLE reviews DISABLE TRIGGER ALL",
+        "DROP TABLE reviews",
+        "INSERT INTO reviews SELECT * FROM reviews WHERE id = 1 "
+        "ON CONFLICT (id) DO UPDATE SET decision = 'approve'",
+    ],
+)
+def test_app_role_cannot_change_or_unprotect_history(app_role_url, statement):
+    with ReviewStore(app_role_url) as store:
+        store.record(make_review(model_sha256=sha("pg roles")))
+        before = store.history()
+    engine = create_engine(app_role_url)
+    with (
+        pytest.raises(exc.DBAPIError, match="permission denied|must be owner"),
+        engine.begin() as connection,
+    ):
+        connection.execute(text(statement))
+    engine.dispose()
+    with ReviewStore(app_role_url) as store:
+        assert store.history() == before
+        assert store.verify().intact
+
+
+@pytest.mark.slow
+def test_app_role_cannot_insert_out_of_chain(app_role_url):
+    with ReviewStore(app_role_url) as store:
+        store.record(make_review(model_sha256=sha("pg roles")))
+    engine = create_engine(app_role_url)
+    copy_first = (
+        "INSERT INTO reviews SELECT (SELECT MAX(id) + 1 FROM reviews), created_at, model_name, "
+        "model_sha256, dataset_sha256, spec_path, 'approve', reviewer, comment, conditions, "
+        "md5(previous_hash) || md5(previous_hash), md5(record_hash) || md5(record_hash) "
+        "FROM reviews WHERE id = 1"
+    )
+    with (
+        pytest.raises(exc.DBAPIError, match=APPEND_AT_HEAD_MESSAGE),
+        engine.begin() as connection,
+    ):
+        connection.execute(text(copy_first))
+    engine.dispose()
+
+
+@pytest.mark.slow
+def test_superuser_tampering_is_found_by_the_chain(postgres_url):
+    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("CREATE DATABASE ledger_tamper"))
+    engine.dispose()
+    url = _superuser(postgres_url, "ledger_tamper")
+    with ReviewStore(url) as store:
+        store.record(make_review(decision="conditions", conditions=["re-audit"]))
+        store.record(make_review(decision="reject", reviewer="Bo"))
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE reviews DISABLE TRIGGER reviews_no_change"))
+        connection.execute(text("UPDATE reviews SET decision = 'approve' WHERE id = 2"))
+    engine.dispose()
+    with ReviewStore(url) as store:
+        assert store.verify().message == MSG_BROKEN.format(id=2, reason=MSG_CONTENT_CHANGED)

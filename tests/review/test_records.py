@@ -7,7 +7,12 @@ import pytest
 
 from workbench import DataError, ReviewError, file_sha256, load_model
 from workbench.review import (
+    MAX_COMMENT_CHARS,
+    MAX_CONDITION_CHARS,
+    MAX_CONDITIONS,
+    MAX_REVIEWER_CHARS,
     MSG_BAD_SHA256,
+    MSG_CONDITION_TOO_LONG,
     MSG_CONDITIONS_ON_APPROVE,
     MSG_CONDITIONS_REQUIRED,
     MSG_EMPTY_CONDITION,
@@ -15,6 +20,8 @@ from workbench.review import (
     MSG_EMPTY_REVIEWER,
     MSG_NAIVE_TIME,
     MSG_NO_DATA_FILE,
+    MSG_TOO_LONG,
+    MSG_TOO_MANY_CONDITIONS,
     MSG_UNKNOWN_DECISION,
     Decision,
     Review,
@@ -133,3 +140,39 @@ def test_for_spec_with_missing_data_file_is_named(callable_spec, tmp_path):
     with pytest.raises(DataError) as info:
         Review.for_spec(callable_spec, decision="approve", reviewer="Ada", data=missing)
     assert str(info.value) == MSG_NO_DATA_FILE.format(file=missing)
+
+
+def test_limits_are_the_documented_defaults():
+    limits = (MAX_REVIEWER_CHARS, MAX_COMMENT_CHARS, MAX_CONDITION_CHARS, MAX_CONDITIONS)
+    assert limits == (200, 4_000, 1_000, 20)
+
+
+def test_comment_over_the_limit_is_refused_naming_the_limit():
+    with pytest.raises(ReviewError) as info:
+        make_review(comment="x" * 12_345)
+    assert str(info.value) == "The comment is 12,345 characters; the limit is 4,000."
+    assert str(info.value) == MSG_TOO_LONG.format(field="comment", length=12_345, limit=4_000)
+    assert make_review(comment="x" * MAX_COMMENT_CHARS).comment == "x" * MAX_COMMENT_CHARS
+
+
+def test_reviewer_name_over_the_limit_is_refused():
+    with pytest.raises(ReviewError) as info:
+        make_review(reviewer="  " + "R" * 201 + "  ")
+    assert str(info.value) == "The reviewer name is 201 characters; the limit is 200."
+
+
+@pytest.mark.parametrize(
+    ("conditions", "message"),
+    [
+        (["ok", "c" * 1_001], "Condition 2 is 1,001 characters; the limit is 1,000."),
+        ([f"condition {n}" for n in range(21)], "There are 21 conditions; the limit is 20."),
+    ],
+)
+def test_conditions_over_the_limits_are_refused(conditions, message):
+    with pytest.raises(ReviewError) as info:
+        make_review(decision="conditions", conditions=conditions)
+    assert str(info.value) == message
+    assert message in (
+        MSG_CONDITION_TOO_LONG.format(number=2, length=1_001, limit=1_000),
+        MSG_TOO_MANY_CONDITIONS.format(count=21, limit=20),
+    )
