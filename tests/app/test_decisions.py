@@ -8,10 +8,18 @@ import workbench
 from workbench.app.decisions import (
     MSG_NO_DECISION,
     MSG_NO_MODEL,
+    check_lengths,
     decision_history,
     record_decision,
 )
-from workbench.review import MSG_CONDITIONS_REQUIRED, MSG_EMPTY_REVIEWER, ReviewStore
+from workbench.review import (
+    GENESIS_HASH,
+    MSG_CONDITIONS_REQUIRED,
+    MSG_EMPTY_REVIEWER,
+    MSG_INTACT,
+    Review,
+    ReviewStore,
+)
 
 
 @pytest.fixture
@@ -61,3 +69,41 @@ def test_no_model_is_refused(tmp_path):
     with pytest.raises(workbench.ReviewError) as caught:
         record_decision(tmp_path, None, decision="approve", reviewer="A")
     assert str(caught.value) == MSG_NO_MODEL
+
+
+def test_history_is_read_from_the_store_at_each_call(tmp_path, spec):
+    """What the app shows after another visitor (another kernel, another connection) records."""
+    database = tmp_path / "reviews.sqlite3"
+    before = decision_history(database, spec)
+    assert before.reviews == () and before.chain.message == MSG_INTACT.format(
+        count=0, head=GENESIS_HASH
+    )
+    with ReviewStore(database) as elsewhere:
+        recorded = elsewhere.record(Review.for_spec(spec, decision="reject", reviewer="Bo"))
+    after = decision_history(database, spec)
+    assert after.reviews == (recorded,)
+    assert after.chain.message == MSG_INTACT.format(count=1, head=recorded.record_hash)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"reviewer": "R" * 201}, "The reviewer name is 201 characters; the limit is 200."),
+        ({"comment": "c" * 12_345}, "The comment is 12,345 characters; the limit is 4,000."),
+        (
+            {"conditions": "ok\n" + "x" * 1_001},
+            "Condition 2 is 1,001 characters; the limit is 1,000.",
+        ),
+        ({"conditions": "c\n" * 21}, "There are 21 conditions; the limit is 20."),
+    ],
+)
+def test_form_fields_over_their_limits_are_refused(tmp_path, spec, fields, message):
+    form = {"reviewer": "A", "comment": "", "conditions": "", **fields}
+    with pytest.raises(workbench.ReviewError) as caught:
+        check_lengths(**form)
+    assert str(caught.value) == message
+    with pytest.raises(workbench.ReviewError) as caught:
+        record_decision(tmp_path / "r.sqlite3", spec, decision="conditions", **form)
+    assert str(caught.value) == message
+    with ReviewStore(tmp_path / "r.sqlite3") as store:
+        assert store.history() == []

@@ -1,18 +1,24 @@
 """``workbench review`` and ``workbench reviews``: recording, listing, JSON, and exit code 2."""
 
 import json
+import sqlite3
 
 import pytest
 
 from workbench import file_sha256, load_model
 from workbench.cli import main
-from workbench.cli._review import MSG_NO_REVIEWS
+from workbench.cli._review import MSG_NO_REVIEWS, MSG_REVIEWS_NEEDS_MODEL
 from workbench.review import (
+    MSG_BAD_ROLE,
+    MSG_BROKEN,
     MSG_CONDITIONS_REQUIRED,
+    MSG_CONTENT_CHANGED,
     MSG_FILE_IN_WAY,
+    MSG_INTACT,
     MSG_MODEL_CHANGED,
     MSG_NO_FOLDER,
     ReviewStore,
+    postgres_setup_sql,
 )
 
 
@@ -149,3 +155,58 @@ def test_help_lists_the_review_verbs(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "review" in out and "reviews" in out
+
+
+def test_verify_says_intact_and_exits_0(callable_spec, db, capsys):
+    review(callable_spec, db, "--decision", "approve")
+    review(callable_spec, db, "--decision", "reject")
+    capsys.readouterr()
+    assert main(["reviews", "--verify", "--db", db]) == 0
+    with ReviewStore(db) as store:
+        head = store.history()[-1].record_hash
+    assert capsys.readouterr().out.splitlines() == [
+        MSG_INTACT.format(count=2, head=head),
+        f"database: {db}",
+    ]
+    assert main(["reviews", "--verify", "--head", head, "--db", db, "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["intact"], document["records"], document["head"]) == (True, 2, head)
+
+
+def test_verify_names_the_first_bad_record_and_exits_1(callable_spec, db, capsys):
+    for decision in ("reject", "reject", "approve"):
+        review(callable_spec, db, "--decision", decision)
+    connection = sqlite3.connect(db)
+    connection.execute("DROP TRIGGER reviews_no_update")
+    connection.execute("UPDATE reviews SET decision = 'approve' WHERE id = 2")
+    connection.commit()
+    connection.close()
+    capsys.readouterr()
+    assert main(["reviews", "--verify", "--db", db]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == MSG_BROKEN.format(id=2, reason=MSG_CONTENT_CHANGED)
+
+
+def test_reviews_without_a_model_or_verify_exits_2(db, capsys):
+    assert main(["reviews", "--db", db]) == 2
+    assert capsys.readouterr().err == f"workbench: error: {MSG_REVIEWS_NEEDS_MODEL}\n"
+
+
+def test_postgres_setup_sql_is_printed_with_the_roles_named(capsys):
+    assert main(["reviews", "--postgres-setup-sql", "--app-role", "board_app"]) == 0
+    out = capsys.readouterr().out
+    assert out == postgres_setup_sql(app_role="board_app")
+    assert "GRANT SELECT, INSERT ON reviews TO board_app;" in out
+    assert "ALTER TABLE reviews OWNER TO workbench_reviews_owner;" in out
+    assert main(["reviews", "--postgres-setup-sql", "--owner-role", "Bad Name"]) == 2
+    assert MSG_BAD_ROLE.format(name="Bad Name") in capsys.readouterr().err
+
+
+def test_overlong_comment_exits_2_naming_the_limit(callable_spec, db, capsys):
+    code = main(
+        ["review", "--model", str(callable_spec), "--reviewer", "A", "--comment", "x" * 4001]
+        + ["--decision", "approve", "--db", db]
+    )
+    assert code == 2
+    expected = "The comment is 4,001 characters; the limit is 4,000."
+    assert capsys.readouterr().err == f"workbench: error: {expected}\n"

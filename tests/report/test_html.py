@@ -1,6 +1,7 @@
 """The HTML report: self-contained, and showing the bias table, breaches, intervals, highlighted
 tokens with redaction tags, the reviews and the provenance."""
 
+import dataclasses
 import re
 from html.parser import HTMLParser
 
@@ -18,6 +19,7 @@ from workbench.audit import (
     metric_label,
 )
 from workbench.report import build_report, markdown_to_html, render_html
+from workbench.review import MSG_CONTENT_CHANGED, ChainCheck
 
 from .conftest import PLANTED_EMAIL, PLANTED_PHONE
 
@@ -169,3 +171,21 @@ def test_the_report_says_what_each_group_is_compared_with(relapse, privileged, s
     )
     html = render_html(build_report(relapse.spec, data=relapse.data, audit_result=result))
     assert sentence in html
+
+
+def test_intact_history_and_its_chain_head_are_printed(crisis):
+    check = crisis.content.review_chain
+    assert check.intact and check.count == len(crisis.content.reviews) + len(
+        crisis.content.other_reviews
+    )
+    assert "History intact" in crisis.html
+    assert f'Chain head <span class="mono">{check.head}</span>' in crisis.html
+    assert f"workbench reviews --verify --head {check.head}" in crisis.html
+    assert crisis.content.to_dict()["reviews"]["chain"] == check.as_dict()
+
+
+def test_broken_history_is_a_bad_box_naming_the_record(crisis):
+    broken = ChainCheck(intact=False, count=3, head="a" * 64, bad_id=2, reason=MSG_CONTENT_CHANGED)
+    html = render_html(dataclasses.replace(crisis.content, review_chain=broken))
+    assert "The review history is broken" in html and "History intact" not in html
+    assert str(escape(broken.message)) in html

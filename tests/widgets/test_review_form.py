@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import workbench
 from widgets import ReviewForm
+from widgets._review_form import SHOWN_EVENT, ShownSignal
 from workbench.app.decisions import MSG_NO_DECISION, MSG_NO_MODEL
-from workbench.review import MSG_CONDITIONS_REQUIRED, ReviewStore
+from workbench.review import GENESIS_HASH, MSG_CONDITIONS_REQUIRED, MSG_INTACT, Review, ReviewStore
 
 
 def _spec(name: str = "crisis_text"):
@@ -63,3 +64,45 @@ def test_an_unusable_store_is_a_message(tmp_path):
     form = ReviewForm(spec=_spec(), store=blocker / "sub" / "r.sqlite3", threaded=False)
     assert "cannot create the review database folder" in form.error
     assert "Traceback" not in form.status.value
+
+
+def test_history_says_whether_the_chain_is_intact(review_dir):
+    form = ReviewForm(spec=_spec(), threaded=False)
+    assert MSG_INTACT.format(count=0, head=GENESIS_HASH) in form.history_view.value
+    form.reviewer.value, form.decision.value = "B", "reject"
+    form.record()
+    head = form.recorded.record_hash
+    assert MSG_INTACT.format(count=1, head=head) in form.history_view.value
+
+
+def test_a_page_showing_the_form_rereads_the_history(review_dir):
+    """A preheated kernel built the form before this page opened; another visitor recorded."""
+    form = ReviewForm(spec=_spec(), threaded=False)
+    assert "None yet." in form.history_view.value
+    with ReviewStore() as elsewhere:
+        other = elsewhere.record(Review.for_spec(_spec(), decision="reject", reviewer="Other"))
+    assert "None yet." in form.history_view.value  # nothing has asked yet
+    form.shown._handle_custom_msg(SHOWN_EVENT, [])  # what the page sends when it draws the form
+    assert f"#{other.id} " in form.history_view.value and "Other: reject" in form.history_view.value
+    form.shown._handle_custom_msg({"event": "something else"}, [])
+    assert "Other: reject" in form.history_view.value
+
+
+def test_the_signal_is_sent_by_the_page_on_render():
+    assert "model.send({ event: 'shown' })" in ShownSignal()._esm
+
+
+def test_overlong_fields_are_named_as_typed_and_refused_on_record(review_dir):
+    form = ReviewForm(spec=_spec(), threaded=False)
+    form.reviewer.value, form.decision.value = "A. Board", "reject"
+    form.comment.value = "x" * 12_345
+    message = "The comment is 12,345 characters; the limit is 4,000."
+    assert message in form.limit_note.value and form.record_button.disabled
+    form.record()  # a click sent over the comm although the button is disabled
+    assert form.error == message and form.recorded is None
+    form.comment.value = "x" * 4_000
+    assert form.limit_note.value == "" and not form.record_button.disabled
+    form.conditions.value = "\n".join(["c"] * 21)
+    assert "There are 21 conditions; the limit is 20." in form.limit_note.value
+    with ReviewStore() as store:
+        assert store.history() == []
