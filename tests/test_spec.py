@@ -3,6 +3,7 @@
 import pytest
 
 from workbench import SpecError, load_spec
+from workbench.spec import MAX_SPEC_PATH_CHARS, MSG_PATH_TOO_LONG
 
 BASE = {
     "name": "demo",
@@ -70,3 +71,15 @@ def test_spec_file_problems(tmp_path):
     listing.write_text("- a\n- b\n")
     with pytest.raises(SpecError, match="must be a YAML mapping of keys to values; got list"):
         load_spec(listing)
+
+
+def test_an_overlong_spec_path_is_refused_naming_the_limit():
+    with pytest.raises(SpecError) as info:
+        load_spec("x" * 100_000)
+    assert str(info.value) == "The spec path is 100,000 characters; the limit is 4,096."
+    assert str(info.value) == MSG_PATH_TOO_LONG.format(length=100_000, limit=MAX_SPEC_PATH_CHARS)
+
+
+def test_a_file_name_too_long_for_the_file_system_is_not_found():
+    with pytest.raises(SpecError, match="model spec not found"):
+        load_spec("y" * 300)

@@ -74,6 +74,12 @@ class ModelSpec:
         return self.path.parent
 
 
+# A spec path typed into the app (JupyterLab's model picker) is refused past this length, before
+# the file system answers "file name too long" with the whole text in its message.
+MAX_SPEC_PATH_CHARS = 4_096
+MSG_PATH_TOO_LONG = "The spec path is {length:,} characters; the limit is {limit:,}."
+
+
 def load_spec(path: str | Path | ModelSpec) -> ModelSpec:
     """Read and validate a model spec file; a :class:`ModelSpec` is returned unchanged.
 
@@ -81,10 +87,17 @@ def load_spec(path: str | Path | ModelSpec) -> ModelSpec:
     """
     if isinstance(path, ModelSpec):
         return path
+    if len(str(path)) > MAX_SPEC_PATH_CHARS:
+        length = len(str(path))
+        raise SpecError(MSG_PATH_TOO_LONG.format(length=length, limit=MAX_SPEC_PATH_CHARS))
     path = Path(path).expanduser()
-    if path.is_dir():
-        path = path / SPEC_FILE_NAME
-    if not path.is_file():
+    try:
+        if path.is_dir():
+            path = path / SPEC_FILE_NAME
+        found = path.is_file()
+    except OSError:  # e.g. a name longer than the file system allows
+        found = False
+    if not found:
         raise SpecError(f"model spec not found: {path}; give the path of a model.yaml file")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -162,3 +162,11 @@ def test_a_spec_path_sent_to_a_picker_without_it_is_ignored(specs):
     picker.path.value = str(specs["beta"])
     picker.load_button.click()  # a page can send this click over the widget comm
     assert picker.spec == first
+
+
+def test_an_overlong_typed_path_is_a_message_naming_the_limit(specs):
+    picker = ModelPicker(models=[specs["alpha"]], allow_path=True)
+    picker.path.value = "p" * 5_000
+    picker.load_button.click()
+    assert picker.spec is None
+    assert picker.error == "The spec path is 5,000 characters; the limit is 4,096."
