@@ -66,6 +66,8 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     assert outcomes == dict.fromkeys(range(WRITERS), "ok")
     with ReviewStore(path) as store:
         rows = store.history()
+        check = store.verify()
+    assert (check.intact, check.count) == (True, WRITERS * REVIEWS_EACH)  # one chain, no fork
     assert len(rows) == WRITERS * REVIEWS_EACH
     written = {(r.reviewer, r.comment) for r in rows}
     assert written == {(f"writer {w}", str(n)) for w in range(WRITERS) for n in range(REVIEWS_EACH)}
@@ -103,6 +105,7 @@ def test_writer_killed_mid_write_leaves_whole_rows_only(tmp_path):
     connection.close()
     with ReviewStore(path) as store:
         ids = [review.id for review in store.history()]
+        assert store.verify().intact
     assert set(committed) <= set(ids)
     assert ids == list(range(1, len(ids) + 1))
 

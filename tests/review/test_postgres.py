@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,21 @@ def test_superuser_tampering_is_found_by_the_chain(postgres_url):
     engine.dispose()
     with ReviewStore(url) as store:
         assert store.verify().message == MSG_BROKEN.format(id=2, reason=MSG_CONTENT_CHANGED)
+
+
+@pytest.mark.slow
+def test_concurrent_app_connections_keep_one_chain(app_role_url):
+    def write(reviewer: str) -> None:
+        with ReviewStore(app_role_url) as store:
+            for number in range(10):
+                store.record(make_review(reviewer=reviewer, comment=str(number)))
+
+    threads = [threading.Thread(target=write, args=(f"writer {n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    with ReviewStore(app_role_url) as store:
+        check = store.verify()
+        written = [r for r in store.history() if r.reviewer.startswith("writer ")]
+    assert check.intact and len(written) == 40
