@@ -27,7 +27,7 @@ def _open(context, url):
     page.on("pageerror", lambda err: errors.append(str(err)))
     response = page.goto(url)
     assert response is not None and response.ok, f"GET {url} -> {response}"
-    expect(page.locator(FORM)).to_contain_text("Decisions on this version of the model")
+    page.locator(f"{FORM} .wb-chain-intact").wait_for(state="visible")  # the context's timeout
     return page, errors
 
 
@@ -51,7 +51,8 @@ def test_decision_recorded_on_one_page_shows_on_the_next(serve_app, browser, art
     comment.fill("misses urgent messages of older adults")
     expect(page.locator(f"{FORM} button.wb-record")).to_be_enabled()
     page.locator(f"{FORM} button.wb-record").click()
-    expect(page.locator(f"{FORM} .wb-recorded")).to_contain_text("Recorded decision #1: reject")
+    recorded = page.locator(f"{FORM} .wb-recorded")
+    expect(recorded).to_contain_text("Recorded decision #1: reject", timeout=30_000)
     first.close()
     assert not errors, f"JavaScript errors on the first page: {errors}"
 
@@ -59,7 +60,7 @@ def test_decision_recorded_on_one_page_shows_on_the_next(serve_app, browser, art
     second.set_default_timeout(120_000)
     page, errors = _open(second, app.url)
     history = page.locator(FORM)
-    expect(history).to_contain_text(f"{REVIEWER}: reject")
+    expect(history).to_contain_text(f"{REVIEWER}: reject", timeout=30_000)
     expect(history).to_contain_text("history intact: 1 record(s)")
     page.screenshot(path=artifacts / "decision_history_next_page.png", full_page=True)
     second.close()
