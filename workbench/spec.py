@@ -22,7 +22,7 @@ CALL_IDS = "ids"
 CALL_ARGUMENTS = ("input_ids", "attention_mask")
 SPEC_FILE_NAME = "model.yaml"
 DEFAULT_MAX_CHARACTERS = 20_000
-DEFAULT_MAX_TOKENS = 2_000
+DEFAULT_MAX_TOKENS = 1_000
 MSG_BAD_CALL = (
     "{where}: 'call' says how the module is called: 'ids_and_mask' (module(input_ids, "
     "attention_mask), the default), 'ids' (module(input_ids)) or a mapping of input_ids and, "
