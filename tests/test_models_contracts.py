@@ -24,7 +24,14 @@ from workbench.models._torch import (
     EVIDENCE_PROBABILITIES,
     MSG_OUTPUT_MISMATCH,
 )
-from workbench.spec import MSG_BAD_CALL, MSG_BAD_LABEL_MAP, MSG_NO_CLASSES, MSG_NO_ID2LABEL
+from workbench.spec import (
+    MSG_BAD_CALL,
+    MSG_BAD_LABEL_MAP,
+    MSG_NO_CLASSES,
+    MSG_NO_ID2LABEL,
+    MSG_OUTPUT_NOT_HERE,
+    MSG_TOKENIZER_NOT_HERE,
+)
 
 INFO = ModelInfo(name="own", kind="text", class_names=("routine", "urgent"))
 TEXTS = ["hopeless tonight", "refill appointment", "i feel"]
@@ -360,3 +367,20 @@ def test_classes_come_from_a_transformers_config(spec_writer, tmp_path):
         where=f"model spec {path.resolve()}", transformers=""
     )
     assert MSG_NO_ID2LABEL.startswith("; a transformers model")
+
+
+def test_a_tokenizer_or_output_a_framework_would_ignore_is_refused(spec_writer, tmp_path):
+    (tmp_path / "vocab.json").write_text("{}", encoding="utf-8")
+    keys = {"name": "cb", "kind": "text", "classes": ["a", "b"], "positive_class": "b"}
+    path = spec_writer(**keys, framework="callable", entry="numpy:ones", tokenizer="t.py:f")
+    with pytest.raises(SpecError) as raised:
+        load_model(path)
+    assert str(raised.value) == MSG_TOKENIZER_NOT_HERE["callable"].format(
+        where=f"model spec {path.resolve()}"
+    )
+    path = spec_writer(**keys, framework="sklearn", weights=str(tmp_path), output="probabilities")
+    with pytest.raises(SpecError) as raised:
+        load_model(path)
+    assert str(raised.value) == MSG_OUTPUT_NOT_HERE.format(
+        where=f"model spec {path.resolve()}", framework="sklearn"
+    )

@@ -33,6 +33,18 @@ MSG_CALL_NOT_TORCH_TEXT = (
     "{where}: 'call' applies to torch text models only (a transformers model is called by "
     "keyword, a tabular module with one tensor)"
 )
+MSG_TOKENIZER_NOT_HERE = {
+    "transformers": (
+        "{where}: a transformers model uses the tokenizer saved in its weights folder; save "
+        "yours there (tokenizer.save_pretrained(folder)) and remove 'tokenizer'"
+    ),
+    "sklearn": "{where}: a sklearn model reads the raw text itself; remove 'tokenizer'",
+    "callable": "{where}: a callable model reads the raw text itself; remove 'tokenizer'",
+}
+MSG_OUTPUT_NOT_HERE = (
+    "{where}: 'output' applies to torch models; a {framework} model's outputs are read as it "
+    "returns them (transformers: logits; sklearn and callable: probabilities)"
+)
 MSG_BAD_LABEL_MAP = (
     "{where}: 'label_map' maps values of the data's label column to class names, e.g. "
     "{{0: routine, 1: urgent}}; {problem}"
@@ -205,6 +217,9 @@ def parse_spec(raw: Any, *, path: Path) -> ModelSpec:
         values["pad_id"] = _whole_number(raw, "pad_id", where)
     if raw.get("output") is not None:
         values["output"] = _choice(raw, "output", OUTPUTS, where)
+        if values["framework"] != "torch" and values["output"] != "logits":
+            framework = values["framework"]
+            raise SpecError(MSG_OUTPUT_NOT_HERE.format(where=where, framework=framework))
     if raw.get("call") is not None:
         if (values["framework"], values["kind"]) != ("torch", "text"):
             raise SpecError(MSG_CALL_NOT_TORCH_TEXT.format(where=where))
@@ -212,6 +227,8 @@ def parse_spec(raw: Any, *, path: Path) -> ModelSpec:
     if raw.get("label_map") is not None:
         values["label_map"] = _label_map(raw["label_map"], values["classes"], where)
     if raw.get("tokenizer") is not None:
+        if values["framework"] in MSG_TOKENIZER_NOT_HERE:
+            raise SpecError(MSG_TOKENIZER_NOT_HERE[values["framework"]].format(where=where))
         values["tokenizer"] = _tokenizer(raw["tokenizer"], path.parent, where)
     if raw.get("architecture_params") is not None:
         if not isinstance(raw["architecture_params"], dict):
