@@ -11,6 +11,7 @@ _HOMES = {
     "ExplanationError": "workbench._errors",
     "InputError": "workbench._errors",
     "ModelLoadError": "workbench._errors",
+    "ModelRaisedError": "workbench._errors",
     "ReviewError": "workbench._errors",
     "SpecError": "workbench._errors",
     "UnsafeFormatError": "workbench._errors",

@@ -17,6 +17,10 @@ class ModelLoadError(WorkbenchError):
     """Weights, tokenizer or code named by a spec cannot be loaded."""
 
 
+class ModelRaisedError(WorkbenchError):
+    """The model's own code (its forward, predict_proba, tokenizer or constructor) raised."""
+
+
 class InputError(WorkbenchError, ValueError):
     """Inputs given to a model do not fit what the model expects."""
 

@@ -14,20 +14,51 @@ MSG_NO_DATA = (
     "model spec {path} names no evaluation data; add 'data' (a CSV or Parquet file) to the spec "
     "or pass a data file"
 )
+MSG_UNMAPPED_LABELS = (
+    "data file {file}: label column {column!r} has values {values} that the spec's label_map "
+    "does not name (it maps {mapped}); add them to label_map"
+)
 MSG_MISSING_COLUMNS = (
     "data file {file} lacks the column(s) {missing} that the spec {role}; it has {present}"
 )
 
 
 def load_dataset(spec: str | Path | ModelSpec, *, data: str | Path | None = None) -> pd.DataFrame:
-    """The spec's evaluation data (or ``data``, a CSV or Parquet file with the same columns)."""
+    """The spec's evaluation data (or ``data``, a CSV or Parquet file with the same columns),
+    its labels turned into class names by the spec's ``label_map``."""
     spec = load_spec(spec)
     file = Path(data) if data is not None else spec.data
     if file is None:
         raise DataError(MSG_NO_DATA.format(path=spec.path))
     frame = read_table(file)
+    if spec.label_map and spec.label_column in frame.columns:
+        frame = map_labels(frame, spec, file=file)
     check_columns(frame, spec, file=file)
     return frame
+
+
+def map_labels(frame: pd.DataFrame, spec: ModelSpec, *, file: Path | str) -> pd.DataFrame:
+    """``frame`` with its label column's values replaced by the class names ``label_map`` gives."""
+    labels = frame[spec.label_column]
+    as_text = labels.map(_label_text, na_action="ignore")
+    unmapped = sorted(set(as_text.dropna()) - set(spec.label_map))
+    if unmapped:
+        raise DataError(
+            MSG_UNMAPPED_LABELS.format(
+                file=file,
+                column=spec.label_column,
+                values=unmapped[:5],
+                mapped=sorted(spec.label_map),
+            )
+        )
+    return frame.assign(**{spec.label_column: as_text.map(spec.label_map)})
+
+
+def _label_text(value: object) -> str:
+    """A label as text, a whole float (1.0, as pandas reads an integer column with gaps) as 1."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def read_table(file: str | Path) -> pd.DataFrame:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -14,11 +16,61 @@ from workbench._errors import SpecError
 from workbench.models._frameworks import FRAMEWORKS
 
 KINDS = ("text", "tabular")
-OUTPUTS = ("logits", "probabilities")
+OUTPUTS = ("logits", "probabilities", "log_probabilities")
+CALL_IDS_AND_MASK = "ids_and_mask"
+CALL_IDS = "ids"
+CALL_ARGUMENTS = ("input_ids", "attention_mask")
 SPEC_FILE_NAME = "model.yaml"
+DEFAULT_MAX_CHARACTERS = 20_000
+DEFAULT_MAX_TOKENS = 1_000
+MSG_BAD_CALL = (
+    "{where}: 'call' says how the module is called: 'ids_and_mask' (module(input_ids, "
+    "attention_mask), the default), 'ids' (module(input_ids)) or a mapping of input_ids and, "
+    "optionally, attention_mask to the forward's keyword names, e.g. {{input_ids: tokens, "
+    "attention_mask: mask}}; got {value!r}"
+)
+MSG_CALL_NOT_TORCH_TEXT = (
+    "{where}: 'call' applies to torch text models only (a transformers model is called by "
+    "keyword, a tabular module with one tensor)"
+)
+MSG_TOKENIZER_NOT_HERE = {
+    "transformers": (
+        "{where}: a transformers model uses the tokenizer saved in its weights folder; save "
+        "yours there (tokenizer.save_pretrained(folder)) and remove 'tokenizer'"
+    ),
+    "sklearn": "{where}: a sklearn model reads the raw text itself; remove 'tokenizer'",
+    "callable": "{where}: a callable model reads the raw text itself; remove 'tokenizer'",
+}
+MSG_OUTPUT_NOT_HERE = (
+    "{where}: 'output' applies to torch models; a {framework} model's outputs are read as it "
+    "returns them (transformers: logits; sklearn and callable: probabilities)"
+)
+MSG_BAD_LABEL_MAP = (
+    "{where}: 'label_map' maps values of the data's label column to class names, e.g. "
+    "{{0: routine, 1: urgent}}; {problem}"
+)
+MSG_NO_CLASSES = (
+    "{where}: missing required key 'classes' (the class names, in the order of the model's "
+    "outputs){transformers}"
+)
+MSG_NO_ID2LABEL = "; a transformers model may leave it out when its config.json has id2label"
+MSG_BAD_ID2LABEL = (
+    "{where}: the transformers config {config} has no usable 'id2label' ({problem}); give "
+    "'classes' in the spec"
+)
+MSG_TOKENIZER_VALUE = (
+    "{where}: 'tokenizer' is a path (a word tokenizer JSON, a tokenizers JSON file or a Hugging "
+    "Face tokenizer folder) or a function as 'file.py:function' or 'module:function'; got {value!r}"
+)
 
-_REQUIRED = ("name", "kind", "framework", "classes", "positive_class")
+_REQUIRED = ("name", "kind", "framework", "positive_class")
 _OPTIONAL = (
+    "classes",
+    "label_map",
+    "call",
+    "pad_id",
+    "max_characters",
+    "max_tokens",
     "description",
     "weights",
     "data",
@@ -37,12 +89,16 @@ _OPTIONAL = (
     "max_length",
     "batch_size",
 )
-_PATH_KEYS = ("weights", "data", "model_card", "tokenizer", "preprocessing")
+_PATH_KEYS = ("weights", "data", "model_card", "preprocessing")
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A validated model spec; paths are absolute, resolved against the spec file's folder."""
+    """A validated model spec; paths are absolute, resolved against the spec file's folder.
+
+    ``tokenizer`` is a path, or a function reference (``file.py:function``) kept as text.
+    ``label_map`` maps label values of the data, as text, to class names.
+    """
 
     path: Path
     name: str
@@ -60,13 +116,18 @@ class ModelSpec:
     model_card: Path | None = None
     architecture: str | None = None
     architecture_params: dict[str, Any] = field(default_factory=dict)
-    tokenizer: Path | None = None
+    tokenizer: Path | str | None = None
     preprocessing: Path | None = None
     embedding_layer: str | None = None
     output: str = "logits"
+    call: str | Mapping[str, str] = CALL_IDS_AND_MASK
+    pad_id: int = 0
     entry: str | None = None
     max_length: int | None = None
     batch_size: int | None = None
+    label_map: Mapping[str, str] = field(default_factory=dict)
+    max_characters: int = DEFAULT_MAX_CHARACTERS
+    max_tokens: int = DEFAULT_MAX_TOKENS
 
     @property
     def folder(self) -> Path:
@@ -131,7 +192,16 @@ def parse_spec(raw: Any, *, path: Path) -> ModelSpec:
     values["name"] = _text(raw, "name", where)
     values["kind"] = _choice(raw, "kind", KINDS, where)
     values["framework"] = _choice(raw, "framework", tuple(FRAMEWORKS), where)
-    values["classes"] = _text_list(raw, "classes", where, minimum=2)
+    for key in _PATH_KEYS:
+        if raw.get(key) is not None:
+            values[key] = _existing_path(raw, key, path.parent, where)
+    if raw.get("classes") is not None:
+        values["classes"] = _text_list(raw, "classes", where, minimum=2)
+    elif values["framework"] == "transformers" and "weights" in values:
+        values["classes"] = _id2label(values["weights"], where)
+    else:
+        transformers = MSG_NO_ID2LABEL if values["framework"] == "transformers" else ""
+        raise SpecError(MSG_NO_CLASSES.format(where=where, transformers=transformers))
     if len(set(values["classes"])) != len(values["classes"]):
         raise SpecError(f"{where}: 'classes' has repeated names {list(values['classes'])}")
     values["positive_class"] = _text(raw, "positive_class", where)
@@ -153,11 +223,26 @@ def parse_spec(raw: Any, *, path: Path) -> ModelSpec:
     for key in ("feature_columns", "protected_attributes"):
         if raw.get(key) is not None:
             values[key] = _text_list(raw, key, where, minimum=1)
-    for key in ("max_length", "batch_size"):
+    for key in ("max_length", "batch_size", "max_characters", "max_tokens"):
         if raw.get(key) is not None:
             values[key] = _positive_int(raw, key, where)
+    if raw.get("pad_id") is not None:
+        values["pad_id"] = _whole_number(raw, "pad_id", where)
     if raw.get("output") is not None:
         values["output"] = _choice(raw, "output", OUTPUTS, where)
+        if values["framework"] != "torch" and values["output"] != "logits":
+            framework = values["framework"]
+            raise SpecError(MSG_OUTPUT_NOT_HERE.format(where=where, framework=framework))
+    if raw.get("call") is not None:
+        if (values["framework"], values["kind"]) != ("torch", "text"):
+            raise SpecError(MSG_CALL_NOT_TORCH_TEXT.format(where=where))
+        values["call"] = _call(raw["call"], where)
+    if raw.get("label_map") is not None:
+        values["label_map"] = _label_map(raw["label_map"], values["classes"], where)
+    if raw.get("tokenizer") is not None:
+        if values["framework"] in MSG_TOKENIZER_NOT_HERE:
+            raise SpecError(MSG_TOKENIZER_NOT_HERE[values["framework"]].format(where=where))
+        values["tokenizer"] = _tokenizer(raw["tokenizer"], path.parent, where)
     if raw.get("architecture_params") is not None:
         if not isinstance(raw["architecture_params"], dict):
             raise SpecError(
@@ -165,9 +250,6 @@ def parse_spec(raw: Any, *, path: Path) -> ModelSpec:
                 f"got {_kind(raw['architecture_params'])}"
             )
         values["architecture_params"] = dict(raw["architecture_params"])
-    for key in _PATH_KEYS:
-        if raw.get(key) is not None:
-            values[key] = _existing_path(raw, key, path.parent, where)
 
     _check_framework_needs(values, where)
     return ModelSpec(path=path, **values)
@@ -190,6 +272,61 @@ def _check_framework_needs(values: dict[str, Any], where: str) -> None:
         raise SpecError(f"{where}: a text model with 'data' needs 'text_column'")
     if "data" in values and "label_column" not in values:
         raise SpecError(f"{where}: 'data' needs 'label_column' (the column of true classes)")
+
+
+def _call(value: Any, where: str) -> str | dict[str, str]:
+    if value in (CALL_IDS_AND_MASK, CALL_IDS):
+        return value
+    if (
+        isinstance(value, dict)
+        and "input_ids" in value
+        and set(value) <= set(CALL_ARGUMENTS)
+        and all(isinstance(name, str) and name.isidentifier() for name in value.values())
+    ):
+        return dict(value)
+    raise SpecError(MSG_BAD_CALL.format(where=where, value=value))
+
+
+def _label_map(value: Any, classes: tuple[str, ...], where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not value:
+        problem = f"got {_kind(value)}"
+    else:
+        mapped = {str(key): str(name) for key, name in value.items()}
+        unknown = sorted(set(mapped.values()) - set(classes))
+        if not unknown:
+            return mapped
+        problem = f"{unknown} are not among 'classes' {list(classes)}"
+    raise SpecError(MSG_BAD_LABEL_MAP.format(where=where, problem=problem))
+
+
+def _id2label(weights: Path, where: str) -> tuple[str, ...]:
+    """Class names from a transformers folder's config.json ``id2label``, in id order."""
+    config = weights / "config.json"
+    try:
+        id2label = json.loads(config.read_text(encoding="utf-8")).get("id2label")
+        names = tuple(str(id2label[key]) for key in sorted(id2label, key=int))
+        problem = "" if len(names) >= 2 and len(set(names)) == len(names) else f"got {id2label}"
+    except (OSError, ValueError, TypeError, AttributeError) as err:
+        problem = str(err) or type(err).__name__
+    if problem:
+        raise SpecError(MSG_BAD_ID2LABEL.format(where=where, config=config, problem=problem))
+    return names
+
+
+def _tokenizer(value: Any, folder: Path, where: str) -> Path | str:
+    if not isinstance(value, str) or not value.strip():
+        raise SpecError(MSG_TOKENIZER_VALUE.format(where=where, value=value))
+    module, colon, function = value.rpartition(":")
+    if colon and function.isidentifier() and (module.endswith(".py") or "/" not in module):
+        return value
+    return _existing_path({"tokenizer": value}, "tokenizer", folder, where)
+
+
+def _whole_number(raw: dict, key: str, where: str) -> int:
+    value = raw[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SpecError(f"{where}: {key!r} must be a whole number, 0 or more; got {value!r}")
+    return value
 
 
 def _kind(value: Any) -> str:

@@ -98,7 +98,7 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
 def run_audit_command(args: argparse.Namespace) -> int:
     """Run the audit a parsed command line asks for; returns the exit code."""
     from workbench.audit import AuditOptions, FairnessBounds, audit
-    from workbench.data import read_table
+    from workbench.data import map_labels, read_table
     from workbench.models import load_model
     from workbench.spec import load_spec
 
@@ -114,6 +114,8 @@ def run_audit_command(args: argparse.Namespace) -> int:
         raise AuditError(MSG_NO_PROTECTED.format(path=spec.path))
     bounds = FairnessBounds.from_mapping(_read_bounds(args.bounds)) if args.bounds else None
     data = read_table(file)
+    if spec.label_map and label == spec.label_column and label in data.columns:
+        data = map_labels(data, spec, file=file)
     model = load_model(spec, trust_pickle=args.trust_pickle)
     result = audit(
         model,

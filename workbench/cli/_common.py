@@ -1,5 +1,6 @@
 """Pieces every verb shares: the options several verbs define alike (as ``argparse`` parent
-parsers), the exit code for bad input, and the one JSON writer of the command line."""
+parsers), the exit codes for bad input and for a model that raised, and the one JSON writer of
+the command line."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from workbench._files import cannot_write_reason, json_text, write_text_atomical
 from workbench.review._names import DATA_DIR_ENV, DATABASE_FILE_NAME, DEFAULT_DATA_DIR
 
 EXIT_BAD_INPUT = 2
+EXIT_MODEL_RAISED = 3
 MODEL_HELP = "path to a model.yaml spec"
 TRUST_PICKLE_HELP = "allow pickle-based weights (only for files you trust)"
 BOOTSTRAP_HELP = "bootstrap replicates, 0 for none (default 200)"

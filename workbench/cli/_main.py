@@ -1,23 +1,28 @@
 """The ``workbench`` command: models, check, explain, audit, report, review(s) and serve.
 
-Building the parser imports nothing heavy; each verb imports what it needs when it runs.
+Building the parser imports nothing heavy; each verb imports what it needs when it runs. Exit
+codes: 0 done, 1 a fairness bound breached (audit), 2 bad input or spec, 3 the model's own code
+raised.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 
-from workbench._errors import WorkbenchError
+from workbench._errors import ModelRaisedError, WorkbenchError
 from workbench._version import __version__
 from workbench.cli._audit import add_audit_command
-from workbench.cli._common import EXIT_BAD_INPUT
+from workbench.cli._common import EXIT_BAD_INPUT, EXIT_MODEL_RAISED
 from workbench.cli._explain import add_explain_command
 from workbench.cli._models import add_model_commands
 from workbench.cli._report import add_report_command
 from workbench.cli._review import add_review_commands
 from workbench.cli._serve import add_serve_command
+
+DEBUG_HELP = "on an error, also print the Python traceback (of the model's code, when it raised)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         "All bundled data is synthetic.",
     )
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
     add_model_commands(verbs)
     add_review_commands(verbs)
@@ -35,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_explain_command(verbs)
     add_report_command(verbs)
     add_serve_command(verbs)
+    for verb in verbs.choices.values():
+        # SUPPRESS: a verb's default must not undo `workbench --debug VERB`.
+        verb.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP
+        )
     return parser
 
 
@@ -48,5 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except WorkbenchError as err:
+        if args.debug:
+            traceback.print_exception(err, file=sys.stderr)
         print(f"workbench: error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_MODEL_RAISED if isinstance(err, ModelRaisedError) else EXIT_BAD_INPUT

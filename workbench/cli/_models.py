@@ -31,7 +31,7 @@ def run_models(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     """Load the model, score the first row of its data, and print what was loaded; returns 0."""
     from workbench.data import load_dataset
-    from workbench.models import load_model
+    from workbench.models import describe_tokenizer, load_model
     from workbench.spec import load_spec
 
     model = load_model(args.model, trust_pickle=args.trust_pickle)
@@ -44,5 +44,6 @@ def run_check(args: argparse.Namespace) -> int:
     print(
         f"{model.name}: {model.kind} model ({model.framework}), classes {list(model.class_names)}"
     )
+    print(f"tokenizer: {describe_tokenizer(spec)}")
     print(f"fingerprint sha256 {model.fingerprint}")
     return 0

@@ -59,6 +59,7 @@ def explain(
     """
     if model.kind == "text":
         items: Sequence[str] | pd.DataFrame = [check_text(inputs)]
+        model.check_limits(items)
     else:
         items = check_rows(model, inputs, single=True)
     return _explain_items(
@@ -101,6 +102,7 @@ def explain_batch(
         if isinstance(inputs, str | pd.DataFrame) or not hasattr(inputs, "__iter__"):
             raise ExplanationError(MSG_TEXTS_NOT_LIST.format(kind=type(inputs).__name__))
         items: Sequence[str] | pd.DataFrame = [check_text(text) for text in inputs]
+        model.check_limits(items)
     else:
         items = check_rows(model, inputs, single=False)
     if len(items) == 0:
@@ -130,6 +132,7 @@ def evaluate_faithfulness(
     info = method_info(model, explanation.method)
     if model.kind == "text":
         items: Sequence[str] | pd.DataFrame = [check_text(inputs)]
+        model.check_limits(items)
     else:
         items = check_rows(model, inputs, single=True)
         background = None if background is None else check_background(model, background)

@@ -6,9 +6,11 @@ from workbench._lazy import lazy_names
 _HOMES = {
     "FRAMEWORKS": "workbench.models._frameworks",
     "CallableAdapter": "workbench.models._callable",
+    "CallableTokenizer": "workbench.models._text_tokenizers",
     "DifferentiableTabularModel": "workbench.models._torch",
     "DifferentiableTextModel": "workbench.models._torch",
     "Framework": "workbench.models._frameworks",
+    "InputLimits": "workbench.models._base",
     "ModelAdapter": "workbench.models._base",
     "ModelInfo": "workbench.models._base",
     "ModelKind": "workbench.models._base",
@@ -20,11 +22,15 @@ _HOMES = {
     "TorchTabularAdapter": "workbench.models._torch",
     "TorchTextAdapter": "workbench.models._torch",
     "WordTokenizer": "workbench.models._tokenizer",
+    "check_declared_output": "workbench.models._torch",
+    "describe_tokenizer": "workbench.models._text_tokenizers",
     "import_object": "workbench.models._loading",
     "is_single_column": "workbench.models._torch",
     "load_model": "workbench.models._loading",
+    "load_text_tokenizer": "workbench.models._text_tokenizers",
     "model_sha256": "workbench.models._loading",
     "output_tensor": "workbench.models._torch",
+    "run_model_code": "workbench.models._base",
     "split_words": "workbench.models._tokenizer",
 }
 

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import math
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from workbench._errors import InputError
+from workbench._errors import InputError, ModelRaisedError, WorkbenchError
+from workbench.spec import DEFAULT_MAX_CHARACTERS, DEFAULT_MAX_TOKENS
 
 ModelKind = Literal["text", "tabular"]
 TextInputs = Sequence[str] | pd.Series | np.ndarray
 Inputs = TextInputs | pd.DataFrame
+T = TypeVar("T")
+# Words (with inner apostrophes) and punctuation marks of lower-cased text: the workbench's words.
+WORD_PATTERN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
+ERROR_TEXT_SHOWN = 400
 
 MSG_BARE_STRING = (
     "predict_proba takes a list of texts, not one string; wrap a single message as [message]"
@@ -39,6 +45,23 @@ MSG_UNKNOWN_POSITIVE = "positive class {positive_class!r} is not one of the clas
 MSG_NO_FEATURE_COLUMNS = "a tabular model needs its feature column names"
 MSG_KIND_NOT_READ = "{adapter} reads {kinds} inputs only; its model info says kind {kind!r}"
 MSG_BAD_BATCH_SIZE = "batch_size must be at least 1; got {batch_size}"
+MSG_TOO_MANY_CHARACTERS = (
+    "message at position {position} has {count:,} characters, more than model {model!r} takes "
+    "(max_characters: {limit:,}); shorten the message, or raise the limit with 'max_characters' "
+    "in the model spec (model.limits in Python)"
+)
+MSG_TOO_MANY_TOKENS = (
+    "message at position {position} has more than {limit:,} words and punctuation marks, more "
+    "than model {model!r} takes (max_tokens: {limit:,}); shorten the message, or raise the limit "
+    "with 'max_tokens' in the model spec (model.limits in Python)"
+)
+MSG_BAD_LIMIT = "input limit {name} must be a positive whole number; got {value!r}"
+MSG_MODEL_RAISED = (
+    "model {model!r} raised {kind} in its own code ({step}): {text}. The error is in the "
+    "model's code or files, not in the workbench's checks; run the model alone on the same "
+    "input to fix it (command line: --debug shows the traceback){hint}"
+)
+MSG_CALL_HINT = "; if the model takes other arguments, declare them with 'call' in the model spec"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +102,64 @@ class ModelInfo:
         return None if self.positive_class is None else self.class_names.index(self.positive_class)
 
 
+@dataclass(frozen=True, kw_only=True)
+class InputLimits:
+    """The largest message a model scores or explains: ``max_characters`` characters and
+    ``max_tokens`` words and punctuation marks (as :func:`~workbench.models.split_words` counts
+    them). The defaults keep one explanation within a few hundred MB."""
+
+    max_characters: int = DEFAULT_MAX_CHARACTERS
+    max_tokens: int = DEFAULT_MAX_TOKENS
+
+    def __post_init__(self) -> None:
+        for name in ("max_characters", "max_tokens"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InputError(MSG_BAD_LIMIT.format(name=name, value=value))
+
+    def check(self, texts: Sequence[str], *, model: str) -> None:
+        """Raise an :class:`InputError` naming the limit that a message of ``texts`` exceeds."""
+        for position, text in enumerate(texts):
+            if len(text) > self.max_characters:
+                raise InputError(
+                    MSG_TOO_MANY_CHARACTERS.format(
+                        position=position, count=len(text), limit=self.max_characters, model=model
+                    )
+                )
+            # A message has at most as many tokens as characters: most need no count.
+            if len(text) > self.max_tokens and _more_words_than(text, self.max_tokens):
+                raise InputError(
+                    MSG_TOO_MANY_TOKENS.format(
+                        position=position, limit=self.max_tokens, model=model
+                    )
+                )
+
+
+def run_model_code(model: str, step: str, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)``, the model's own code; anything it raises (other than the
+    workbench's own errors) becomes a :class:`ModelRaisedError` naming the model and ``step``."""
+    try:
+        return function(*args)
+    except WorkbenchError:
+        raise
+    except Exception as err:  # the model's code may raise anything; it is reported as its own
+        raise model_raised(model, step, err) from err
+
+
+def model_raised(model: str, step: str, err: BaseException) -> ModelRaisedError:
+    """The one-paragraph error for ``err``, raised by model ``model``'s code during ``step``."""
+    text = " ".join(str(err).split())
+    if len(text) > ERROR_TEXT_SHOWN:
+        text = text[:ERROR_TEXT_SHOWN] + "..."
+    hint = MSG_CALL_HINT if isinstance(err, TypeError) and step == "forward" else ""
+    kind = type(err).__name__
+    return ModelRaisedError(
+        MSG_MODEL_RAISED.format(
+            model=model, kind=kind, step=step, text=text or "(no message)", hint=hint
+        )
+    )
+
+
 class ModelAdapter(ABC):
     """A classifier of raw inputs (texts or table rows) that returns class probabilities.
 
@@ -90,6 +171,7 @@ class ModelAdapter(ABC):
 
     framework: str = "callable"
     kinds: tuple[ModelKind, ...] = ("text", "tabular")
+    limits: InputLimits = InputLimits()
 
     def __init__(self, info: ModelInfo, *, batch_size: int) -> None:
         if info.kind not in self.kinds:
@@ -152,9 +234,9 @@ class ModelAdapter(ABC):
     def predict_proba(self, inputs: Inputs, *, allow_empty: bool = False) -> np.ndarray:
         """Class probabilities, shape (n_inputs, n_classes), computed in batches.
 
-        Texts are a list (or Series, or array) of strings; tabular rows are a DataFrame holding
-        at least the model's feature columns. ``allow_empty`` lets perturbation methods score
-        texts whose every word was removed.
+        Texts are a list (or Series, or array) of strings, each within :attr:`limits`; tabular
+        rows are a DataFrame holding at least the model's feature columns. ``allow_empty`` lets
+        perturbation methods score texts whose every word was removed.
         """
         prepared = self._check_inputs(inputs, allow_empty=allow_empty)
         count = len(prepared)
@@ -174,9 +256,15 @@ class ModelAdapter(ABC):
     def _predict_batch(self, batch: Any) -> np.ndarray:
         """Probabilities for one batch of checked inputs (a list of str, or a DataFrame)."""
 
+    def check_limits(self, texts: Sequence[str]) -> None:
+        """Raise an :class:`InputError` when a message is larger than :attr:`limits` allow."""
+        self.limits.check(texts, model=self.name)
+
     def _check_inputs(self, inputs: Inputs, *, allow_empty: bool) -> Any:
         if self.kind == "text":
-            return check_texts(inputs, allow_empty=allow_empty)
+            texts = check_texts(inputs, allow_empty=allow_empty)
+            self.check_limits(texts)
+            return texts
         return check_table(inputs, self.feature_columns)
 
     def _check_output(self, probabilities: Any, expected_rows: int) -> np.ndarray:
@@ -242,6 +330,17 @@ def check_numeric(table: pd.DataFrame, columns: Sequence[str]) -> None:
             bad = table[column][converted.isna()].astype(str).unique()[:3].tolist()
             if bad:
                 raise InputError(MSG_NOT_NUMERIC.format(column=column, examples=bad))
+
+
+def _more_words_than(text: str, limit: int) -> bool:
+    """Whether ``text`` has more than ``limit`` words and punctuation marks (stops counting
+    there, so no list of words is built)."""
+    count = 0
+    for _ in WORD_PATTERN.finditer(text.lower()):
+        count += 1
+        if count > limit:
+            return True
+    return False
 
 
 def _is_nan(value: Any) -> bool:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._errors import ModelLoadError
-from workbench.models._base import ModelAdapter, ModelInfo
+from workbench.models._base import ModelAdapter, ModelInfo, run_model_code
 from workbench.models._loading import import_object
 from workbench.spec import ModelSpec
 
@@ -30,14 +30,15 @@ class CallableAdapter(ModelAdapter):
         self.function = predict_proba
 
     def _predict_batch(self, batch: list[str] | pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.function(batch), dtype=float)
+        scores = run_model_code(self.name, "predict_proba", self.function, batch)
+        return np.asarray(scores, dtype=float)
 
 
 def load_callable(
     spec: ModelSpec, info: ModelInfo, batch: dict[str, int], *, trust_pickle: bool
 ) -> CallableAdapter:
     """A callable adapter for the function the spec's ``entry`` names; no weights are read."""
-    function = import_object(spec.entry, base=spec.folder)
+    function = import_object(spec.entry, base=spec.folder, model=spec.name)
     if not callable(function):
         raise ModelLoadError(f"entry {spec.entry!r} is not callable; name a function")
     return CallableAdapter(function, info, **batch)

@@ -10,7 +10,11 @@ MSG_NEEDS_WEIGHTS = "framework {framework!r} needs 'weights' (a file or folder p
 MSG_NEEDS_ENTRY = (
     "framework {framework!r} needs 'entry', the function as 'module:function' or 'file.py:function'"
 )
-MSG_NEEDS_TOKENIZER = "a {framework} text model needs 'tokenizer' (a word tokenizer JSON)"
+MSG_NEEDS_TOKENIZER = (
+    "a {framework} text model needs 'tokenizer': the model's own (a Hugging Face tokenizer "
+    "folder, a tokenizers JSON file, or a function 'file.py:function' that returns ids and "
+    "mask) or the workbench's word tokenizer JSON (WordTokenizer.save)"
+)
 MSG_KIND_NOT_SUPPORTED = "framework {framework!r} supports kind {kinds} only"
 
 

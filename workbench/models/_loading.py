@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench._errors import ModelLoadError
-from workbench.models._base import ModelAdapter, ModelInfo
+from workbench._errors import ModelLoadError, WorkbenchError
+from workbench.models._base import InputLimits, ModelAdapter, ModelInfo, model_raised
 from workbench.models._frameworks import FRAMEWORKS
 from workbench.spec import ModelSpec, load_spec
 
@@ -20,6 +20,18 @@ MSG_PICKLE_REFUSED = (
     "in a safe format ({safe}), or pass trust_pickle=True (command line: --trust-pickle) if "
     "you trust who made this file"
 )
+MSG_BAD_REFERENCE = (
+    "expected a reference 'module:name', or 'file.py:name' for a file relative to the spec "
+    "file; got {reference!r}"
+)
+MSG_CANNOT_IMPORT = (
+    "cannot import {module!r} named by {reference!r}: {err}. A module must be importable (pip "
+    "install it); code in a file beside the spec is named as 'path/file.py:{attribute}' "
+    "(relative to the spec file; the file may import the modules beside it)"
+)
+MSG_CODE_FILE_MISSING = "code file {file} named by {reference!r} does not exist"
+MSG_NO_ATTRIBUTE = "{module!r} has no {attribute!r} (from {reference!r})"
+MSG_CANNOT_BUILD = "cannot build {reference} with architecture_params {params}: {err}"
 
 
 def load_model(spec: str | Path | ModelSpec, *, trust_pickle: bool = False) -> ModelAdapter:
@@ -41,7 +53,9 @@ def load_model(spec: str | Path | ModelSpec, *, trust_pickle: bool = False) -> M
     )
     batch: dict[str, int] = {"batch_size": spec.batch_size} if spec.batch_size else {}
     loader = import_object(FRAMEWORKS[spec.framework].loader, base=spec.folder)
-    return loader(spec, info, batch, trust_pickle=trust_pickle)
+    model = loader(spec, info, batch, trust_pickle=trust_pickle)
+    model.limits = InputLimits(max_characters=spec.max_characters, max_tokens=spec.max_tokens)
+    return model
 
 
 def model_sha256(spec: ModelSpec) -> str:
@@ -49,12 +63,13 @@ def model_sha256(spec: ModelSpec) -> str:
     digest = hashlib.sha256()
     files = [spec.path]
     for path in (spec.weights, spec.tokenizer, spec.preprocessing):
-        if path is not None:
+        if isinstance(path, Path):
             files.extend(
                 sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
             )
-    if spec.entry and ".py:" in spec.entry:
-        files.append(spec.folder / spec.entry.split(":")[0])
+    for reference in (spec.entry, spec.architecture, spec.tokenizer):
+        if isinstance(reference, str) and ".py:" in reference:
+            files.append(spec.folder / reference.rpartition(":")[0])
     for file in files:
         digest.update(file.name.encode())
         with open(file, "rb") as handle:
@@ -63,30 +78,70 @@ def model_sha256(spec: ModelSpec) -> str:
     return digest.hexdigest()
 
 
-def import_object(reference: str | None, *, base: Path) -> Any:
-    """The object named ``module:attribute`` or ``file.py:attribute`` (file relative to base)."""
+def import_object(reference: str | None, *, base: Path, model: str | None = None) -> Any:
+    """The object named ``module:attribute`` or ``file.py:attribute`` (file relative to base).
+
+    A file runs with its own folder importable, so it may import the modules beside it;
+    anything its code raises, other than an import error, is a
+    :class:`~workbench.ModelRaisedError` of ``model`` (default: the file's name).
+    """
     if not reference or ":" not in reference:
-        raise ModelLoadError(
-            f"expected a reference 'module:name' or 'file.py:name'; got {reference!r}"
-        )
+        raise ModelLoadError(MSG_BAD_REFERENCE.format(reference=reference))
     module_name, _, attribute = reference.rpartition(":")
     try:
         if module_name.endswith(".py"):
-            file = (base / module_name).resolve()
-            if not file.is_file():
-                raise ModelLoadError(f"code file {file} named by {reference!r} does not exist")
-            unique = "workbench_user_" + hashlib.sha256(str(file).encode()).hexdigest()[:12]
-            loader_spec = importlib.util.spec_from_file_location(unique, file)
-            module = importlib.util.module_from_spec(loader_spec)
-            sys.modules[unique] = module
-            loader_spec.loader.exec_module(module)
+            module = _import_file((base / module_name).resolve(), reference=reference, model=model)
         else:
             module = importlib.import_module(module_name)
     except ImportError as err:
         raise ModelLoadError(
-            f"cannot import {module_name!r} named by {reference!r}: {err}"
+            MSG_CANNOT_IMPORT.format(
+                module=module_name, reference=reference, err=err, attribute=attribute or "name"
+            )
         ) from None
     try:
         return getattr(module, attribute)
     except AttributeError:
-        raise ModelLoadError(f"{module_name!r} has no {attribute!r} (from {reference!r})") from None
+        raise ModelLoadError(
+            MSG_NO_ATTRIBUTE.format(module=module_name, attribute=attribute, reference=reference)
+        ) from None
+
+
+def build_object(cls: Any, params: dict[str, Any], *, reference: str, model: str) -> Any:
+    """``cls(**params)``: wrong parameters are a :class:`ModelLoadError`; anything else the
+    class's code raises is a :class:`~workbench.ModelRaisedError`."""
+    try:
+        return cls(**params)
+    except TypeError as err:
+        raise ModelLoadError(
+            MSG_CANNOT_BUILD.format(reference=reference, params=params, err=err)
+        ) from None
+    except WorkbenchError:
+        raise
+    except Exception as err:  # the model's code may raise anything; it is reported as its own
+        raise model_raised(model, f"building {reference}", err) from err
+
+
+def _import_file(file: Path, *, reference: str, model: str | None) -> Any:
+    if not file.is_file():
+        raise ModelLoadError(MSG_CODE_FILE_MISSING.format(file=file, reference=reference))
+    unique = "workbench_user_" + hashlib.sha256(str(file).encode()).hexdigest()[:12]
+    loader_spec = importlib.util.spec_from_file_location(unique, file)
+    module = importlib.util.module_from_spec(loader_spec)
+    sys.modules[unique] = module
+    folder = str(file.parent)
+    added = folder not in sys.path
+    if added:
+        sys.path.insert(0, folder)
+    try:
+        loader_spec.loader.exec_module(module)
+    except ImportError:
+        del sys.modules[unique]
+        raise
+    except Exception as err:  # the model's code may raise anything; it is reported as its own
+        del sys.modules[unique]
+        raise model_raised(model or file.name, f"importing {reference}", err) from err
+    finally:
+        if added:
+            sys.path.remove(folder)
+    return module

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._errors import ModelLoadError, UnsafeFormatError
-from workbench.models._base import ModelAdapter, ModelInfo
+from workbench.models._base import ModelAdapter, ModelInfo, run_model_code
 from workbench.models._loading import MSG_PICKLE_REFUSED
 from workbench.spec import ModelSpec
 
@@ -21,13 +21,21 @@ SAFE_SKOPS_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections
 class SklearnAdapter(ModelAdapter):
     """A fitted estimator: text pipelines take raw strings, tabular ones a DataFrame.
 
-    The estimator's ``classes_`` are matched to ``class_names`` by name when they are strings,
-    and by position when they are the integers ``0..k-1``, so output columns follow the spec.
+    The estimator's ``classes_`` (through ``label_map`` when given) are matched to
+    ``class_names`` by name, else by position when they are the integers ``0..k-1``, so output
+    columns follow the spec.
     """
 
     framework = "sklearn"
 
-    def __init__(self, estimator: Any, info: ModelInfo, *, batch_size: int = 1024) -> None:
+    def __init__(
+        self,
+        estimator: Any,
+        info: ModelInfo,
+        *,
+        label_map: dict[str, str] | None = None,
+        batch_size: int = 1024,
+    ) -> None:
         super().__init__(info, batch_size=batch_size)
         if not hasattr(estimator, "predict_proba"):
             raise ModelLoadError(
@@ -35,17 +43,22 @@ class SklearnAdapter(ModelAdapter):
                 "classifier (e.g. LogisticRegression) or wrap it with CalibratedClassifierCV"
             )
         self.estimator = estimator
-        self._column_order = _column_order(getattr(estimator, "classes_", None), self.class_names)
+        fitted = getattr(estimator, "classes_", None)
+        if fitted is not None and label_map:
+            fitted = [label_map.get(str(value), value) for value in fitted]
+        self._column_order = _column_order(fitted, self.class_names)
 
     def _predict_batch(self, batch: list[str] | pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.estimator.predict_proba(batch))[:, self._column_order]
+        scores = run_model_code(self.name, "predict_proba", self.estimator.predict_proba, batch)
+        return np.asarray(scores)[:, self._column_order]
 
 
 def load_sklearn(
     spec: ModelSpec, info: ModelInfo, batch: dict[str, int], *, trust_pickle: bool
 ) -> SklearnAdapter:
     """A scikit-learn adapter for the estimator in the spec's weights."""
-    return SklearnAdapter(_read_estimator(spec.weights, trust_pickle=trust_pickle), info, **batch)
+    estimator = _read_estimator(spec.weights, trust_pickle=trust_pickle)
+    return SklearnAdapter(estimator, info, label_map=dict(spec.label_map), **batch)
 
 
 def _column_order(fitted_classes: Any, class_names: tuple[str, ...]) -> np.ndarray:

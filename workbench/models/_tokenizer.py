@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,10 +13,10 @@ import torch
 
 from workbench._errors import ModelLoadError
 from workbench._files import write_text_atomically
+from workbench.models._base import WORD_PATTERN
 
 PAD_TOKEN = "[PAD]"
 UNK_TOKEN = "[UNK]"
-_TOKEN_PATTERN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -129,4 +128,4 @@ class WordTokenizer:
 
 def split_words(text: str) -> list[str]:
     """Lower-case ``text`` and split it into words (with inner apostrophes) and punctuation."""
-    return _TOKEN_PATTERN.findall(text.lower())
+    return WORD_PATTERN.findall(text.lower())

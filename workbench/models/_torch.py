@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pickle
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
@@ -15,15 +15,36 @@ import pandas as pd
 import torch
 from torch import nn
 
-from workbench._errors import ModelLoadError, UnsafeFormatError
-from workbench.models._base import ModelAdapter, ModelInfo, ModelKind, check_numeric
-from workbench.models._loading import MSG_PICKLE_REFUSED, import_object
+from workbench._errors import InputError, ModelLoadError, UnsafeFormatError
+from workbench.models._base import (
+    ModelAdapter,
+    ModelInfo,
+    ModelKind,
+    check_numeric,
+    run_model_code,
+)
+from workbench.models._loading import MSG_PICKLE_REFUSED, build_object, import_object
 from workbench.models._tabular_encoder import TabularEncoder
-from workbench.models._tokenizer import TextTokenizer, TokenBatch, WordTokenizer
-from workbench.spec import ModelSpec
+from workbench.models._text_tokenizers import load_text_tokenizer
+from workbench.models._tokenizer import TextTokenizer, TokenBatch
+from workbench.spec import CALL_IDS, CALL_IDS_AND_MASK, ModelSpec
 
-ModelOutput = Literal["logits", "probabilities"]
+ModelOutput = Literal["logits", "probabilities", "log_probabilities"]
+# How a text module is called: positionally with ids (and mask), or by keyword names.
+CallContract = str | Mapping[str, str]
 TORCH_PICKLE_SUFFIXES = (".pt", ".pth", ".bin")
+SUM_TOLERANCE = 1e-4
+MSG_OUTPUT_MISMATCH = (
+    "model {model!r} is declared with 'output: {declared}' in its spec, but its first batch "
+    "looks like {actual}: {evidence}. Set 'output: {actual}' in the model spec (the workbench "
+    "turns {actual} into probabilities itself), or make the model return {declared}"
+)
+EVIDENCE_PROBABILITIES = "every row sums to 1 with every value in [0, 1]"
+EVIDENCE_LOG_PROBABILITIES = "every value is at most 0 and each row's exponentials sum to 1"
+EVIDENCE_NOT_PROBABILITIES = "values such as {value:.4g} are outside [0, 1] or rows do not sum to 1"
+EVIDENCE_NOT_LOG_PROBABILITIES = (
+    "values such as {value:.4g} are above 0 or rows' exponentials do not sum to 1"
+)
 MSG_ENCODER_COLUMNS = (
     "the encoder encodes columns {encoded} but the model info names feature columns {named}; "
     "give the model info the encoder's columns, in the encoder's order"
@@ -45,13 +66,69 @@ def is_single_column(output: torch.Tensor) -> bool:
 
 
 def to_probabilities(output: Any, kind: ModelOutput) -> torch.Tensor:
-    """Turn a model's (batch, classes) output, or one binary logit per row, into probabilities."""
+    """Turn a model's (batch, classes) output, or one binary score per row, into probabilities."""
     output = output_tensor(output)
     if is_single_column(output):
         positive = output.reshape(-1)
-        positive = positive if kind == "probabilities" else torch.sigmoid(positive)
+        if kind == "logits":
+            positive = torch.sigmoid(positive)
+        elif kind == "log_probabilities":
+            positive = positive.exp()
         return torch.stack([1 - positive, positive], dim=-1)
-    return output if kind == "probabilities" else torch.softmax(output, dim=-1)
+    if kind == "logits":
+        return torch.softmax(output, dim=-1)
+    return output.exp() if kind == "log_probabilities" else output
+
+
+def check_declared_output(output: Any, declared: ModelOutput, *, model: str) -> None:
+    """Raise an :class:`InputError` when a batch of raw model output does not look like the
+    ``output`` its spec declares (probabilities under ``logits`` would be softmaxed twice)."""
+    values = output_tensor(output).detach().double()
+    if values.numel() == 0:
+        return
+    if is_single_column(values):
+        positive = values.reshape(-1)
+        if declared == "probabilities" and ((positive < 0) | (positive > 1)).any():
+            worst = positive[(positive < 0) | (positive > 1)][0]
+            _mismatch(model, declared, "logits", EVIDENCE_NOT_PROBABILITIES.format(value=worst))
+        if declared == "log_probabilities" and (positive > 0).any():
+            worst = positive[positive > 0][0]
+            _mismatch(model, declared, "logits", EVIDENCE_NOT_LOG_PROBABILITIES.format(value=worst))
+        return
+    ones = torch.ones(len(values), dtype=values.dtype)
+    is_probabilities = bool(
+        ((values >= 0) & (values <= 1)).all()
+        and torch.allclose(values.sum(-1), ones, atol=SUM_TOLERANCE)
+    )
+    is_log_probabilities = bool(
+        (values <= 0).all() and torch.allclose(values.exp().sum(-1), ones, atol=SUM_TOLERANCE)
+    )
+    if declared == "logits":
+        # Logits that happen to be 0s and 1s are not taken for probabilities: real
+        # probabilities have values strictly between.
+        inside = bool(((values > 1e-6) & (values < 1 - 1e-6)).any())
+        if is_probabilities and inside:
+            _mismatch(model, declared, "probabilities", EVIDENCE_PROBABILITIES)
+        if is_log_probabilities and bool((values < -1e-6).any()):
+            _mismatch(model, declared, "log_probabilities", EVIDENCE_LOG_PROBABILITIES)
+    elif declared == "probabilities" and not is_probabilities:
+        actual = "log_probabilities" if is_log_probabilities else "logits"
+        _mismatch(model, declared, actual, EVIDENCE_NOT_PROBABILITIES.format(value=_worst(values)))
+    elif declared == "log_probabilities" and not is_log_probabilities:
+        actual = "probabilities" if is_probabilities else "logits"
+        evidence = EVIDENCE_NOT_LOG_PROBABILITIES.format(value=values.max())
+        _mismatch(model, declared, actual, evidence)
+
+
+def _worst(values: torch.Tensor) -> float:
+    outside = values[(values < 0) | (values > 1)]
+    return float(outside[0]) if outside.numel() else float(values.sum(-1).max())
+
+
+def _mismatch(model: str, declared: str, actual: str, evidence: str) -> None:
+    raise InputError(
+        MSG_OUTPUT_MISMATCH.format(model=model, declared=declared, actual=actual, evidence=evidence)
+    )
 
 
 def find_submodule(module: nn.Module, path: str | None) -> nn.Module:
@@ -72,14 +149,34 @@ def find_submodule(module: nn.Module, path: str | None) -> nn.Module:
     )
 
 
-class DifferentiableTextModel:
-    """What Captum needs of a text model: module, embedding layer, tokenizer and a forward."""
+class DeclaredOutput:
+    """Class probabilities from a module's raw output as its spec declares it, the declaration
+    checked on the first batch."""
+
+    name: str
+    output: ModelOutput
+    _output_checked: bool = False
+
+    def _probabilities(self, raw: Any) -> torch.Tensor:
+        if not self._output_checked:
+            check_declared_output(raw, self.output, model=self.name)
+            self._output_checked = True
+        return to_probabilities(raw, self.output)
+
+
+class DifferentiableTextModel(DeclaredOutput):
+    """What Captum needs of a text model: module, embedding layer, tokenizer and a forward.
+
+    ``call`` says how the module is called: ``"ids_and_mask"`` (positionally, the default),
+    ``"ids"`` (ids alone), or a mapping from ``input_ids``/``attention_mask`` to the keyword
+    names of the module's ``forward``.
+    """
 
     module: nn.Module
     embedding_layer: nn.Module
     tokenizer: TextTokenizer
-    output: ModelOutput
     kinds: tuple[ModelKind, ...] = ("text",)
+    call: CallContract = CALL_IDS_AND_MASK
 
     @property
     def differentiable(self) -> bool:
@@ -95,7 +192,18 @@ class DifferentiableTextModel:
         """Class probabilities as a differentiable tensor of shape (batch, classes)."""
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
-        return to_probabilities(self.module(input_ids, attention_mask), self.output)
+        raw = run_model_code(self.name, "forward", self._call, input_ids, attention_mask)
+        return self._probabilities(raw)
+
+    def _call(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any:
+        if self.call == CALL_IDS_AND_MASK:
+            return self.module(input_ids, attention_mask)
+        if self.call == CALL_IDS:
+            return self.module(input_ids)
+        arguments = {self.call["input_ids"]: input_ids}
+        if "attention_mask" in self.call:
+            arguments[self.call["attention_mask"]] = attention_mask
+        return self.module(**arguments)
 
     def _predict_batch(self, batch: list[str]) -> np.ndarray:
         """Probabilities of one batch of checked texts, without gradients."""
@@ -104,12 +212,11 @@ class DifferentiableTextModel:
             return self.forward(tokens.input_ids, tokens.attention_mask).double().numpy()
 
 
-class DifferentiableTabularModel:
+class DifferentiableTabularModel(DeclaredOutput):
     """What Captum needs of a tabular model: module, encoder, feature groups and a forward."""
 
     module: nn.Module
     encoder: TabularEncoder
-    output: ModelOutput
     kinds: tuple[ModelKind, ...] = ("tabular",)
 
     @property
@@ -127,11 +234,12 @@ class DifferentiableTabularModel:
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         """Class probabilities as a differentiable tensor of shape (batch, classes)."""
-        return to_probabilities(self.module(inputs), self.output)
+        return self._probabilities(run_model_code(self.name, "forward", self.module, inputs))
 
 
 class TorchTextAdapter(DifferentiableTextModel, ModelAdapter):
-    """Any ``nn.Module`` called as ``module(input_ids, attention_mask)`` plus a tokenizer."""
+    """Any ``nn.Module`` called with token ids (and attention mask, see ``call``) plus a
+    tokenizer: the workbench's word tokenizer or the model's own."""
 
     framework = "torch"
 
@@ -143,6 +251,7 @@ class TorchTextAdapter(DifferentiableTextModel, ModelAdapter):
         *,
         embedding_layer: str | None = None,
         output: ModelOutput = "logits",
+        call: CallContract = CALL_IDS_AND_MASK,
         batch_size: int = 64,
     ) -> None:
         super().__init__(info, batch_size=batch_size)
@@ -150,6 +259,7 @@ class TorchTextAdapter(DifferentiableTextModel, ModelAdapter):
         self.tokenizer = tokenizer
         self.embedding_layer = find_submodule(module, embedding_layer)
         self.output = output
+        self.call = call
 
 
 class TorchTabularAdapter(DifferentiableTabularModel, ModelAdapter):
@@ -189,15 +299,19 @@ class TorchTabularAdapter(DifferentiableTabularModel, ModelAdapter):
 def load_torch(
     spec: ModelSpec, info: ModelInfo, batch: dict[str, int], *, trust_pickle: bool
 ) -> ModelAdapter:
-    """A torch adapter for the spec: its module, and its word tokenizer or column encoder."""
+    """A torch adapter for the spec: its module, and its tokenizer or column encoder."""
     module = _torch_module(spec, trust_pickle=trust_pickle)
     output = spec.output
     if spec.kind == "text":
-        tokenizer = WordTokenizer.load(spec.tokenizer)
-        if spec.max_length:
-            tokenizer.max_length = spec.max_length
+        tokenizer = load_text_tokenizer(spec, model=info.name)
         return TorchTextAdapter(
-            module, tokenizer, info, embedding_layer=spec.embedding_layer, output=output, **batch
+            module,
+            tokenizer,
+            info,
+            embedding_layer=spec.embedding_layer,
+            output=output,
+            call=spec.call,
+            **batch,
         )
     if spec.preprocessing is not None:
         encoder = TabularEncoder.load(spec.preprocessing)
@@ -239,14 +353,10 @@ def _torch_module(spec: ModelSpec, *, trust_pickle: bool) -> torch.nn.Module:
             f"{weights} holds only weights; name the model class with 'architecture' "
             "('module:Class' or 'file.py:Class') and its 'architecture_params'"
         )
-    cls = import_object(spec.architecture, base=spec.folder)
-    try:
-        module = cls(**spec.architecture_params)
-    except TypeError as err:
-        raise ModelLoadError(
-            f"cannot build {spec.architecture} with architecture_params "
-            f"{spec.architecture_params}: {err}"
-        ) from None
+    cls = import_object(spec.architecture, base=spec.folder, model=spec.name)
+    module = build_object(
+        cls, spec.architecture_params, reference=spec.architecture, model=spec.name
+    )
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as err:
