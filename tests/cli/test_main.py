@@ -28,6 +28,23 @@ def test_bad_spec_exits_2_with_reason(tmp_path, capsys):
     assert "model spec not found" in capsys.readouterr().err
 
 
+def test_a_fault_in_the_workbench_exits_4_not_1(monkeypatch, capsys):
+    """A crash of the workbench itself must never read as "fairness bound breached" (1)."""
+    from workbench.cli import _main
+
+    def crash(args):
+        raise KeyError("boom")
+
+    parser = _main.build_parser()
+    parser._subparsers._group_actions[0].choices["models"].set_defaults(run=crash)
+    monkeypatch.setattr(_main, "build_parser", lambda: parser)
+    assert main(["models"]) == 4
+    err = capsys.readouterr().err
+    assert "internal error (KeyError)" in err and "Traceback" not in err
+    assert main(["--debug", "models"]) == 4
+    assert "Traceback" in capsys.readouterr().err
+
+
 def test_installed_console_script_runs():
     result = subprocess.run([sys.executable, "-m", "workbench.cli", "--version"],
                             capture_output=True, text=True, check=True)

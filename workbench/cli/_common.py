@@ -1,5 +1,5 @@
 """Pieces every verb shares: the options several verbs define alike (as ``argparse`` parent
-parsers), the exit codes for bad input and for a model that raised, and the one JSON writer of
+parsers), the exit codes for bad input, for a model that raised and for the workbench's own failure, and the one JSON writer of
 the command line."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from workbench.review._names import DATA_DIR_ENV, DATABASE_FILE_NAME, DEFAULT_DA
 
 EXIT_BAD_INPUT = 2
 EXIT_MODEL_RAISED = 3
+EXIT_INTERNAL_ERROR = 4
 MODEL_HELP = "path to a model.yaml spec"
 TRUST_PICKLE_HELP = "allow pickle-based weights (only for files you trust)"
 BOOTSTRAP_HELP = "bootstrap replicates, 0 for none (default 200)"

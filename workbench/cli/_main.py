@@ -2,7 +2,7 @@
 
 Building the parser imports nothing heavy; each verb imports what it needs when it runs. Exit
 codes: 0 done, 1 a fairness bound breached (audit), 2 bad input or spec, 3 the model's own code
-raised.
+raised, 4 the workbench itself failed (a bug to report; never read as a breach).
 """
 
 from __future__ import annotations
@@ -15,13 +15,17 @@ from collections.abc import Sequence
 from workbench._errors import ModelRaisedError, WorkbenchError
 from workbench._version import __version__
 from workbench.cli._audit import add_audit_command
-from workbench.cli._common import EXIT_BAD_INPUT, EXIT_MODEL_RAISED
+from workbench.cli._common import EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, EXIT_MODEL_RAISED
 from workbench.cli._explain import add_explain_command
 from workbench.cli._models import add_model_commands
 from workbench.cli._report import add_report_command
 from workbench.cli._review import add_review_commands
 from workbench.cli._serve import add_serve_command
 
+MSG_INTERNAL_ERROR = (
+    "workbench: internal error ({kind}): {error}. This is a fault in the workbench, not a "
+    "finding about the model; run again with --debug for the traceback and report it."
+)
 DEBUG_HELP = "on an error, also print the Python traceback (of the model's code, when it raised)"
 
 
@@ -63,3 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exception(err, file=sys.stderr)
         print(f"workbench: error: {err}", file=sys.stderr)
         return EXIT_MODEL_RAISED if isinstance(err, ModelRaisedError) else EXIT_BAD_INPUT
+    except Exception as err:  # noqa: BLE001 - a crash must exit 4, never 1 ("breached")
+        if args.debug:
+            traceback.print_exception(err, file=sys.stderr)
+        print(MSG_INTERNAL_ERROR.format(kind=type(err).__name__, error=err), file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
