@@ -1,6 +1,6 @@
 """Pieces every verb shares: the options several verbs define alike (as ``argparse`` parent
-parsers), the exit codes for bad input, for a model that raised and for the workbench's own failure, and the one JSON writer of
-the command line."""
+parsers), the exit codes for bad input, for a model that raised and for the workbench's own
+failure, and the one JSON writer of the command line."""
 
 from __future__ import annotations
 
