@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 import workbench
 from workbench.app.catalog import MSG_VISITOR_LOAD_FAILED
 
-from .servers import start_workbench_serve
+from .servers import start_app
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def served(tmp_path):
     broken.parent.mkdir()
     broken.write_text("kind: [text\n", encoding="utf-8")
     sample = workbench.sample_model_specs()["crisis_text"]
-    server = start_workbench_serve(
+    server = start_app(
         log_dir=tmp_path,
         data_dir=tmp_path,
         options=["--model", str(sample), "--model", str(broken)],
