@@ -165,7 +165,7 @@ class ModelPicker(View):
         except workbench.WorkbenchError as err:
             self.card, self.error = None, str(err)
 
-    @traitlets.observe("spec", "card", "error")
+    @traitlets.observe("spec", "card", "error", "opened")
     def _redraw(self, change: dict[str, Any] | None = None) -> None:
         if self.error:
             self.summary.value = f'<p class="wb-error">{html.escape(self.error)}</p>'

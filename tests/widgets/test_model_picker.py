@@ -232,3 +232,16 @@ def test_a_given_model_list_is_not_relisted_in_a_preheated_kernel(monkeypatch, s
     before = set(threading.enumerate())
     ModelPicker(models=[specs["alpha"]])
     assert not [t for t in set(threading.enumerate()) - before if t.name == "workbench-relist"]
+
+
+def test_two_entries_of_one_spec_show_their_own_listing(monkeypatch, specs):
+    catalog = specs["alpha"].parent.parent / "models.yaml"
+    _write_catalog(
+        catalog,
+        {"spec": "alpha/model.yaml", "name": "v1", "version": "first"},
+        {"spec": "alpha/model.yaml", "name": "v2", "version": "second"},
+    )
+    monkeypatch.setenv(ENV_CATALOG, str(catalog))
+    picker = ModelPicker()
+    picker.dropdown.value = "v2"
+    assert "<td>second</td>" in picker.summary.value
