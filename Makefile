@@ -66,7 +66,7 @@ postgresql:
 	fi
 
 serve: $(RUN_STAMP)
-	PORT='$(PORT)' VOILA='$(BIN)/voila' scripts/serve.sh
+	'$(BIN)/workbench' serve --port '$(PORT)'
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

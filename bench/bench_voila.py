@@ -2,10 +2,10 @@
 
 Run with ``python -m bench.bench_voila``; writes ``bench/results/voila.json`` and prints a table.
 
-Every server is started through ``scripts/serve.sh`` the way the browser tests start it
+Every server is started through ``workbench serve`` the way the browser tests start it
 (``tests/browser/servers.py``), so with the served options: the bare page (a notebook with a
-Dropdown and a Button, written to a temporary folder) pre-heated and cold
-(``WORKBENCH_PREHEAT=0``), and ``notebooks/ethics_review.ipynb`` pre-heated. Each run opens the
+Dropdown and a Button, written to a temporary folder) pre-heated and cold (``--no-preheat``),
+and the ethics review app pre-heated. Each run opens the
 page in a fresh browser context (empty cache: a first visit) and reads, in the page,
 ``performance.now()`` (milliseconds since the browser began the navigation) when the first
 interactive widget is visible and enabled: the model dropdown of the app, the Dropdown of the
@@ -27,9 +27,7 @@ Figures are medians of ``--runs`` runs; the machine's load average is recorded w
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import statistics
 import tempfile
 import time
@@ -41,14 +39,20 @@ import nbformat
 from playwright.sync_api import sync_playwright
 
 from bench._common import RESULTS_DIR, write_results
-from tests.browser.servers import REPO, VIEWPORT, Server, get, launch_chromium, start_app
+from tests.browser.servers import (
+    QUIET_S,
+    VIEWPORT,
+    Server,
+    launch_chromium,
+    start_app,
+    wait_for_heated_kernel,
+)
+from workbench.serving import DEFAULT_APP, app_notebook
 
 RESULTS = RESULTS_DIR / "voila.json"
-APP = REPO / "notebooks" / "ethics_review.ipynb"
+APP = app_notebook(DEFAULT_APP)
 TARGET_APP_FIRST_WIDGET_S = 2.0
-QUIET_S = 2.0
 TIMEOUT_S = 180
-KERNEL_STARTED = re.compile(r"Kernel started: ([0-9a-f-]{36})")
 BARE_CELLS = (
     "import ipywidgets as widgets",
     "widgets.Dropdown(options=['one', 'two', 'three'], description='Pick')",
@@ -83,41 +87,16 @@ TOKEN_JS = f"""
 
 @contextmanager
 def serve(notebook: Path, preheat: bool, workdir: Path) -> Iterator[Server]:
-    """``scripts/serve.sh`` for ``notebook`` on a free port; its process group killed after."""
+    """``workbench serve`` for ``notebook`` on a free port; its process group killed after."""
     server = start_app(
         log_dir=workdir,
         data_dir=workdir / "data",
-        WORKBENCH_NOTEBOOK=str(notebook),
-        WORKBENCH_PREHEAT="1" if preheat else "0",
+        options=[str(notebook), *(() if preheat else ("--no-preheat",))],
     )
     try:
         yield server
     finally:
         server.stop()
-
-
-def kernels_started(server: Server) -> list[str]:
-    """Ids of the kernels the server has started, from its log."""
-    return KERNEL_STARTED.findall(server.log.read_text(encoding="utf-8", errors="replace"))
-
-
-def wait_for_heated_kernel(server: Server, used: set[str]) -> None:
-    """Wait until the newest pool kernel not yet used has run the notebook and is quiet."""
-    quiet = {"activity": None, "since": 0.0}
-
-    def heated() -> bool:
-        fresh = [k for k in kernels_started(server) if k not in used]
-        body = fresh and get(f"{server.url}api/kernels/{fresh[-1]}")
-        if not body:
-            return False
-        model = json.loads(body)
-        now = time.monotonic()
-        if model["execution_state"] != "idle" or model["last_activity"] != quiet["activity"]:
-            quiet.update(activity=model["last_activity"], since=now)
-            return False
-        return now - quiet["since"] >= QUIET_S
-
-    server.wait_until(heated, what="heat a kernel", timeout_s=TIMEOUT_S)
 
 
 def measure_page(browser, server: Server, selector: str, explain: bool) -> dict:

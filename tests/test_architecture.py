@@ -17,6 +17,7 @@ LAYERS = (
     ("workbench.explain", "workbench.audit", "workbench.review"),
     ("workbench.report", "workbench.presentation"),
     ("workbench.app",),
+    ("workbench.serving",),
     ("workbench.cli",),
 )
 LAYER_OF = {name: level for level, names in enumerate(LAYERS) for name in names}

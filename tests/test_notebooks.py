@@ -1,4 +1,5 @@
-"""Every notebook executes headless (nbclient) without error, and is saved clean."""
+"""Every notebook (the tour in notebooks/, the served apps in workbench/serving/apps/) executes
+headless (nbclient) without error, and is saved clean."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
+REPO = Path(__file__).resolve().parents[1]
+FOLDERS = (REPO / "notebooks", REPO / "workbench" / "serving" / "apps")
+PATHS = {path.name: path for folder in FOLDERS for path in folder.glob("*.ipynb")}
+NAMES = sorted(PATHS)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 TIMEOUT_S = 60
 
@@ -25,7 +28,7 @@ def test_the_three_notebooks_are_there():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_saved_without_outputs_and_without_definitions(name):
-    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    notebook = nbformat.read(PATHS[name], as_version=4)
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
@@ -43,12 +46,12 @@ def test_saved_without_outputs_and_without_definitions(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_executes_headless(name, tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path))
-    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    notebook = nbformat.read(PATHS[name], as_version=4)
     client = NotebookClient(
         notebook,
         timeout=TIMEOUT_S,
         kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOKS)}},
+        resources={"metadata": {"path": str(PATHS[name].parent)}},
     )
     client.execute()
     outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]

@@ -14,7 +14,7 @@ from widgets._model_picker import ModelPicker
 from widgets._report_export import ReportExport
 from widgets._review_form import ReviewForm
 from widgets._task import CoreView
-from widgets._teaching import BiasLessonView
+from widgets._teaching import BiasLessonView, ExplanationLessonView
 from widgets._text_attribution import TextAttributionView
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "BiasLessonView",
     "CoreView",
     "EthicsReviewApp",
+    "ExplanationLessonView",
     "ExampleBrowser",
     "FeatureAttributionView",
     "FindingsView",

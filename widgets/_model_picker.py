@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,8 @@ from workbench.app.catalog import (
 from workbench.app.modelcard import ModelCard, read_model_card
 
 _NO_MODELS = "No models are listed."
+# "True" in a Voila kernel that runs the notebook before its visitor arrives (pre-heated).
+PREHEATED_ENV = "VOILA_PREHEAT"
 
 
 class ModelPicker(View):
@@ -34,6 +38,10 @@ class ModelPicker(View):
     and ``error`` the message of the last ``WorkbenchError`` ('' when none). With ``allow_path``
     a text box loads any ``model.yaml``; leave it off in served apps, where people should choose
     only among the listed models.
+
+    The served list is read when the picker is built and, in a kernel that Voila pre-heats
+    before its visitor arrives, read again (``relist``) when the visitor's page is requested,
+    so a model registered meanwhile is listed on that page.
     """
 
     spec = traitlets.Any(None, allow_none=True, help="The selected workbench ModelSpec.")
@@ -51,21 +59,34 @@ class ModelPicker(View):
         **kwargs: Any,
     ) -> None:
         self._entries: dict[str, CatalogEntry] = {}
+        self._listing = False
         self.allow_path = allow_path
         super().__init__(**kwargs)
-        try:
-            listed = served_models() if models is None else [_entry(m) for m in models]
-        except workbench.WorkbenchError as err:
-            self.error = str(err)
-            return
-        for entry in listed:
-            self._entries[_unique(entry.name, self._entries)] = entry
-        self.dropdown.options = list(self._entries)
-        self.dropdown.disabled = not self._entries
-        if self._entries:
-            self.dropdown.value = self.dropdown.options[0]
+        if models is None:
+            self.relist()
+            if os.environ.get(PREHEATED_ENV) == "True":
+                threading.Thread(
+                    target=self._relist_for_visitor, name="workbench-relist", daemon=True
+                ).start()
         else:
-            self._redraw()
+            self._list([_entry(m) for m in models])
+
+    def relist(self) -> None:
+        """Read the served models again; the chosen one stays chosen while it is listed and
+        its files are unchanged (same fingerprint)."""
+        try:
+            listed = served_models()
+        except workbench.WorkbenchError as err:
+            self._list([])
+            self.error = str(err)
+        else:
+            self._list(listed)
+
+    def _relist_for_visitor(self) -> None:
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+        self.relist()
 
     def _build(self) -> tuple[ipywidgets.Widget, ...]:
         self.dropdown = ipywidgets.Dropdown(description="Model", options=(), disabled=True)
@@ -80,9 +101,39 @@ class ModelPicker(View):
         paths = (ipywidgets.HBox([self.path, self.load_button]),) if self.allow_path else ()
         return (self.dropdown, *paths, self.summary)
 
+    def _list(self, listed: list[CatalogEntry]) -> None:
+        entries: dict[str, CatalogEntry] = {}
+        for entry in listed:
+            entries[_unique(entry.name, entries)] = entry
+        chosen, opened = self.dropdown.value, self.opened
+        kept = (
+            opened is not None
+            and entries.get(chosen) == opened.entry
+            and _fingerprint(opened.entry) == opened.fingerprint
+        )
+        self._entries = entries
+        self._listing = True  # ipywidgets selects the first option when the options change
+        try:
+            self.dropdown.options = list(entries)
+            self.dropdown.value = chosen if kept else next(iter(entries), None)
+        finally:
+            self._listing = False
+        self.dropdown.disabled = not entries
+        if not kept:
+            # Through None: a changed model's new spec may equal the old one, which traitlets
+            # would not report, and the app would keep the old model loaded.
+            self.opened, self.spec = None, None
+            self._choose(self.dropdown.value)
+
     def _on_select(self, change: dict[str, Any]) -> None:
-        name = change["new"]
+        if not self._listing:
+            self._choose(change["new"])
+
+    def _choose(self, name: str | None) -> None:
         if name is None:
+            with self.hold_trait_notifications():
+                self.opened, self.spec, self.error = None, None, ""
+            self._redraw()
             return
         with self.hold_trait_notifications():
             try:
@@ -114,7 +165,7 @@ class ModelPicker(View):
         except workbench.WorkbenchError as err:
             self.card, self.error = None, str(err)
 
-    @traitlets.observe("spec", "card", "error")
+    @traitlets.observe("spec", "card", "error", "opened")
     def _redraw(self, change: dict[str, Any] | None = None) -> None:
         if self.error:
             self.summary.value = f'<p class="wb-error">{html.escape(self.error)}</p>'
@@ -127,6 +178,14 @@ class ModelPicker(View):
 
 def _entry(model: CatalogEntry | str | Path) -> CatalogEntry:
     return model if isinstance(model, CatalogEntry) else entry_for_spec(model)
+
+
+def _fingerprint(entry: CatalogEntry) -> str | None:
+    """The entry's fingerprint now, or None if it can no longer be opened."""
+    try:
+        return open_entry(entry).fingerprint
+    except workbench.WorkbenchError:
+        return None
 
 
 def _unique(name: str, taken: dict[str, CatalogEntry]) -> str:

@@ -1,7 +1,8 @@
-"""A lesson view: a slider injects label bias into synthetic data and the metrics move."""
+"""The lesson views: label bias injected by a slider; one message explained by a chosen model."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import ipywidgets
@@ -9,11 +10,15 @@ import traitlets
 
 from sample_models.teaching import BIASED_GROUP, MAX_STRENGTH, PROTECTED, BiasLesson, bias_lesson
 from widgets._charts import GROUP_BARS_LAYOUT, Chart, draw_group_bars, metrics_table_html
+from widgets._model_picker import ModelPicker
 from widgets._task import CoreView, shows_errors
+from widgets._text_attribution import TextAttributionView
+from workbench.app.catalog import CatalogEntry, OpenedEntry, load_listed_model
 from workbench.app.findings import group_metrics
 from workbench.presentation import metric_label, percent
 
 METRICS = ("fpr", "selection_rate", "tpr", "accuracy")
+MSG_NOT_TEXT = "{name} is a {kind} model; this lesson explains messages: choose a text model."
 
 
 class BiasLessonView(CoreView):
@@ -96,3 +101,48 @@ class BiasLessonView(CoreView):
         metrics = group_metrics(result, positive_class=result.classes[0], attribute=self.attribute)
         self.table.value = metrics_table_html(metrics, self.attribute)
         draw_group_bars(self.chart, metrics, self.metric, self.attribute)
+
+
+class ExplanationLessonView(CoreView):
+    """Choose a model and explain ``text`` with it: a :class:`ModelPicker` over ``models``
+    (default: the serve options' list, as in the ethics app) and a :class:`TextAttributionView`.
+
+    The chosen model is loaded with one core call,
+    :func:`workbench.app.catalog.load_listed_model`; a model that is not a text model is
+    not loaded, and a note says so.
+    """
+
+    text = traitlets.Unicode("", help="The message to explain.")
+
+    css_class = "wb-explanation-lesson"
+
+    def __init__(self, *, models: list[CatalogEntry | str] | None = None, **kwargs: Any) -> None:
+        self._models = models
+        super().__init__(**kwargs)
+        self._load()
+
+    def _build(self) -> tuple[ipywidgets.Widget, ...]:
+        self.picker = ModelPicker(models=self._models)
+        self.explainer = TextAttributionView(threaded=self._threaded)
+        traitlets.link((self, "text"), (self.explainer, "text"))
+        self.picker.observe(self._load, names="spec")
+        return (self.picker, self.status, self.explainer)
+
+    def _load(self, _change: dict[str, Any] | None = None) -> None:
+        spec, opened = self.picker.spec, self.picker.opened
+        self.explainer.model = None
+        if spec is None or opened is None:
+            self.status.clear()
+        elif spec.kind != "text":
+            self.status.note(MSG_NOT_TEXT.format(name=opened.entry.name, kind=spec.kind))
+        else:
+            self._run(
+                lambda: load_listed_model(opened),
+                functools.partial(self._show_model, opened),
+                working=f"Loading {opened.entry.name}…",
+                queue=True,
+            )
+
+    def _show_model(self, opened: OpenedEntry, model: Any) -> None:
+        if self.picker.opened is opened:  # not chosen away while it loaded
+            self.explainer.model = model

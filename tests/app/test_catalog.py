@@ -21,6 +21,7 @@ from workbench.app.catalog import (
     MSG_CATALOG_VALUE,
     MSG_VISITOR_LOAD_FAILED,
     CatalogEntry,
+    load_listed_model,
     open_entry,
     read_catalog,
     served_models,
@@ -128,3 +129,21 @@ def test_a_listed_model_opens_with_its_fingerprint():
     opened = open_entry(CatalogEntry(spec=SAMPLES["crisis_text"], name="Crisis"))
     assert opened.spec.name == "crisis_text"
     assert opened.fingerprint == workbench.load_model(SAMPLES["crisis_text"]).fingerprint
+
+
+def test_a_listed_model_that_fails_to_load_is_logged_and_told_plainly(tmp_path, caplog):
+    folder = tmp_path / "crisis"
+    shutil.copytree(SAMPLES["crisis_text"].parent, folder)
+    spec = yaml.safe_load((folder / "model.yaml").read_text(encoding="utf-8"))
+    spec["architecture_params"]["hidden_dim"] = 7  # the weights no longer fit
+    (folder / "model.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    opened = open_entry(CatalogEntry(spec=folder / "model.yaml", name="Crisis"))
+    with pytest.raises(workbench.WorkbenchError) as raised:
+        load_listed_model(opened)
+    assert str(raised.value) == MSG_VISITOR_LOAD_FAILED
+    assert "model 'Crisis'" in caplog.text
+
+
+def test_a_listed_model_loads():
+    opened = open_entry(CatalogEntry(spec=SAMPLES["crisis_text"], name="Crisis"))
+    assert load_listed_model(opened).fingerprint == opened.fingerprint

@@ -1,6 +1,6 @@
 """Shared fixtures for the browser tests.
 
-``serve_app`` starts the main app exactly as ``make serve`` does (``scripts/serve.sh``) on a
+``serve_app`` starts the main app exactly as ``make serve`` does (``workbench serve``) on a
 free loopback port, through ``servers.py`` (which ``bench/bench_voila.py`` shares);
 ``jupyter_lab`` starts JupyterLab the same way, isolated from the user's Jupyter setup;
 ``browser`` is Debian's Chromium driven through Playwright (Playwright's own browser download

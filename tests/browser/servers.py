@@ -2,13 +2,16 @@
 
 A server runs in its own process group on a free loopback port, its output in a log file; it
 is polled until it answers, and stopping it ends its whole group (Voila's kernels included).
-The app is always started through ``scripts/serve.sh``, so what is tested and measured is what
-is served. Chromium is Debian's (Playwright's own browser download cannot work here).
+The app is always started through ``workbench serve``, as ``make serve`` starts it, so what is
+tested and measured is what is served. Chromium is Debian's (Playwright's own browser download
+cannot work here).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,12 +19,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SERVE_SCRIPT = REPO / "scripts" / "serve.sh"
+WORKBENCH = Path(sys.executable).parent / "workbench"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,12 +36,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
-# scripts/serve.sh's settings: never inherited, so a server runs the defaults unless told so.
+# workbench serve's settings: never inherited, so a server runs the defaults unless told so.
 SERVE_ENV = (
-    "PORT",
+    "JUPYTER_TOKEN",
     "WORKBENCH_TOKEN",
-    "WORKBENCH_NOTEBOOK",
-    "WORKBENCH_PREHEAT",
     "WORKBENCH_MODELS",
     "WORKBENCH_CATALOG",
     "WORKBENCH_SAMPLES",
@@ -48,6 +49,10 @@ READY_PATH = "voila/static/voila.js"
 STARTUP_TIMEOUT_S = 120
 STOP_TIMEOUT_S = 30
 POLL_S = 0.25
+# A pre-heated kernel counts as heated once idle and quiet for this long.
+QUIET_S = 2.0
+HEAT_TIMEOUT_S = 180
+KERNEL_STARTED = re.compile(r"Kernel started: ([0-9a-f-]{36})")
 
 
 @dataclass
@@ -145,39 +150,53 @@ def start(
     return server
 
 
-def start_app(*, log_dir: Path, data_dir: Path, **extra_env: str) -> Server:
-    """``scripts/serve.sh`` on a free port with ``extra_env`` added to its environment."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in SERVE_ENV}
-    env.update(
-        PORT=str(port),
-        VOILA=str(Path(sys.executable).parent / "voila"),
-        WORKBENCH_DATA_DIR=str(data_dir),
-    )
-    env.update(extra_env)
-    return start(
-        ["bash", str(SERVE_SCRIPT)],
-        port=port,
-        cwd=REPO,
-        env=env,
-        log=log_dir / f"voila-{port}.log",
-        ready_path=READY_PATH,
-    )
-
-
-def start_workbench_serve(*, log_dir: Path, data_dir: Path, options: list[str]) -> Server:
-    """``workbench serve --port PORT OPTIONS`` (which runs ``scripts/serve.sh``) on a free port."""
+def start_app(
+    *,
+    log_dir: Path,
+    data_dir: Path,
+    options: Sequence[str] = (),
+    workbench: Path = WORKBENCH,
+    cwd: Path = REPO,
+    **extra_env: str,
+) -> Server:
+    """``workbench serve --port PORT OPTIONS`` on a free port, ``extra_env`` added to its
+    environment; ``workbench`` and ``cwd`` say which installation serves and from where."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in SERVE_ENV}
     env.update(WORKBENCH_DATA_DIR=str(data_dir))
+    env.update(extra_env)
     return start(
-        [str(Path(sys.executable).parent / "workbench"), "serve", "--port", str(port), *options],
+        [str(workbench), "serve", "--port", str(port), *options],
         port=port,
-        cwd=REPO,
+        cwd=cwd,
         env=env,
         log=log_dir / f"workbench-serve-{port}.log",
         ready_path=READY_PATH,
     )
+
+
+def kernels_started(server: Server) -> list[str]:
+    """Ids of the kernels the server has started, from its log."""
+    return KERNEL_STARTED.findall(server.log.read_text(encoding="utf-8", errors="replace"))
+
+
+def wait_for_heated_kernel(server: Server, used: set[str]) -> None:
+    """Wait until the newest pool kernel not yet used has run the notebook and is quiet."""
+    quiet = {"activity": None, "since": 0.0}
+
+    def heated() -> bool:
+        fresh = [k for k in kernels_started(server) if k not in used]
+        body = fresh and get(f"{server.url}api/kernels/{fresh[-1]}")
+        if not body:
+            return False
+        model = json.loads(body)
+        now = time.monotonic()
+        if model["execution_state"] != "idle" or model["last_activity"] != quiet["activity"]:
+            quiet.update(activity=model["last_activity"], since=now)
+            return False
+        return now - quiet["since"] >= QUIET_S
+
+    server.wait_until(heated, what="heat a kernel", timeout_s=HEAT_TIMEOUT_S)
 
 
 def launch_chromium(playwright: object) -> object:

@@ -1,4 +1,4 @@
-"""A visitor's kernel lives as long as their page (scripts/voila_identity.py makes this work)."""
+"""A visitor's kernel lives as long as their page (workbench/serving/identity.py sees to it)."""
 
 from __future__ import annotations
 

@@ -19,10 +19,13 @@ from jupyter_server.services.kernels.connection.base import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
+from workbench.serving import DEFAULT_APP, app_notebook
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
-NOTEBOOK = REPO / "notebooks" / "ethics_review.ipynb"
+# Voila serves the app notebook's folder, three levels below the repository.
+NOTEBOOK = app_notebook(DEFAULT_APP)
 # Any ipywidgets view; the page is interactive once one is visible.
 WIDGET = ".jupyter-widgets"
 # Shorter source lines ("app", ")", "else:") occur on any page, so only longer ones are checked.
@@ -218,13 +221,13 @@ TRAVERSALS = [
     ("/voila/templates/workbench/static/" + "..%2f" * 12 + "etc%2fpasswd", PASSWD),
     ("/voila/labextensions/" + "..%2f" * 12 + "etc%2fpasswd", PASSWD),
     ("/voila/api/themes/" + "..%2f" * 12 + "etc%2fpasswd", PASSWD),
-    ("/voila/render/../pyproject.toml", REPO / "pyproject.toml"),
-    ("/voila/files/..%2fpyproject.toml", REPO / "pyproject.toml"),
+    ("/voila/render/../../../pyproject.toml", REPO / "pyproject.toml"),
+    ("/voila/files/..%2f..%2f..%2fpyproject.toml", REPO / "pyproject.toml"),
     ("/%2e%2e/README.md", REPO / "README.md"),
     ("/api/contents/", None),
     ("/api/contents/notebooks/ethics_review.ipynb", NOTEBOOK),
     ("/voila/files/sample_models/crisis_text/data.csv", DATA_CSV),
-    ("/voila/files/../sample_models/crisis_text/data.csv", DATA_CSV),
+    ("/voila/files/../../../sample_models/crisis_text/data.csv", DATA_CSV),
     ("/files/notebooks/ethics_review.ipynb", NOTEBOOK),
     ("/notebooks/ethics_review.ipynb", NOTEBOOK),
     ("/voila/files/ethics_review.ipynb", NOTEBOOK),

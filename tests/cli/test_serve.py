@@ -1,4 +1,6 @@
-"""``workbench serve``: the command and environment handed to scripts/serve.sh."""
+"""``workbench serve``: the Voila command and environment it runs."""
+
+import sys
 
 import pytest
 
@@ -6,37 +8,50 @@ from workbench import WorkbenchError, sample_model_specs
 from workbench.app.catalog import ENV_CATALOG, ENV_MODELS, ENV_SAMPLES
 from workbench.cli import main
 from workbench.cli._serve import (
-    DEFAULT_NOTEBOOK,
     MSG_EMPTY_TOKEN_FILE,
+    MSG_NO_NOTEBOOK,
     MSG_NO_SPEC,
     MSG_TOKEN_ON_COMMAND_LINE,
-    REPOSITORY,
-    SERVE_SCRIPT,
     read_token_file,
     serve_command,
 )
+from workbench.serving import APPS, DEFAULT_APP, VOILA_OPTIONS, app_notebook
+from workbench.serving._voila import APPS_FOLDER, TEMPLATES_JUPYTER_PATH
+
+DEFAULT_NOTEBOOK = str(app_notebook(DEFAULT_APP))
 
 
-def test_default_notebook_port_and_token():
-    command, environment = serve_command(notebook=DEFAULT_NOTEBOOK, port=9001, token="s3cret")
-    assert command == ["bash", str(SERVE_SCRIPT)]
-    assert environment["PORT"] == "9001"
-    assert environment["WORKBENCH_NOTEBOOK"] == str(REPOSITORY / DEFAULT_NOTEBOOK)
-    assert environment["WORKBENCH_TOKEN"] == "s3cret"
-    assert environment["VOILA"].endswith("/voila")
+def test_the_default_app_port_and_token(monkeypatch):
+    monkeypatch.setenv("JUPYTER_PATH", "/elsewhere/jupyter")
+    command, environment = serve_command(notebook=DEFAULT_APP, port=9001, token="s3cret")
+    assert command[:4] == [sys.executable, "-P", "-m", "voila"]
+    assert command[4 : 4 + len(VOILA_OPTIONS)] == list(VOILA_OPTIONS)
+    assert command[-1] == DEFAULT_NOTEBOOK
+    assert "--port=9001" in command and "--preheat_kernel=True" in command
+    assert "--Voila.auto_token=True" in command and "s3cret" not in " ".join(command)
+    assert environment["JUPYTER_TOKEN"] == "s3cret" and "WORKBENCH_TOKEN" not in environment
+    assert environment["JUPYTER_PATH"] == f"{TEMPLATES_JUPYTER_PATH}:/elsewhere/jupyter"
 
 
-def test_no_token_leaves_the_environment_alone(monkeypatch):
-    monkeypatch.delenv("WORKBENCH_TOKEN", raising=False)
-    _, environment = serve_command(notebook=DEFAULT_NOTEBOOK, port=8866, token=None)
-    assert "WORKBENCH_TOKEN" not in environment
+def test_the_template_and_apps_are_package_data():
+    assert (TEMPLATES_JUPYTER_PATH / "voila" / "templates" / "workbench" / "conf.json").is_file()
+    assert sorted(path.stem for path in APPS_FOLDER.glob("*.ipynb")) == sorted(APPS)
+
+
+def test_no_token_and_no_preheat(monkeypatch):
+    monkeypatch.setenv("JUPYTER_TOKEN", "an operator's own")
+    command, environment = serve_command(
+        notebook=DEFAULT_NOTEBOOK, port=8866, token=None, preheat=False
+    )
+    assert "JUPYTER_TOKEN" not in environment
+    assert "--preheat_kernel=False" in command and "--Voila.auto_token=True" not in command
 
 
 @pytest.mark.parametrize(
     "notebook, port, message",
     [
-        ("notebooks/missing.ipynb", 8866, "no such notebook file"),
-        (DEFAULT_NOTEBOOK, 0, "port must be a whole number from 1 to 65535; got 0"),
+        ("notebooks/missing.ipynb", 8866, "no such notebook file, and not a bundled app"),
+        (DEFAULT_APP, 0, "port must be a whole number from 1 to 65535; got 0"),
     ],
 )
 def test_bad_arguments(notebook, port, message):
@@ -46,7 +61,16 @@ def test_bad_arguments(notebook, port, message):
 
 def test_cli_reports_bad_notebook_with_exit_2(capsys):
     assert main(["serve", "nowhere.ipynb"]) == 2
-    assert "no such notebook file" in capsys.readouterr().err
+    apps = ", ".join(APPS)
+    assert MSG_NO_NOTEBOOK.format(notebook="nowhere.ipynb", apps=apps) in capsys.readouterr().err
+
+
+def test_the_token_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("WORKBENCH_TOKEN", "s3cret")
+    executed = {}
+    monkeypatch.setattr("os.execve", lambda path, command, env: executed.update(env=env))
+    assert main(["serve", "--samples"]) == 0
+    assert executed["env"]["JUPYTER_TOKEN"] == "s3cret"
 
 
 def test_models_catalog_and_samples_reach_the_app_through_the_environment(tmp_path, monkeypatch):

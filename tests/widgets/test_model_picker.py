@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import yaml
 
 import workbench
 from widgets import ModelPicker
+from widgets._model_picker import PREHEATED_ENV
 from workbench.app.catalog import ENV_CATALOG, MSG_VISITOR_LOAD_FAILED
 
 
@@ -170,3 +172,84 @@ def test_an_overlong_typed_path_is_a_message_naming_the_limit(specs):
     picker.load_button.click()
     assert picker.spec is None
     assert picker.error == "The spec path is 5,000 characters; the limit is 4,096."
+
+
+def _write_catalog(path: Path, *entries: dict[str, str]) -> None:
+    path.write_text(yaml.safe_dump({"models": list(entries)}), encoding="utf-8")
+
+
+def test_relist_reads_the_catalog_again_and_keeps_an_unchanged_choice(monkeypatch, specs):
+    catalog = specs["alpha"].parent.parent / "models.yaml"
+    _write_catalog(catalog, {"spec": "alpha/model.yaml", "version": "1"})
+    monkeypatch.setenv(ENV_CATALOG, str(catalog))
+    picker = ModelPicker()
+    spec, changes = picker.spec, []
+    picker.observe(changes.append, names="spec")
+
+    _write_catalog(
+        catalog,
+        {"spec": "alpha/model.yaml", "version": "1"},
+        {"spec": "beta/model.yaml", "name": "alpha v2", "version": "2"},
+    )
+    picker.relist()
+    assert picker.dropdown.options == ("alpha", "alpha v2")
+    assert picker.dropdown.value == "alpha" and picker.spec is spec and changes == []
+
+    (specs["alpha"].parent / "model.py").write_text("def predict(rows):\n    return []\n")
+    picker.relist()  # the chosen model's files changed: it is opened again
+    assert picker.dropdown.value == "alpha" and picker.spec is not spec
+    assert changes[-1]["new"] is picker.spec
+    assert picker.opened.fingerprint[:12] in picker.summary.value
+
+    _write_catalog(catalog, {"spec": "beta/model.yaml", "name": "alpha v2", "version": "2"})
+    picker.relist()  # the chosen model is no longer listed: the first listed one is chosen
+    assert picker.dropdown.options == ("alpha v2",) and picker.spec.name == "beta"
+    assert "<td>2</td>" in picker.summary.value
+
+
+def test_relist_shows_a_catalog_that_broke_as_a_message(monkeypatch, specs):
+    catalog = specs["alpha"].parent.parent / "models.yaml"
+    _write_catalog(catalog, {"spec": "alpha/model.yaml"})
+    monkeypatch.setenv(ENV_CATALOG, str(catalog))
+    picker = ModelPicker()
+    catalog.write_text("models: [", encoding="utf-8")
+    picker.relist()
+    assert picker.dropdown.disabled and picker.spec is None
+    assert "not valid YAML" in picker.summary.value
+
+
+def test_a_preheated_kernel_relists_when_the_visitor_arrives(monkeypatch, specs):
+    catalog = specs["alpha"].parent.parent / "models.yaml"
+    _write_catalog(catalog, {"spec": "alpha/model.yaml"})
+    monkeypatch.setenv(ENV_CATALOG, str(catalog))
+    monkeypatch.setenv(PREHEATED_ENV, "True")
+    visitor = threading.Event()
+    monkeypatch.setattr("voila.utils.wait_for_request", lambda: visitor.wait(10))
+    picker = ModelPicker()
+    assert picker.dropdown.options == ("alpha",)
+
+    _write_catalog(catalog, {"spec": "alpha/model.yaml"}, {"spec": "beta/model.yaml"})
+    visitor.set()
+    relisting = next(t for t in threading.enumerate() if t.name == "workbench-relist")
+    relisting.join(10)
+    assert picker.dropdown.options == ("alpha", "beta") and picker.dropdown.value == "alpha"
+
+
+def test_a_given_model_list_is_not_relisted_in_a_preheated_kernel(monkeypatch, specs):
+    monkeypatch.setenv(PREHEATED_ENV, "True")
+    before = set(threading.enumerate())
+    ModelPicker(models=[specs["alpha"]])
+    assert not [t for t in set(threading.enumerate()) - before if t.name == "workbench-relist"]
+
+
+def test_two_entries_of_one_spec_show_their_own_listing(monkeypatch, specs):
+    catalog = specs["alpha"].parent.parent / "models.yaml"
+    _write_catalog(
+        catalog,
+        {"spec": "alpha/model.yaml", "name": "v1", "version": "first"},
+        {"spec": "alpha/model.yaml", "name": "v2", "version": "second"},
+    )
+    monkeypatch.setenv(ENV_CATALOG, str(catalog))
+    picker = ModelPicker()
+    picker.dropdown.value = "v2"
+    assert "<td>second</td>" in picker.summary.value

@@ -22,6 +22,7 @@ from workbench._errors import WorkbenchError
 
 if TYPE_CHECKING:
     from workbench.app.browse import Subject
+    from workbench.models import ModelAdapter
     from workbench.spec import ModelSpec
 
 ENV_MODELS = "WORKBENCH_MODELS"
@@ -155,6 +156,18 @@ def open_listed_subject(opened: OpenedEntry) -> Subject:
 
     try:
         return open_subject(opened.spec)
+    except Exception as err:  # any failure of a team's model: log it, keep the app working
+        entry = opened.entry
+        log.error(MSG_OPERATOR_LOAD_FAILED.format(name=entry.name, spec=entry.spec, problem=err))
+        raise WorkbenchError(MSG_VISITOR_LOAD_FAILED) from err
+
+
+def load_listed_model(opened: OpenedEntry) -> ModelAdapter:
+    """``load_model`` for a listed model; a failure is logged and the visitor told plainly."""
+    from workbench.models import load_model
+
+    try:
+        return load_model(opened.spec)
     except Exception as err:  # any failure of a team's model: log it, keep the app working
         entry = opened.entry
         log.error(MSG_OPERATOR_LOAD_FAILED.format(name=entry.name, spec=entry.spec, problem=err))

@@ -1,4 +1,4 @@
-"""Serve a notebook as a Voila app through ``scripts/serve.sh``, the one place of Voila options."""
+"""Serve an app notebook with Voila through ``workbench.serving``, which holds its options."""
 
 from __future__ import annotations
 
@@ -10,14 +10,9 @@ from pathlib import Path
 
 from workbench._errors import WorkbenchError
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-SERVE_SCRIPT = REPOSITORY / "scripts" / "serve.sh"
-DEFAULT_NOTEBOOK = "notebooks/ethics_review.ipynb"
-MSG_NO_SCRIPT = (
-    "cannot serve: {script} is missing; `workbench serve` runs from a checkout of the "
-    "workbench repository (pip install -e .), which holds the Voila template and serve script"
+MSG_NO_NOTEBOOK = (
+    "cannot serve {notebook}: no such notebook file, and not a bundled app ({apps})"
 )
-MSG_NO_NOTEBOOK = "cannot serve {notebook}: no such notebook file"
 MSG_BAD_PORT = "port must be a whole number from 1 to 65535; got {port}"
 MSG_NO_SPEC = "cannot serve model {spec}: no such spec file"
 MSG_TOKEN_ON_COMMAND_LINE = (
@@ -26,6 +21,7 @@ MSG_TOKEN_ON_COMMAND_LINE = (
 )
 MSG_NO_TOKEN_FILE = "cannot read the token file {path}: no such file"
 MSG_EMPTY_TOKEN_FILE = "the token file {path} is empty"
+TOKEN_ENV = "WORKBENCH_TOKEN"
 
 
 def serve_command(
@@ -36,21 +32,21 @@ def serve_command(
     models: Sequence[str] = (),
     catalog: str | None = None,
     samples: bool = False,
+    preheat: bool = True,
 ) -> tuple[list[str], dict]:
-    """The command line and environment that serve ``notebook`` on 127.0.0.1:``port``.
+    """The Voila command line and environment that serve ``notebook`` on 127.0.0.1:``port``.
 
+    ``notebook`` is a bundled app's name (``workbench.serving.APPS``) or a notebook file.
     ``models`` (spec files), ``catalog`` (a catalog file) and ``samples`` say which models the
     app lists (by default the bundled samples); they reach the app's kernel through the
     environment that ``workbench.app.catalog.served_models`` reads.
     """
     from workbench.app.catalog import ENV_CATALOG, ENV_MODELS, ENV_SAMPLES, read_catalog
+    from workbench.serving import APPS, app_notebook, voila_command
 
-    if not SERVE_SCRIPT.is_file():
-        raise WorkbenchError(MSG_NO_SCRIPT.format(script=SERVE_SCRIPT))
-    path = Path(notebook)
-    resolved = path if path.is_absolute() else REPOSITORY / path
-    if not resolved.is_file() and not path.is_file():
-        raise WorkbenchError(MSG_NO_NOTEBOOK.format(notebook=notebook))
+    path = app_notebook(notebook) if notebook in APPS else Path(notebook)
+    if not path.is_file():
+        raise WorkbenchError(MSG_NO_NOTEBOOK.format(notebook=notebook, apps=", ".join(APPS)))
     if not 0 < port < 65536:
         raise WorkbenchError(MSG_BAD_PORT.format(port=port))
     for spec in models:
@@ -59,7 +55,7 @@ def serve_command(
     if catalog is not None:
         read_catalog(catalog)
     environment = dict(os.environ)
-    for name in (ENV_MODELS, ENV_CATALOG, ENV_SAMPLES):
+    for name in (ENV_MODELS, ENV_CATALOG, ENV_SAMPLES, TOKEN_ENV):
         environment.pop(name, None)
     if models:
         environment[ENV_MODELS] = os.pathsep.join(str(Path(spec).resolve()) for spec in models)
@@ -67,12 +63,9 @@ def serve_command(
         environment[ENV_CATALOG] = str(Path(catalog).resolve())
     if samples:
         environment[ENV_SAMPLES] = "1"
-    environment["PORT"] = str(port)
-    environment["WORKBENCH_NOTEBOOK"] = str(path.resolve() if path.is_file() else resolved)
-    environment["VOILA"] = str(Path(sys.executable).with_name("voila"))
-    if token is not None:
-        environment["WORKBENCH_TOKEN"] = token
-    return ["bash", str(SERVE_SCRIPT)], environment
+    return voila_command(
+        notebook=path.resolve(), port=port, token=token, preheat=preheat, environ=environment
+    )
 
 
 def read_token_file(path: str) -> str:
@@ -88,6 +81,8 @@ def read_token_file(path: str) -> str:
 
 def add_serve_command(verbs: argparse._SubParsersAction) -> None:
     """Register ``workbench serve``."""
+    from workbench.serving import APPS, DEFAULT_APP
+
     parser = verbs.add_parser(
         "serve",
         help="serve an app notebook with Voila on 127.0.0.1",
@@ -98,8 +93,8 @@ def add_serve_command(verbs: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "notebook",
         nargs="?",
-        default=DEFAULT_NOTEBOOK,
-        help=f"notebook to serve (default {DEFAULT_NOTEBOOK})",
+        default=DEFAULT_APP,
+        help=f"a bundled app ({', '.join(APPS)}) or a notebook file (default {DEFAULT_APP})",
     )
     parser.add_argument("--port", type=int, default=8866, help="port (default 8866)")
     parser.add_argument(
@@ -126,27 +121,33 @@ def add_serve_command(verbs: argparse._SubParsersAction) -> None:
         default=None,
         metavar="FILE",
         help="require the access token in FILE (open /?token=... once); "
-        "default: $WORKBENCH_TOKEN, or none",
+        f"default: ${TOKEN_ENV}, or none",
+    )
+    parser.add_argument(
+        "--no-preheat",
+        dest="preheat",
+        action="store_false",
+        help="run the notebook in a new kernel on each page request instead of keeping one "
+        "kernel that has already run it",
     )
     parser.add_argument("--token", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run_serve)
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """Replace this process with the serve script, which runs Voila on 127.0.0.1."""
+    """Replace this process with Voila serving the notebook on 127.0.0.1."""
     if args.token is not None:
         raise WorkbenchError(MSG_TOKEN_ON_COMMAND_LINE)
+    token = read_token_file(args.token_file) if args.token_file else os.environ.get(TOKEN_ENV)
     command, environment = serve_command(
         notebook=args.notebook,
         port=args.port,
-        token=read_token_file(args.token_file) if args.token_file else None,
+        token=token or None,
         models=args.model,
         catalog=args.catalog,
         samples=args.samples,
+        preheat=args.preheat,
     )
-    print(
-        f"serving {environment['WORKBENCH_NOTEBOOK']} on http://127.0.0.1:{args.port}",
-        file=sys.stderr,
-    )
-    os.execvpe(command[0], command, environment)
+    print(f"serving {command[-1]} on http://127.0.0.1:{args.port}", file=sys.stderr)
+    os.execve(command[0], command, environment)
     return 0

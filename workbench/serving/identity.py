@@ -1,4 +1,4 @@
-"""Voila's identity provider, also setting the ``_xsrf`` cookie; used by ``scripts/serve.sh``.
+"""Voila's identity provider, also setting the ``_xsrf`` cookie; used by ``workbench serve``.
 
 When a visitor leaves, Voila's page asks the server to shut its kernel down with a POST to
 ``/voila/api/shutdown/<kernel id>`` that carries the ``_xsrf`` cookie's value, as jupyter_server
