@@ -1,4 +1,4 @@
-"""Every notebook (the tour in notebooks/, the served apps in workbench/serving/apps/) executes
+"""Every notebook in notebooks/ (the served apps and the tour) executes
 headless (nbclient) without error, and is saved clean."""
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import pytest
 from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parents[1]
-FOLDERS = (REPO / "notebooks", REPO / "workbench" / "serving" / "apps")
-PATHS = {path.name: path for folder in FOLDERS for path in folder.glob("*.ipynb")}
+PATHS = {path.name: path for path in (REPO / "notebooks").glob("*.ipynb")}
 NAMES = sorted(PATHS)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 TIMEOUT_S = 60

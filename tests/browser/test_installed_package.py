@@ -113,7 +113,7 @@ def test_the_installed_package_serves_the_given_model(installed, browser, tmp_pa
         expect(select.locator("option")).to_have_text(["triage_model"])
         expect(page.locator(".wb-model-summary table.wb-spec td").first).to_have_text("crisis_text")
         content = page.content()
-        served = installed.glob("lib/python*/site-packages/workbench/serving/apps/*.ipynb")
+        served = installed.glob("lib/python*/site-packages/notebooks/*.ipynb")
         (notebook,) = (path for path in served if path.stem == "ethics_review")
         for cell in nbformat.read(notebook, as_version=4).cells:
             if cell.cell_type == "code":

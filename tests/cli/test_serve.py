@@ -35,7 +35,8 @@ def test_the_default_app_port_and_token(monkeypatch):
 
 def test_the_template_and_apps_are_package_data():
     assert (TEMPLATES_JUPYTER_PATH / "voila" / "templates" / "workbench" / "conf.json").is_file()
-    assert sorted(path.stem for path in APPS_FOLDER.glob("*.ipynb")) == sorted(APPS)
+    served = sorted(path.stem for path in APPS_FOLDER.glob("*.ipynb"))
+    assert served == sorted([*APPS, "data_scientist_tour"])
 
 
 def test_no_token_and_no_preheat(monkeypatch):

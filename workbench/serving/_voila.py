@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 SERVING = Path(__file__).resolve().parent
-# The bundled app notebooks, by name (``workbench serve NAME``).
-APPS_FOLDER = SERVING / "apps"
+# The bundled app notebooks, by name (``workbench serve NAME``), in the ``notebooks`` package.
+APPS_FOLDER = Path(importlib.util.find_spec("notebooks").origin).parent
 APPS = ("ethics_review", "teaching_bias_and_explanations")
 DEFAULT_APP = "ethics_review"
 # Voila finds templates under $JUPYTER_PATH/voila/templates/<name>.
