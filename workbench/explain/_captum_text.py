@@ -1,8 +1,8 @@
 """Captum gradient methods for differentiable text models, over the embedding layer.
 
 Every method attributes the target's probability to the embedding of each token; a token's
-attribution is the sum over the embedding dimension. Messages are explained in padded batches,
-with the attention mask passed through to the model.
+attribution is the sum over the embedding dimension, and a word's the sum over its tokens.
+Messages are explained in padded batches, with the attention mask passed through to the model.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def integrated_gradients(
         n_steps=settings["n_steps"],
     ).sum(dim=-1)
     delta = completeness_gap(attributions, ends, targets)
-    yield from _split(attributions, mask, scores, targets, delta)
+    yield from _split(items, attributions, mask, scores, targets, delta)
 
 
 def saliency(
@@ -64,7 +64,7 @@ def saliency(
         model.forward, model.embedding_layer, multiply_by_inputs=False
     )
     gradients = method.attribute(ids, target=targets, additional_forward_args=(mask,))
-    yield from _split(gradients.abs().sum(dim=-1), mask, scores, targets)
+    yield from _split(items, gradients.abs().sum(dim=-1), mask, scores, targets)
 
 
 def input_x_gradient(
@@ -75,7 +75,7 @@ def input_x_gradient(
     ids, mask, _ = pad(model, items)
     method = LayerGradientXActivation(model.forward, model.embedding_layer)
     attributions = method.attribute(ids, target=targets, additional_forward_args=(mask,))
-    yield from _split(attributions.sum(dim=-1), mask, scores, targets)
+    yield from _split(items, attributions.sum(dim=-1), mask, scores, targets)
 
 
 def deeplift(
@@ -94,7 +94,7 @@ def deeplift(
             additional_forward_args=(mask,),
             return_convergence_delta=True,
         )
-    yield from _split(attributions.sum(dim=-1), mask, scores, targets, delta)
+    yield from _split(items, attributions.sum(dim=-1), mask, scores, targets, delta)
 
 
 def gradient_shap(
@@ -120,7 +120,7 @@ def gradient_shap(
                 return_convergence_delta=True,
             )
         yield RawAttribution(
-            attributions=attributions.sum(dim=-1)[0].detach().double().numpy(),
+            attributions=item.pool(attributions.sum(dim=-1)[0].detach().double().numpy()),
             target=target,
             probabilities=score,
             delta=float(delta.mean()),
@@ -140,6 +140,7 @@ def completeness_gap(
 
 
 def _split(
+    items: Sequence[TokenInput],
     attributions: torch.Tensor,
     mask: torch.Tensor,
     scores: np.ndarray,
@@ -147,9 +148,9 @@ def _split(
     delta: torch.Tensor | None = None,
 ) -> Iterator[RawAttribution]:
     values = attributions.detach().double()
-    for row, target in enumerate(targets):
+    for row, (item, target) in enumerate(zip(items, targets)):
         yield RawAttribution(
-            attributions=values[row][mask[row].bool()].numpy(),
+            attributions=item.pool(values[row][mask[row].bool()].numpy()),
             target=target,
             probabilities=scores[row],
             delta=None if delta is None else float(delta[row]),

@@ -12,9 +12,10 @@ from tqdm.auto import tqdm
 
 from workbench._errors import ExplanationError
 from workbench.explain._cache import ExplanationCache, cache_key, default_cache
-from workbench.explain._explanation import Explanation, Faithfulness, merge_subwords
+from workbench.explain._explanation import Explanation, Faithfulness
 from workbench.explain._faithfulness import faithfulness_of
 from workbench.explain._inputs import (
+    MSG_NO_SUBWORDS,
     TokenInput,
     background_digest,
     check_background,
@@ -22,7 +23,13 @@ from workbench.explain._inputs import (
     check_text,
     explained_inputs,
 )
-from workbench.explain._methods import MethodInfo, default_method, method_info
+from workbench.explain._methods import (
+    METHODS,
+    MethodInfo,
+    applicable_methods,
+    default_method,
+    method_info,
+)
 from workbench.models import ModelAdapter
 
 MSG_BAD_TARGET = (
@@ -35,7 +42,7 @@ MSG_BACKGROUND_TEXT = "background rows set the baseline of tabular models; a tex
 MSG_BAD_BATCH_SIZE = "batch_size must be a positive whole number; got {value!r}"
 MSG_FEATURES_DIFFER = (
     "the explanation's {n} features do not match the {m} the input has for method {method!r}; "
-    "compute faithfulness before merging sub-words, with the same input"
+    "compute faithfulness with the same input and the same unit (words or sub-words)"
 )
 
 
@@ -139,6 +146,7 @@ def evaluate_faithfulness(
         raw_input=info.raw_input,
         baseline=explanation.params.get("baseline"),
         background=background,
+        unit=explanation.params.get("unit", "word"),
     )[0]
     if prepared.features != explanation.features:
         raise ExplanationError(
@@ -184,6 +192,17 @@ def _explain_items(
     info = method_info(model, method or default_method(model))
     settings = info.settings(model.kind, params)
     requested = resolve_target(model, target)
+    if settings.get("unit") == "subword" and (info.raw_input or not model.differentiable):
+        token_methods = [
+            name for name in applicable_methods(model) if not METHODS[name].raw_input
+        ]
+        raise ExplanationError(
+            MSG_NO_SUBWORDS.format(
+                method=info.name,
+                model=model.name,
+                methods=", ".join(token_methods) if model.differentiable else "none applies",
+            )
+        )
     if background is not None:
         if model.kind == "text":
             raise ExplanationError(MSG_BACKGROUND_TEXT)
@@ -202,6 +221,7 @@ def _explain_items(
         raw_input=info.raw_input,
         baseline=settings.get("baseline"),
         background=background,
+        unit=settings.get("unit", "word"),
     )
     order = list(range(len(prepared)))
     if isinstance(prepared[0], TokenInput):
@@ -259,8 +279,6 @@ def _explain_chunk(
             explanation = replace(
                 explanation, faithfulness=faithfulness_of(model, item, explanation)
             )
-        if settings.get("merge_subwords"):
-            explanation = merge_subwords(explanation)
         yield explanation
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -15,7 +14,6 @@ from workbench._errors import ExplanationError
 
 MSG_LENGTHS_DIFFER = "an explanation needs one attribution per feature; got {n} features and {m}"
 MSG_BAD_K = "k must be a positive whole number; got {k!r}"
-SUBWORD_PREFIX = "##"
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,23 +142,6 @@ class Explanation:
             ],
             "faithfulness": None if self.faithfulness is None else self.faithfulness.to_dict(),
         }
-
-
-def merge_subwords(explanation: Explanation) -> Explanation:
-    """Merge WordPiece continuation tokens (``##ing``) into their word, summing attributions."""
-    features: list[str] = []
-    values: list[float] = []
-    for feature, value in zip(explanation.features, explanation.attributions):
-        if feature.startswith(SUBWORD_PREFIX) and features:
-            features[-1] += feature[len(SUBWORD_PREFIX) :]
-            values[-1] += float(value)
-        else:
-            features.append(feature)
-            values.append(float(value))
-    params = {**explanation.params, "merge_subwords": True}
-    return dataclasses.replace(
-        explanation, features=tuple(features), attributions=np.asarray(values), params=params
-    )
 
 
 def _area(steps: tuple[int, ...], curve: tuple[float, ...]) -> float:

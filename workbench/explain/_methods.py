@@ -112,7 +112,8 @@ def _check(method: str, name: str, spec: Param, value: Any) -> Any:
 
 _SEED = Param(0)
 _STEPS = Param(50, minimum=1)
-_MERGE = Param(False)
+# Text attributions per word (the message's words, shared by every method) or per token.
+_UNIT = Param("word", choices=("word", "subword"))
 _TEXT_BASELINE = Param("pad", choices=("pad", "mask"))
 _TABULAR_BASELINE = Param("mean", choices=("mean", "median", "zero"))
 _SHAP_SAMPLES = Param(20, minimum=1)
@@ -122,7 +123,7 @@ _STDEVS = Param(0.0)
 def _sampled(n_samples: Param) -> dict[str, dict[str, Param]]:
     """Parameters of a perturbation method that samples feature subsets, for each kind."""
     return {
-        "text": {"n_samples": n_samples, "seed": _SEED, "merge_subwords": _MERGE},
+        "text": {"n_samples": n_samples, "seed": _SEED, "unit": _UNIT},
         "tabular": {"n_samples": n_samples, "seed": _SEED, "baseline": _TABULAR_BASELINE},
     }
 
@@ -146,7 +147,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                     "text": {
                         "n_steps": _STEPS,
                         "baseline": _TEXT_BASELINE,
-                        "merge_subwords": _MERGE,
+                        "unit": _UNIT,
                     },
                     "tabular": {"n_steps": _STEPS, "baseline": _TABULAR_BASELINE},
                 },
@@ -158,7 +159,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 needs_gradients=True,
                 batched=True,
                 runners={"text": _captum_text.saliency},
-                params={"text": {"merge_subwords": _MERGE}},
+                params={"text": {"unit": _UNIT}},
             ),
             MethodInfo(
                 name="input_x_gradient",
@@ -167,7 +168,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 needs_gradients=True,
                 batched=True,
                 runners={"text": _captum_text.input_x_gradient},
-                params={"text": {"merge_subwords": _MERGE}},
+                params={"text": {"unit": _UNIT}},
             ),
             MethodInfo(
                 name="deeplift",
@@ -177,7 +178,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 batched=True,
                 runners={"text": _captum_text.deeplift, "tabular": _captum_tabular.deeplift},
                 params={
-                    "text": {"baseline": _TEXT_BASELINE, "merge_subwords": _MERGE},
+                    "text": {"baseline": _TEXT_BASELINE, "unit": _UNIT},
                     "tabular": {"baseline": _TABULAR_BASELINE},
                 },
             ),
@@ -196,7 +197,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                         "stdevs": _STDEVS,
                         "seed": _SEED,
                         "baseline": _TEXT_BASELINE,
-                        "merge_subwords": _MERGE,
+                        "unit": _UNIT,
                     },
                     "tabular": {
                         "n_samples": _SHAP_SAMPLES,
@@ -212,7 +213,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 description="score drop when a sliding window of tokens is removed",
                 needs_gradients=False,
                 runners={"text": _perturbation.occlusion},
-                params={"text": {"window": Param(1, minimum=1), "merge_subwords": _MERGE}},
+                params={"text": {"window": Param(1, minimum=1), "unit": _UNIT}},
             ),
             MethodInfo(
                 name="feature_ablation",
@@ -224,7 +225,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                     "tabular": _perturbation.feature_ablation,
                 },
                 params={
-                    "text": {"merge_subwords": _MERGE},
+                    "text": {"unit": _UNIT},
                     "tabular": {"baseline": _TABULAR_BASELINE},
                 },
             ),
@@ -259,6 +260,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                         "n_samples": Param(5000, minimum=2),
                         "kernel_width": Param(25.0, minimum=1e-9),
                         "seed": _SEED,
+                        "unit": _UNIT,
                     },
                     "tabular": {
                         "n_samples": Param(5000, minimum=2),
