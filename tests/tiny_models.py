@@ -68,8 +68,15 @@ def training_messages(n: int = 300, seed: int = 0) -> list[str]:
 def tiny_tokenizer_of(family: str, *, vocab_size: int | None = None):
     """A ``PreTrainedTokenizerFast`` of ``family`` (WordPiece with [CLS]/[SEP], byte-level BPE
     with Ġ and <s></s>, or Unigram with ▁ and <s></s>), trained on synthetic messages."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-    from tokenizers import trainers
+    from tokenizers import (
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
     from transformers import PreTrainedTokenizerFast
 
     names = _SPECIALS[family]

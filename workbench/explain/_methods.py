@@ -34,7 +34,6 @@ MSG_BAD_WHOLE = (
     "parameter {name!r} of method {method!r} must be a whole number of at least {minimum}; "
     "got {value!r}"
 )
-MSG_BAD_FLAG = "parameter {name!r} of method {method!r} must be true or false; got {value!r}"
 
 Runner = Callable[[Any, Sequence[Any], int | None, Mapping[str, Any]], Iterator[RawAttribution]]
 
@@ -96,10 +95,6 @@ def _check(method: str, name: str, spec: Param, value: Any) -> Any:
     if spec.choices:
         if value not in spec.choices:
             raise ExplanationError(MSG_BAD_CHOICE.format(choices=list(spec.choices), **fields))
-        return value
-    if isinstance(spec.default, bool):
-        if not isinstance(value, bool):
-            raise ExplanationError(MSG_BAD_FLAG.format(**fields))
         return value
     if isinstance(spec.default, int):
         if isinstance(value, bool) or not isinstance(value, int) or value < spec.minimum:
