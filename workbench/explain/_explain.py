@@ -16,6 +16,7 @@ from workbench.explain._explanation import Explanation, Faithfulness
 from workbench.explain._faithfulness import faithfulness_of
 from workbench.explain._inputs import (
     MSG_NO_SUBWORDS,
+    RawAttribution,
     TokenInput,
     background_digest,
     check_background,
@@ -43,6 +44,20 @@ MSG_BAD_BATCH_SIZE = "batch_size must be a positive whole number; got {value!r}"
 MSG_FEATURES_DIFFER = (
     "the explanation's {n} features do not match the {m} the input has for method {method!r}; "
     "compute faithfulness with the same input and the same unit (words or sub-words)"
+)
+
+NOTE_ZERO_SAME_SCORE = (
+    "all attributions are zero: the baseline scores the same as the input, so there is no "
+    "score change to attribute; try the other baseline or another method"
+)
+NOTE_ZERO_GRADIENT = (
+    "all attributions are zero: the score does not change with the embedding layer's output "
+    "(the model ignores that layer, or its output is saturated); check the spec's "
+    "embedding_layer, or use a perturbation method"
+)
+NOTE_ZERO_REMOVAL = (
+    "all attributions are zero: removing words or features one by one does not change the "
+    "model's score"
 )
 
 
@@ -272,14 +287,25 @@ def _explain_chunk(
             score=float(raw.probabilities[raw.target]),
             params=settings,
             convergence_delta=raw.delta,
+            baseline_score=raw.baseline_score,
             truncated=item.truncated,
-            notes=item.notes,
+            notes=(*item.notes, *_zero_notes(info, raw)),
         )
         if faithfulness:
             explanation = replace(
                 explanation, faithfulness=faithfulness_of(model, item, explanation)
             )
         yield explanation
+
+
+def _zero_notes(info: MethodInfo, raw: RawAttribution) -> tuple[str, ...]:
+    """Why every attribution is zero, when they all are."""
+    if np.any(raw.attributions != 0):
+        return ()
+    target_score = float(raw.probabilities[raw.target])
+    if raw.baseline_score is not None and abs(target_score - raw.baseline_score) < 1e-9:
+        return (NOTE_ZERO_SAME_SCORE,)
+    return (NOTE_ZERO_GRADIENT if info.needs_gradients else NOTE_ZERO_REMOVAL,)
 
 
 def _keys(

@@ -14,6 +14,9 @@ from workbench._errors import ExplanationError
 
 MSG_LENGTHS_DIFFER = "an explanation needs one attribution per feature; got {n} features and {m}"
 MSG_BAD_K = "k must be a positive whole number; got {k!r}"
+# Above this share of the output change, a gradient method's completeness gap marks its
+# attributions as unreliable: they do not add up to the score change they explain.
+COMPLETENESS_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,8 +82,10 @@ class Explanation:
     ``features`` are the tokens of a message (as the model reads them) or the feature columns of
     a row; ``attributions[i]`` is the contribution of ``features[i]`` to ``score``, the model's
     probability of class ``target``. ``convergence_delta`` is the completeness gap that
-    Integrated Gradients, DeepLift and GradientShap report; ``truncated`` says the message was
-    longer than the model reads. ``notes`` are plain-language caveats for people.
+    Integrated Gradients, DeepLift and GradientShap report (attributions' sum minus the score
+    change from the baseline), ``baseline_score`` the target's probability at their baseline;
+    ``truncated`` says the message was longer than the model reads. ``notes`` are
+    plain-language caveats for people.
     """
 
     method: str
@@ -92,6 +97,7 @@ class Explanation:
     score: float
     params: Mapping[str, Any] = field(default_factory=dict)
     convergence_delta: float | None = None
+    baseline_score: float | None = None
     truncated: bool = False
     notes: tuple[str, ...] = ()
     faithfulness: Faithfulness | None = None
@@ -105,6 +111,24 @@ class Explanation:
         object.__setattr__(self, "attributions", values)
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
         object.__setattr__(self, "notes", tuple(self.notes))
+
+    @property
+    def completeness_gap(self) -> float | None:
+        """|convergence_delta| as a share of the score change from the baseline (None without a
+        delta; infinite when the score does not change but the attributions add up to more)."""
+        if self.convergence_delta is None or self.baseline_score is None:
+            return None
+        change = abs(self.score - self.baseline_score)
+        gap = abs(self.convergence_delta)
+        if change < 1e-12:
+            return 0.0 if gap < 1e-12 else float("inf")
+        return gap / change
+
+    @property
+    def completeness_exceeded(self) -> bool:
+        """Whether the completeness gap is above :data:`COMPLETENESS_TOLERANCE`."""
+        gap = self.completeness_gap
+        return gap is not None and gap > COMPLETENESS_TOLERANCE
 
     def top(self, k: int = 5, *, absolute: bool = True) -> list[tuple[str, float]]:
         """The ``k`` features with the largest |attribution| (or largest signed attribution)."""
@@ -134,6 +158,10 @@ class Explanation:
             "score": self.score,
             "params": dict(self.params),
             "convergence_delta": self.convergence_delta,
+            "baseline_score": self.baseline_score,
+            "completeness_gap": _finite_or_none(self.completeness_gap),
+            "completeness_tolerance": COMPLETENESS_TOLERANCE,
+            "completeness_exceeded": self.completeness_exceeded,
             "truncated": self.truncated,
             "notes": list(self.notes),
             "attributions": [
@@ -142,6 +170,10 @@ class Explanation:
             ],
             "faithfulness": None if self.faithfulness is None else self.faithfulness.to_dict(),
         }
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return value if value is None or np.isfinite(value) else None
 
 
 def _area(steps: tuple[int, ...], curve: tuple[float, ...]) -> float:

@@ -171,12 +171,16 @@ ExplainedInput = TokenInput | WordInput | EncodedRow | RawRow
 
 @dataclass(frozen=True, eq=False)
 class RawAttribution:
-    """What a method returns for one explained input, before it becomes an :class:`Explanation`."""
+    """What a method returns for one explained input, before it becomes an :class:`Explanation`.
+
+    ``baseline_score`` is the target's probability at the baseline of a gradient method.
+    """
 
     attributions: np.ndarray
     target: int
     probabilities: np.ndarray
     delta: float | None = None
+    baseline_score: float | None = None
 
 
 def compact(ids: torch.Tensor, keep: torch.Tensor, model: Any) -> tuple[torch.Tensor, torch.Tensor]:
