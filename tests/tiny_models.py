@@ -169,3 +169,11 @@ def tiny_transformers_adapter(family: str, *, seed: int = 0, name: str | None = 
         positive_class="urgent",
     )
     return TransformersAdapter(model, tokenizer, info, max_length=TINY_MAX_LENGTH)
+
+
+class MaskFromIds(MeanEmbeddingText):
+    """:class:`MeanEmbeddingText` that ignores the mask it is given and builds its own from the
+    ids (every non-pad token), as many hand-written models do."""
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return super().forward(input_ids, (input_ids != 0).long())
