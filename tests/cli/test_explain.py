@@ -43,8 +43,12 @@ def test_text_to_json(text_spec, tmp_path, capsys):
     assert payload["model"]["name"] == "tiny"
     assert payload["faithfulness"]["comprehensiveness"] > 0
     assert 0 < payload["score"] < 1 and payload["convergence_delta"] is not None
+    assert payload["params"]["unit"] == "word"
+    assert payload["completeness_gap"] < payload["completeness_tolerance"]
+    assert payload["completeness_exceeded"] is False
     printed = capsys.readouterr().out
     assert "ig explanation of 'urgent'" in printed and "hopeless" in printed
+    assert "Completeness gap " in printed and "of the score change (tolerance 5%)." in printed
 
 
 MESSAGE_WITH_PHI = "Hi, my name is Priya Raman, call 07700 900461 tonight"

@@ -240,7 +240,7 @@ def _explain_items(
     )
     order = list(range(len(prepared)))
     if isinstance(prepared[0], TokenInput):
-        order.sort(key=lambda i: len(prepared[i].features))
+        order.sort(key=lambda i: len(prepared[i].ids))
     size = (batch_size or model.batch_size) if info.batched else len(order)
     bar = tqdm(total=len(order), desc=f"explain ({info.name})") if progress else None
     try:

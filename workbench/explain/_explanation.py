@@ -17,6 +17,8 @@ MSG_BAD_K = "k must be a positive whole number; got {k!r}"
 # Above this share of the output change, a gradient method's completeness gap marks its
 # attributions as unreliable: they do not add up to the score change they explain.
 COMPLETENESS_TOLERANCE = 0.05
+# A score change (and a gap) below this is none: float noise, not something to attribute.
+NEGLIGIBLE_CHANGE = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,8 +122,8 @@ class Explanation:
             return None
         change = abs(self.score - self.baseline_score)
         gap = abs(self.convergence_delta)
-        if change < 1e-12:
-            return 0.0 if gap < 1e-12 else float("inf")
+        if change < NEGLIGIBLE_CHANGE:
+            return 0.0 if gap < NEGLIGIBLE_CHANGE else float("inf")
         return gap / change
 
     @property
