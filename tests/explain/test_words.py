@@ -106,3 +106,12 @@ def _word_spans(text):
         cursor = start + len(word)
         spans.append((start, cursor))
     return spans
+
+
+def test_a_model_without_tokens_has_no_subword_view(callable_text_model):
+    message = MSG_NO_SUBWORDS.format(method="feature_ablation", model=callable_text_model.name,
+                                     methods="none applies")
+    with pytest.raises(ExplanationError) as raised:
+        explain(callable_text_model, MESSAGES[0], method="feature_ablation", unit="subword",
+                cache=None)
+    assert str(raised.value) == message
