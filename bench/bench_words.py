@@ -65,9 +65,8 @@ def compare(model, texts: list[str]) -> dict:
         )
         words = explain(model, text, target=TARGET, n_steps=IG_STEPS, cache=None)
         tokens = explain(model, text, target=TARGET, n_steps=IG_STEPS, unit="subword", cache=None)
-        membership = token_input(model, text).membership
-        ordinary = ~token_input(model, text).special.numpy()
-        owner = membership[ordinary].argmax(axis=1)
+        tokens_of = token_input(model, text)
+        owner = tokens_of.membership[~tokens_of.special.numpy()].argmax(axis=1)
         per_word.append(_spearman(words.attributions, lime.attributions))
         per_subword.append(_spearman(tokens.attributions, lime.attributions[owner]))
     word_values = np.array(per_word, dtype=float)
