@@ -15,7 +15,7 @@ from widgets._choices import MethodTargetView
 from widgets._task import CoreView
 from workbench.app.compare import IMPORTANCE_ROWS, Importance, importance, quick_explain
 from workbench.explain import METHODS, Explanation, applicable_methods
-from workbench.presentation import PALETTE
+from workbench.presentation import PALETTE, completeness
 
 SHOWN_FEATURES = 15
 BAR_LAYOUT = {
@@ -120,6 +120,9 @@ class FeatureAttributionView(MethodTargetView):
                 f"faithful), sufficiency {faith.sufficiency:.3f} (lower is more faithful)"
                 f"{infidelity}.",
             )
+        gap = completeness(explanation.completeness_gap)
+        if gap is not None:
+            lines.insert(1 if faith is not None else 0, gap)
         self.scores.value = _html.items(lines)
 
     def _methods(self) -> list[str]:

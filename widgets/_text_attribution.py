@@ -12,7 +12,7 @@ from widgets import _html
 from widgets._choices import MethodTargetView
 from workbench.app.compare import SECOND_METHOD, ExplanationPair, explain_pair
 from workbench.explain import METHODS, Explanation, applicable_methods
-from workbench.presentation import percent
+from workbench.presentation import completeness, percent
 from workbench.privacy import redact
 
 MSG_NO_TEXT_MODEL = "This view explains text models; {name} is a {kind} model."
@@ -128,10 +128,13 @@ def _side(explanation: Explanation, library: str) -> str:
             f"Faithfulness: comprehensiveness {faith.comprehensiveness:.3f} (higher is more "
             f"faithful), sufficiency {faith.sufficiency:.3f} (lower is more faithful)."
         )
-    if explanation.convergence_delta is not None:
-        lines.append(f"Convergence delta {explanation.convergence_delta:.2g}.")
+    gap = completeness(explanation.completeness_gap)
+    if gap is not None:
+        lines.append(gap)
     lines += list(explanation.notes)
+    marked = {gap} if explanation.completeness_exceeded else set()
     notes = "".join(
-        f'<p class="wb-side-note">{_html.esc(t)}</p>' for t in lines
+        f'<p class="wb-side-note{" wb-unreliable" if t in marked else ""}">{_html.esc(t)}</p>'
+        for t in lines
     )
     return f'<div class="wb-side">{head}{body}{notes}</div>'

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from workbench.audit import metric_label, metric_words
+from workbench.explain._explanation import COMPLETENESS_TOLERANCE
 
 MISSING = "n/a"
 # Ends of the diverging attribution scale (RdBu): towards the explained class, and away from it.
@@ -37,13 +38,17 @@ PALETTE = {
 }
 # Above this share of the largest |attribution|, a highlighted token is dark: write it in white.
 STRONG_SHARE = 0.6
+# Marks a gradient explanation whose completeness gap is above COMPLETENESS_TOLERANCE.
+COMPLETENESS_MARKER = "\u26a0"
 
 __all__ = [
+    "COMPLETENESS_MARKER",
     "MISSING",
     "NEGATIVE_RGB",
     "PALETTE",
     "POSITIVE_RGB",
     "STRONG_SHARE",
+    "completeness",
     "css_variables",
     "interval",
     "metric_label",
@@ -83,6 +88,27 @@ def percent(value: Any, digits: int = 0) -> str:
     if _missing(value):
         return MISSING
     return f"{float(value):.{digits}%}"
+
+
+def completeness(gap: float | None) -> str | None:
+    """The completeness gap of a gradient explanation (a share of its score change) in words,
+    led by :data:`COMPLETENESS_MARKER` above the tolerance; None for methods without one."""
+    if gap is None:
+        return None
+    tolerance = percent(COMPLETENESS_TOLERANCE)
+    if math.isinf(gap):
+        return (
+            f"{COMPLETENESS_MARKER} Completeness gap: the score does not change from the "
+            "baseline, yet the attributions do not add up to zero; read them with care."
+        )
+    shown = percent(gap, 1)
+    if gap <= COMPLETENESS_TOLERANCE:
+        return f"Completeness gap {shown} of the score change (tolerance {tolerance})."
+    return (
+        f"{COMPLETENESS_MARKER} Completeness gap {shown} of the score change, above the "
+        f"{tolerance} tolerance: the attributions do not add up to the change they explain; "
+        "read them with care (more steps or samples, or the other baseline, may help)."
+    )
 
 
 def interval(low: Any, high: Any, *, signed_values: bool = False, digits: int = 3) -> str:

@@ -43,8 +43,12 @@ def test_text_to_json(text_spec, tmp_path, capsys):
     assert payload["model"]["name"] == "tiny"
     assert payload["faithfulness"]["comprehensiveness"] > 0
     assert 0 < payload["score"] < 1 and payload["convergence_delta"] is not None
+    assert payload["params"]["unit"] == "word"
+    assert payload["completeness_gap"] < payload["completeness_tolerance"]
+    assert payload["completeness_exceeded"] is False
     printed = capsys.readouterr().out
     assert "ig explanation of 'urgent'" in printed and "hopeless" in printed
+    assert "Completeness gap " in printed and "of the score change (tolerance 5%)." in printed
 
 
 MESSAGE_WITH_PHI = "Hi, my name is Priya Raman, call 07700 900461 tonight"
@@ -89,8 +93,19 @@ def test_row_of_a_text_file_with_lime_and_params(text_spec, tmp_path):
     assert payload["input"] == {
         "text": "need a refill", "text_redacted": True, "data": str(data), "row": 1
     }
-    assert payload["params"] == {"kernel_width": 25.0, "n_samples": 100, "seed": 3}
+    assert payload["params"] == {
+        "kernel_width": 25.0, "n_samples": 100, "seed": 3, "unit": "word"
+    }
     assert payload["target_name"] == "routine"
+
+
+def test_subword_unit_on_request(text_spec, tmp_path):
+    out = tmp_path / "out.json"
+    assert run("--model", text_spec, "--text", "I feel hopeless tonight", "--param",
+               "unit=subword", "--json", out) == 0
+    payload = json.loads(out.read_text())
+    assert payload["params"]["unit"] == "subword"
+    assert [a["feature"] for a in payload["attributions"]] == ["i", "feel", "hopeless", "tonight"]
 
 
 def test_json_to_stdout(text_spec, capsys):

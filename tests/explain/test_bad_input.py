@@ -57,8 +57,7 @@ def test_text_over_the_maximum_length_is_truncated_and_says_so(text_model, metho
     assert result.truncated
     assert len(result.features) == text_model.tokenizer.max_length == 8
     assert result.features[:3] == ("hopeless", "tonight", "appointment")
-    unit = "words" if method == "lime" else "tokens"
-    assert f"only the first 8 {unit} are explained" in result.notes[0]
+    assert "only the first 8 words are explained" in result.notes[0]
     assert result.score == pytest.approx(text_model.predict_proba([long])[0, result.target])
     assert result.to_dict()["truncated"] is True
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from workbench import ExplanationError
-from workbench.explain import Explanation, Faithfulness, merge_subwords
+from workbench.explain import Explanation, Faithfulness
 from workbench.explain._explanation import MSG_BAD_K, MSG_LENGTHS_DIFFER
 
 
@@ -82,18 +82,11 @@ def test_to_dict_is_json_ready():
     assert payload["faithfulness"]["infidelity"] is None
 
 
-def test_merge_subwords_sums_continuations():
-    merged = merge_subwords(make(features=("[CLS]", "hope", "##less", "##ly", "!", "[SEP]"),
-                                 values=(0.0, 0.2, 0.25, 0.05, 0.1, 0.0)))
-    assert merged.features == ("[CLS]", "hopelessly", "!", "[SEP]")
-    np.testing.assert_allclose(merged.attributions, [0.0, 0.5, 0.1, 0.0])
-    assert merged.params["merge_subwords"] is True
-
-
-def test_merge_subwords_keeps_whole_words(text_model):
+def test_words_of_the_word_tokenizer_are_its_tokens(text_model):
     from workbench.explain import explain
 
-    plain = explain(text_model, "I feel hopeless", cache=None)
-    merged = explain(text_model, "I feel hopeless", merge_subwords=True, cache=None)
-    assert merged.features == plain.features
-    np.testing.assert_allclose(merged.attributions, plain.attributions)
+    words = explain(text_model, "I feel hopeless", cache=None)
+    tokens = explain(text_model, "I feel hopeless", unit="subword", cache=None)
+    assert words.features == tokens.features == ("i", "feel", "hopeless")
+    assert words.params["unit"] == "word" and tokens.params["unit"] == "subword"
+    np.testing.assert_allclose(words.attributions, tokens.attributions)

@@ -114,25 +114,23 @@ def test_faithfulness_is_optional(text_model):
     assert explain(text_model, MESSAGES[0], cache=None).faithfulness is None
 
 
-def test_faithfulness_is_computed_on_tokens_before_merging(tiny_text_module, tiny_tokenizer):
+def test_faithfulness_over_words_of_a_tokenizer_without_offsets(tiny_text_module, tiny_tokenizer):
     class Pieces(type(tiny_tokenizer)):
         """Shows "tonight" as a WordPiece continuation of the word before it."""
 
         def tokens(self, text):
             return ["##" + t if t == "tonight" else t for t in super().tokens(text)]
 
-        def ids(self, text):
-            return [self.vocabulary.index(t) for t in super().tokens(text)]
-
     tokenizer = Pieces(tiny_tokenizer.vocabulary, max_length=8)
     info = ModelInfo(name="pieces", kind="text", class_names=("routine", "urgent"))
     model = TorchTextAdapter(tiny_text_module, tokenizer, info)
-    merged = explain(model, MESSAGES[0], merge_subwords=True, faithfulness=True, cache=None)
-    plain = explain(model, MESSAGES[0], cache=None)
-    assert plain.features == ("i", "feel", "hopeless", "##tonight")
-    assert merged.features == ("i", "feel", "hopelesstonight")
-    assert merged.attributions[-1] == pytest.approx(plain.attributions[2:].sum())
-    assert merged.faithfulness.steps == (0, 1, 2, 3, 4)
+    words = explain(model, MESSAGES[0], faithfulness=True, cache=None)
+    tokens = explain(model, MESSAGES[0], unit="subword", faithfulness=True, cache=None)
+    assert tokens.features == ("i", "feel", "hopeless", "##tonight")
+    assert words.features == ("i", "feel", "hopeless", "tonight")
+    np.testing.assert_allclose(words.attributions, tokens.attributions)
+    assert words.faithfulness.to_dict() == tokens.faithfulness.to_dict()
+    assert evaluate_faithfulness(model, MESSAGES[0], tokens).steps == (0, 1, 2, 3, 4)
 
 
 @pytest.mark.parametrize("method", ["ig", "lime"])

@@ -9,7 +9,6 @@ from workbench import ExplanationError
 from workbench.explain import METHODS, MethodInfo, applicable_methods, default_method, explain
 from workbench.explain._methods import (
     MSG_BAD_CHOICE,
-    MSG_BAD_FLAG,
     MSG_BAD_NUMBER,
     MSG_BAD_WHOLE,
     MSG_NEEDS_GRADIENTS,
@@ -82,7 +81,7 @@ def test_unknown_method(text_model):
 
 
 def test_unknown_parameter(text_model):
-    known = ["baseline", "merge_subwords", "n_steps"]
+    known = ["baseline", "n_steps", "unit"]
     with raises(MSG_UNKNOWN_PARAM.format(method="ig", name="steps", known=known)):
         explain(text_model, MESSAGES[0], steps=10)
 
@@ -97,8 +96,8 @@ def test_unknown_parameter(text_model):
                                                  minimum=1)),
         ({"baseline": "unk"}, MSG_BAD_CHOICE.format(name="baseline", method="ig", value="unk",
                                                     choices=["pad", "mask"])),
-        ({"merge_subwords": 1}, MSG_BAD_FLAG.format(name="merge_subwords", method="ig",
-                                                    value=1)),
+        ({"unit": "token"}, MSG_BAD_CHOICE.format(name="unit", method="ig", value="token",
+                                                  choices=["word", "subword"])),
     ],
 )
 def test_bad_parameter_values(text_model, params, message):
@@ -114,5 +113,5 @@ def test_bad_number(text_model):
 
 def test_settings_fill_defaults_sorted_by_name():
     settings = METHODS["lime"].settings("text", {"n_samples": 100})
-    assert settings == {"kernel_width": 25.0, "n_samples": 100, "seed": 0}
+    assert settings == {"kernel_width": 25.0, "n_samples": 100, "seed": 0, "unit": "word"}
     assert list(settings) == sorted(settings)

@@ -29,6 +29,8 @@ def test_explains_the_row_and_draws_the_bars(relapse):
     assert view.chart.figure.layout.title.text.startswith("Integrated Gradients: why '")
     assert "Faithfulness: comprehensiveness" in view.scores.value
     assert "infidelity" in view.scores.value
+    assert "Completeness gap " in view.scores.value
+    assert expected.completeness_gap is not None
 
 
 def test_method_and_class_choices(relapse):

@@ -119,3 +119,25 @@ def test_a_tabular_model_is_pointed_out(relapse):
     view = TextAttributionView(model=relapse.model, threaded=False)
     assert "explains text models" in view.status.value
     assert [v for _, v in view.method_box.options] == [""]
+
+
+def test_transformers_model_side_by_side_shows_words_and_completeness():
+    from dataclasses import replace
+
+    from tiny_models import tiny_transformers_adapter
+
+    from workbench.presentation import COMPLETENESS_MARKER
+
+    model = tiny_transformers_adapter("wordpiece")
+    view = TextAttributionView(model=model, text="I can't sleep, I feel hopeless",
+                               threaded=False)
+    view.explain_button.click()
+    assert view.error == ""
+    pair = view.result
+    assert pair.first.features == pair.second.features == (
+        "i", "can't", "sleep", ",", "i", "feel", "hopeless")
+    assert "Completeness gap " in view.first.value and "[CLS]" not in view.first.value
+    shifted = replace(pair.first, baseline_score=pair.first.score - 0.2, convergence_delta=0.2)
+    off = replace(pair, first=shifted)
+    view.result = off
+    assert f'wb-unreliable">{COMPLETENESS_MARKER} Completeness gap 100.0%' in view.first.value

@@ -193,6 +193,8 @@ def _text_of_row(file: str, position: int, spec: Any) -> str:
 
 
 def _summarise(explanation: Explanation, destination: str) -> None:
+    from workbench.presentation import completeness
+
     print(
         f"{explanation.method} explanation of {explanation.target_name!r} "
         f"(score {explanation.score:.3f}):"
@@ -204,6 +206,9 @@ def _summarise(explanation: Explanation, destination: str) -> None:
         f"faithfulness: comprehensiveness {faith.comprehensiveness:.3f}, "
         f"sufficiency {faith.sufficiency:.3f}"
     )
+    gap = completeness(explanation.completeness_gap)
+    if gap is not None:
+        print(gap)
     for note in explanation.notes:
         print(f"note: {note}")
     print(f"wrote {destination}")

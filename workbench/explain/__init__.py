@@ -24,7 +24,6 @@ _HOMES = {
     "explain_batch": "workbench.explain._explain",
     "global_importance": "workbench.explain._aggregate",
     "group_importance": "workbench.explain._aggregate",
-    "merge_subwords": "workbench.explain._explanation",
     "resolve_target": "workbench.explain._explain",
 }
 

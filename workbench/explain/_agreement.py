@@ -12,7 +12,7 @@ from workbench.explain._explanation import Explanation
 
 MSG_FEATURES_DIFFER = (
     "the explanations cover different features ({n} and {m}); compare explanations of the same "
-    "input with the same token units (merge sub-words in both or neither)"
+    "input in the same unit (words in both, or sub-words in both)"
 )
 MSG_TARGETS_DIFFER = (
     "the explanations are for different classes ({first!r} and {second!r}); explain both for the "

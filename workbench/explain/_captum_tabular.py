@@ -37,7 +37,8 @@ def integrated_gradients(
         inputs, baselines=baselines, target=targets, n_steps=settings["n_steps"]
     )
     delta = completeness_gap(attributions, ends, targets)
-    yield from _by_feature(items, attributions, scores, targets, delta)
+    start = ends[len(items) :].numpy()
+    yield from _by_feature(items, attributions, scores, targets, delta, start)
 
 
 def deeplift(
@@ -46,13 +47,15 @@ def deeplift(
     """DeepLift (rescale rule) from the baseline row to the row."""
     scores, targets = choose_targets(model, items, requested)
     inputs, baselines = _stack(items)
+    with torch.no_grad():
+        start = model.forward(baselines).double().numpy()
     inputs.requires_grad_()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=DEEPLIFT_HOOK_WARNING)
         attributions, delta = DeepLift(ProbabilityModule(model)).attribute(
             inputs, baselines=baselines, target=targets, return_convergence_delta=True
         )
-    yield from _by_feature(items, attributions, scores, targets, delta)
+    yield from _by_feature(items, attributions, scores, targets, delta, start)
 
 
 def gradient_shap(
@@ -64,6 +67,8 @@ def gradient_shap(
     method = GradientShap(model.forward)
     for item, score, target in zip(items, scores, targets):
         distribution = item.background if item.background is not None else item.baseline
+        with torch.no_grad():
+            start = model.forward(distribution).double().mean(dim=0, keepdim=True).numpy()
         with seeded(settings["seed"]):
             attributions, delta = method.attribute(
                 item.x,
@@ -73,7 +78,8 @@ def gradient_shap(
                 target=target,
                 return_convergence_delta=True,
             )
-        yield from _by_feature([item], attributions, [score], [target], delta.mean()[None])
+        mean_delta = delta.mean()[None]
+        yield from _by_feature([item], attributions, [score], [target], mean_delta, start)
 
 
 def _stack(items: Sequence[EncodedRow]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -88,6 +94,7 @@ def _by_feature(
     scores: Sequence[np.ndarray],
     targets: Sequence[int],
     delta: torch.Tensor,
+    start: np.ndarray,
 ) -> Iterator[RawAttribution]:
     index = items[0].feature_index
     grouped = torch.zeros((len(items), len(items[0].features)), dtype=torch.float64)
@@ -98,4 +105,5 @@ def _by_feature(
             target=target,
             probabilities=scores[row],
             delta=float(delta[row]),
+            baseline_score=float(start[row, target]),
         )

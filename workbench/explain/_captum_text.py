@@ -1,8 +1,8 @@
 """Captum gradient methods for differentiable text models, over the embedding layer.
 
 Every method attributes the target's probability to the embedding of each token; a token's
-attribution is the sum over the embedding dimension. Messages are explained in padded batches,
-with the attention mask passed through to the model.
+attribution is the sum over the embedding dimension, and a word's the sum over its tokens.
+Messages are explained in padded batches, with the attention mask passed through to the model.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import torch
 from captum.attr import (
+    DeepLift,
     GradientShap,
-    LayerDeepLift,
     LayerGradientXActivation,
     LayerIntegratedGradients,
 )
@@ -28,7 +28,11 @@ from workbench.explain._inputs import (
     targets_of,
     text_baseline_id,
 )
-from workbench.explain._torch_wrappers import EmbeddingForward, ProbabilityModule, seeded
+from workbench.explain._torch_wrappers import (
+    EmbeddingForward,
+    EmbeddingProbabilityModule,
+    seeded,
+)
 
 DEEPLIFT_HOOK_WARNING = "Setting forward, backward hooks and attributes on non-linear"
 
@@ -39,7 +43,9 @@ def integrated_gradients(
     """Layer Integrated Gradients from the baseline tokens to the message."""
     ids, mask, baselines = pad(model, items, text_baseline_id(model, settings["baseline"]))
     with torch.no_grad():
-        ends = model.forward(torch.cat([ids, baselines]), torch.cat([mask, mask])).double()
+        ends = torch.cat(
+            [model.forward(ids, mask), baseline_probabilities(model, ids, mask, baselines)]
+        ).double()
     scores = ends[: len(items)].numpy()
     targets = targets_of(scores, requested)
     method = LayerIntegratedGradients(model.forward, model.embedding_layer)
@@ -51,7 +57,8 @@ def integrated_gradients(
         n_steps=settings["n_steps"],
     ).sum(dim=-1)
     delta = completeness_gap(attributions, ends, targets)
-    yield from _split(attributions, mask, scores, targets, delta)
+    start = ends[len(items) :].numpy()
+    yield from _split(items, attributions, mask, scores, targets, delta, start)
 
 
 def saliency(
@@ -64,7 +71,7 @@ def saliency(
         model.forward, model.embedding_layer, multiply_by_inputs=False
     )
     gradients = method.attribute(ids, target=targets, additional_forward_args=(mask,))
-    yield from _split(gradients.abs().sum(dim=-1), mask, scores, targets)
+    yield from _split(items, gradients.abs().sum(dim=-1), mask, scores, targets)
 
 
 def input_x_gradient(
@@ -75,26 +82,30 @@ def input_x_gradient(
     ids, mask, _ = pad(model, items)
     method = LayerGradientXActivation(model.forward, model.embedding_layer)
     attributions = method.attribute(ids, target=targets, additional_forward_args=(mask,))
-    yield from _split(attributions.sum(dim=-1), mask, scores, targets)
+    yield from _split(items, attributions.sum(dim=-1), mask, scores, targets)
 
 
 def deeplift(
     model: Any, items: Sequence[TokenInput], requested: int | None, settings: Mapping
 ) -> Iterator[RawAttribution]:
-    """Layer DeepLift (rescale rule) from the baseline tokens to the message."""
+    """DeepLift (rescale rule) over token embeddings, from the baseline tokens' embeddings."""
     scores, targets = choose_targets(model, items, requested)
     ids, mask, baselines = pad(model, items, text_baseline_id(model, settings["baseline"]))
-    method = LayerDeepLift(ProbabilityModule(model), model.embedding_layer)
+    with torch.no_grad():
+        embeddings = model.embedding_layer(ids)
+        baseline_embeddings = model.embedding_layer(baselines)
+        start = baseline_probabilities(model, ids, mask, baselines).double().numpy()
+    method = DeepLift(EmbeddingProbabilityModule(model))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=DEEPLIFT_HOOK_WARNING)
         attributions, delta = method.attribute(
-            ids,
-            baselines=baselines,
+            embeddings.requires_grad_(),
+            baselines=baseline_embeddings,
             target=targets,
-            additional_forward_args=(mask,),
+            additional_forward_args=(ids, mask),
             return_convergence_delta=True,
         )
-    yield from _split(attributions.sum(dim=-1), mask, scores, targets, delta)
+    yield from _split(items, attributions.sum(dim=-1), mask, scores, targets, delta, start)
 
 
 def gradient_shap(
@@ -109,6 +120,7 @@ def gradient_shap(
         with torch.no_grad():
             embeddings = model.embedding_layer(ids)
             baseline_embeddings = model.embedding_layer(baselines)
+            start = baseline_probabilities(model, ids, mask, baselines).double().numpy()
         with seeded(settings["seed"]):
             attributions, delta = method.attribute(
                 embeddings,
@@ -116,15 +128,24 @@ def gradient_shap(
                 n_samples=settings["n_samples"],
                 stdevs=settings["stdevs"],
                 target=target,
-                additional_forward_args=(mask,),
+                additional_forward_args=(ids, mask),
                 return_convergence_delta=True,
             )
         yield RawAttribution(
-            attributions=attributions.sum(dim=-1)[0].detach().double().numpy(),
+            attributions=item.pool(attributions.sum(dim=-1)[0].detach().double().numpy()),
             target=target,
             probabilities=score,
             delta=float(delta.mean()),
+            baseline_score=float(start[0, target]),
         )
+
+
+def baseline_probabilities(
+    model: Any, ids: torch.Tensor, mask: torch.Tensor, baselines: torch.Tensor
+) -> torch.Tensor:
+    """Class probabilities at the baseline: the baseline tokens' embeddings, read with the
+    message's own ids and mask (what the gradient methods integrate from)."""
+    return EmbeddingForward(model)(model.embedding_layer(baselines), ids, mask)
 
 
 def completeness_gap(
@@ -140,17 +161,20 @@ def completeness_gap(
 
 
 def _split(
+    items: Sequence[TokenInput],
     attributions: torch.Tensor,
     mask: torch.Tensor,
     scores: np.ndarray,
     targets: Sequence[int],
     delta: torch.Tensor | None = None,
+    start: np.ndarray | None = None,
 ) -> Iterator[RawAttribution]:
     values = attributions.detach().double()
-    for row, target in enumerate(targets):
+    for row, (item, target) in enumerate(zip(items, targets)):
         yield RawAttribution(
-            attributions=values[row][mask[row].bool()].numpy(),
+            attributions=item.pool(values[row][mask[row].bool()].numpy()),
             target=target,
             probabilities=scores[row],
             delta=None if delta is None else float(delta[row]),
+            baseline_score=None if start is None else float(start[row, target]),
         )

@@ -12,9 +12,11 @@ from tqdm.auto import tqdm
 
 from workbench._errors import ExplanationError
 from workbench.explain._cache import ExplanationCache, cache_key, default_cache
-from workbench.explain._explanation import Explanation, Faithfulness, merge_subwords
+from workbench.explain._explanation import Explanation, Faithfulness
 from workbench.explain._faithfulness import faithfulness_of
 from workbench.explain._inputs import (
+    MSG_NO_SUBWORDS,
+    RawAttribution,
     TokenInput,
     background_digest,
     check_background,
@@ -22,7 +24,13 @@ from workbench.explain._inputs import (
     check_text,
     explained_inputs,
 )
-from workbench.explain._methods import MethodInfo, default_method, method_info
+from workbench.explain._methods import (
+    METHODS,
+    MethodInfo,
+    applicable_methods,
+    default_method,
+    method_info,
+)
 from workbench.models import ModelAdapter
 
 MSG_BAD_TARGET = (
@@ -35,7 +43,21 @@ MSG_BACKGROUND_TEXT = "background rows set the baseline of tabular models; a tex
 MSG_BAD_BATCH_SIZE = "batch_size must be a positive whole number; got {value!r}"
 MSG_FEATURES_DIFFER = (
     "the explanation's {n} features do not match the {m} the input has for method {method!r}; "
-    "compute faithfulness before merging sub-words, with the same input"
+    "compute faithfulness with the same input and the same unit (words or sub-words)"
+)
+
+NOTE_ZERO_SAME_SCORE = (
+    "all attributions are zero: the baseline scores the same as the input, so there is no "
+    "score change to attribute; try the other baseline or another method"
+)
+NOTE_ZERO_GRADIENT = (
+    "all attributions are zero: the score does not change with the embedding layer's output "
+    "(the model ignores that layer, or its output is saturated); check the spec's "
+    "embedding_layer, or use a perturbation method"
+)
+NOTE_ZERO_REMOVAL = (
+    "all attributions are zero: removing words or features one by one does not change the "
+    "model's score"
 )
 
 
@@ -142,6 +164,7 @@ def evaluate_faithfulness(
         raw_input=info.raw_input,
         baseline=explanation.params.get("baseline"),
         background=background,
+        unit=explanation.params.get("unit", "word"),
     )[0]
     if prepared.features != explanation.features:
         raise ExplanationError(
@@ -187,6 +210,17 @@ def _explain_items(
     info = method_info(model, method or default_method(model))
     settings = info.settings(model.kind, params)
     requested = resolve_target(model, target)
+    if settings.get("unit") == "subword" and (info.raw_input or not model.differentiable):
+        token_methods = [
+            name for name in applicable_methods(model) if not METHODS[name].raw_input
+        ]
+        raise ExplanationError(
+            MSG_NO_SUBWORDS.format(
+                method=info.name,
+                model=model.name,
+                methods=", ".join(token_methods) if model.differentiable else "none applies",
+            )
+        )
     if background is not None:
         if model.kind == "text":
             raise ExplanationError(MSG_BACKGROUND_TEXT)
@@ -205,10 +239,11 @@ def _explain_items(
         raw_input=info.raw_input,
         baseline=settings.get("baseline"),
         background=background,
+        unit=settings.get("unit", "word"),
     )
     order = list(range(len(prepared)))
     if isinstance(prepared[0], TokenInput):
-        order.sort(key=lambda i: len(prepared[i].features))
+        order.sort(key=lambda i: len(prepared[i].ids))
     size = (batch_size or model.batch_size) if info.batched else len(order)
     bar = tqdm(total=len(order), desc=f"explain ({info.name})") if progress else None
     try:
@@ -255,16 +290,25 @@ def _explain_chunk(
             score=float(raw.probabilities[raw.target]),
             params=settings,
             convergence_delta=raw.delta,
+            baseline_score=raw.baseline_score,
             truncated=item.truncated,
-            notes=item.notes,
+            notes=(*item.notes, *_zero_notes(info, raw)),
         )
         if faithfulness:
             explanation = replace(
                 explanation, faithfulness=faithfulness_of(model, item, explanation)
             )
-        if settings.get("merge_subwords"):
-            explanation = merge_subwords(explanation)
         yield explanation
+
+
+def _zero_notes(info: MethodInfo, raw: RawAttribution) -> tuple[str, ...]:
+    """Why every attribution is zero, when they all are."""
+    if np.any(raw.attributions != 0):
+        return ()
+    target_score = float(raw.probabilities[raw.target])
+    if raw.baseline_score is not None and abs(target_score - raw.baseline_score) < 1e-9:
+        return (NOTE_ZERO_SAME_SCORE,)
+    return (NOTE_ZERO_GRADIENT if info.needs_gradients else NOTE_ZERO_REMOVAL,)
 
 
 def _keys(

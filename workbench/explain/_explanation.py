@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -15,7 +14,11 @@ from workbench._errors import ExplanationError
 
 MSG_LENGTHS_DIFFER = "an explanation needs one attribution per feature; got {n} features and {m}"
 MSG_BAD_K = "k must be a positive whole number; got {k!r}"
-SUBWORD_PREFIX = "##"
+# Above this share of the output change, a gradient method's completeness gap marks its
+# attributions as unreliable: they do not add up to the score change they explain.
+COMPLETENESS_TOLERANCE = 0.05
+# A score change (and a gap) below this is none: float noise, not something to attribute.
+NEGLIGIBLE_CHANGE = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,8 +84,10 @@ class Explanation:
     ``features`` are the tokens of a message (as the model reads them) or the feature columns of
     a row; ``attributions[i]`` is the contribution of ``features[i]`` to ``score``, the model's
     probability of class ``target``. ``convergence_delta`` is the completeness gap that
-    Integrated Gradients, DeepLift and GradientShap report; ``truncated`` says the message was
-    longer than the model reads. ``notes`` are plain-language caveats for people.
+    Integrated Gradients, DeepLift and GradientShap report (attributions' sum minus the score
+    change from the baseline), ``baseline_score`` the target's probability at their baseline;
+    ``truncated`` says the message was longer than the model reads. ``notes`` are
+    plain-language caveats for people.
     """
 
     method: str
@@ -94,6 +99,7 @@ class Explanation:
     score: float
     params: Mapping[str, Any] = field(default_factory=dict)
     convergence_delta: float | None = None
+    baseline_score: float | None = None
     truncated: bool = False
     notes: tuple[str, ...] = ()
     faithfulness: Faithfulness | None = None
@@ -107,6 +113,24 @@ class Explanation:
         object.__setattr__(self, "attributions", values)
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
         object.__setattr__(self, "notes", tuple(self.notes))
+
+    @property
+    def completeness_gap(self) -> float | None:
+        """|convergence_delta| as a share of the score change from the baseline (None without a
+        delta; infinite when the score does not change but the attributions add up to more)."""
+        if self.convergence_delta is None or self.baseline_score is None:
+            return None
+        change = abs(self.score - self.baseline_score)
+        gap = abs(self.convergence_delta)
+        if change < NEGLIGIBLE_CHANGE:
+            return 0.0 if gap < NEGLIGIBLE_CHANGE else float("inf")
+        return gap / change
+
+    @property
+    def completeness_exceeded(self) -> bool:
+        """Whether the completeness gap is above :data:`COMPLETENESS_TOLERANCE`."""
+        gap = self.completeness_gap
+        return gap is not None and gap > COMPLETENESS_TOLERANCE
 
     def top(self, k: int = 5, *, absolute: bool = True) -> list[tuple[str, float]]:
         """The ``k`` features with the largest |attribution| (or largest signed attribution)."""
@@ -136,6 +160,10 @@ class Explanation:
             "score": self.score,
             "params": dict(self.params),
             "convergence_delta": self.convergence_delta,
+            "baseline_score": self.baseline_score,
+            "completeness_gap": _finite_or_none(self.completeness_gap),
+            "completeness_tolerance": COMPLETENESS_TOLERANCE,
+            "completeness_exceeded": self.completeness_exceeded,
             "truncated": self.truncated,
             "notes": list(self.notes),
             "attributions": [
@@ -146,21 +174,8 @@ class Explanation:
         }
 
 
-def merge_subwords(explanation: Explanation) -> Explanation:
-    """Merge WordPiece continuation tokens (``##ing``) into their word, summing attributions."""
-    features: list[str] = []
-    values: list[float] = []
-    for feature, value in zip(explanation.features, explanation.attributions):
-        if feature.startswith(SUBWORD_PREFIX) and features:
-            features[-1] += feature[len(SUBWORD_PREFIX) :]
-            values[-1] += float(value)
-        else:
-            features.append(feature)
-            values.append(float(value))
-    params = {**explanation.params, "merge_subwords": True}
-    return dataclasses.replace(
-        explanation, features=tuple(features), attributions=np.asarray(values), params=params
-    )
+def _finite_or_none(value: float | None) -> float | None:
+    return value if value is None or np.isfinite(value) else None
 
 
 def _area(steps: tuple[int, ...], curve: tuple[float, ...]) -> float:

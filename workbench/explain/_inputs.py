@@ -40,31 +40,53 @@ MSG_TOKENS_MISALIGNED = (
     "the tokenizer of model {model!r} gave {tokens} readable tokens but {ids} ids for one "
     "message; tokens(text) must align with encode([text])"
 )
+MSG_NO_OFFSETS = (
+    "the tokenizer of model {model!r} gives no character offsets and its tokens are not the "
+    "message's words, so its token attributions cannot be summed into words; give the tokenizer "
+    "an offsets(text) method, or explain with unit='subword'"
+)
+MSG_NO_SUBWORDS = (
+    "method {method!r} on model {model!r} perturbs the words of the message, so it has no "
+    "sub-word view; use unit='word', or a method over the model's tokens ({methods})"
+)
 MSG_NO_MASK_TOKEN = "the tokenizer of model {model!r} has no mask token; use baseline='pad'"
 
 TabularBaseline = Literal["mean", "median", "zero"]
 TextBaseline = Literal["pad", "mask"]
+TextUnit = Literal["word", "subword"]
 
 
 @dataclass(frozen=True, eq=False)
 class TokenInput:
-    """A message as the token ids of a differentiable model; removal drops tokens."""
+    """A message as the token ids of a differentiable model, explained per word or per token.
+
+    ``features`` are the message's words (``unit='word'``) or its tokens (``unit='subword'``);
+    ``membership[i, j]`` is the share of token ``i`` that feature ``j`` holds (a token spanning
+    two words is shared equally). Special tokens belong to no feature and are always kept;
+    removing a feature drops its tokens.
+    """
 
     features: tuple[str, ...]
     ids: torch.Tensor
     special: torch.Tensor
+    membership: np.ndarray
     truncated: bool
     notes: tuple[str, ...]
 
     def probabilities(self, model: Any, presence: np.ndarray) -> np.ndarray:
-        """Class probabilities of the message with the absent tokens removed."""
-        keep = torch.as_tensor(np.asarray(presence) > 0.5) | self.special
+        """Class probabilities of the message with the absent features' tokens removed."""
+        absent = (np.asarray(presence) <= 0.5).astype(float)
+        keep = torch.as_tensor(absent @ (self.membership > 0).T.astype(float) == 0)
         parts = []
         with torch.no_grad():
             for start in range(0, len(keep), model.batch_size):
                 ids, mask = compact(self.ids, keep[start : start + model.batch_size], model)
                 parts.append(model.forward(ids, mask).double().numpy())
         return np.concatenate(parts, axis=0)
+
+    def pool(self, token_values: np.ndarray) -> np.ndarray:
+        """Per-feature sums of per-token values (special tokens' values are left out)."""
+        return np.asarray(token_values, dtype=float) @ self.membership
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,12 +171,16 @@ ExplainedInput = TokenInput | WordInput | EncodedRow | RawRow
 
 @dataclass(frozen=True, eq=False)
 class RawAttribution:
-    """What a method returns for one explained input, before it becomes an :class:`Explanation`."""
+    """What a method returns for one explained input, before it becomes an :class:`Explanation`.
+
+    ``baseline_score`` is the target's probability at the baseline of a gradient method.
+    """
 
     attributions: np.ndarray
     target: int
     probabilities: np.ndarray
     delta: float | None = None
+    baseline_score: float | None = None
 
 
 def compact(ids: torch.Tensor, keep: torch.Tensor, model: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -194,37 +220,97 @@ def check_text(text: Any) -> str:
     return text
 
 
-def token_input(model: Any, text: str) -> TokenInput:
-    """The message as the ids and readable tokens of a differentiable text model."""
+def token_input(model: Any, text: str, *, unit: TextUnit = "word") -> TokenInput:
+    """The message as the ids of a differentiable text model, its features words or tokens.
+
+    Words are those of :func:`word_input` (the segmentation every text method shares); each
+    token joins the words its character span overlaps (the tokenizer's ``offsets``), or, for a
+    tokenizer without offsets whose tokens are the words themselves, the word in its place.
+    """
     tokenizer = model.tokenizer
-    features = tuple(tokenizer.tokens(text))
+    tokens = tuple(tokenizer.tokens(text))
     ids = model.encode([text]).input_ids[0]
-    if len(features) != len(ids):
+    if len(tokens) != len(ids):
         raise ExplanationError(
-            MSG_TOKENS_MISALIGNED.format(model=model.name, tokens=len(features), ids=len(ids))
+            MSG_TOKENS_MISALIGNED.format(model=model.name, tokens=len(tokens), ids=len(ids))
         )
     special = torch.isin(ids, torch.tensor(sorted(tokenizer.special_ids), dtype=ids.dtype))
-    truncated = len(features) >= tokenizer.max_length and tokenizer.is_truncated(text)
+    truncated = len(tokens) >= tokenizer.max_length and tokenizer.is_truncated(text)
+    ordinary = np.flatnonzero(~special.numpy())
+    if unit == "subword":
+        features = tuple(tokens[i] for i in ordinary)
+        membership = np.zeros((len(tokens), len(ordinary)))
+        membership[ordinary, np.arange(len(ordinary))] = 1.0
+        explained = f"{len(features)} tokens"
+    else:
+        words = word_input(model, text)
+        features = words.features
+        membership = _word_membership(model, text, tokens, special.numpy(), words.spans)
+        explained = f"{len(features)} words"
     return TokenInput(
         features=features,
         ids=ids,
         special=special,
+        membership=membership,
         truncated=truncated,
-        notes=_text_notes(model, ids, features, truncated, f"{len(features)} tokens"),
+        notes=_text_notes(model, ids, tokens, truncated, explained),
     )
 
 
+def _word_membership(
+    model: Any,
+    text: str,
+    tokens: Sequence[str],
+    special: np.ndarray,
+    spans: Sequence[tuple[int, int]],
+) -> np.ndarray:
+    """Share of each token held by each word: the words its character span overlaps.
+
+    A token over no word (a bare ``▁`` or ``Ġ`` prefix) joins the next word; special tokens and
+    tokens past the last word read join none.
+    """
+    membership = np.zeros((len(tokens), len(spans)))
+    offsets = getattr(model.tokenizer, "offsets", None)
+    token_spans = None if offsets is None else offsets(text)
+    if token_spans is None:
+        ordinary = np.flatnonzero(~special)
+        if len(ordinary) != len(spans):
+            raise ExplanationError(MSG_NO_OFFSETS.format(model=model.name))
+        membership[ordinary, np.arange(len(spans))] = 1.0
+        return membership
+    if len(token_spans) != len(tokens):
+        raise ExplanationError(
+            MSG_TOKENS_MISALIGNED.format(model=model.name, tokens=len(token_spans), ids=len(tokens))
+        )
+    starts = np.array([start for start, _ in spans], dtype=int)
+    ends = np.array([end for _, end in spans], dtype=int)
+    for position, (start, end) in enumerate(token_spans):
+        if special[position]:
+            continue
+        hits = np.flatnonzero((starts < end) & (start < ends))
+        if len(hits) == 0 and not (ends > start).any():
+            continue
+        if len(hits) == 0:
+            hits = np.flatnonzero(starts >= start)[:1]
+        membership[position, hits] = 1.0 / len(hits)
+    return membership
+
+
 def word_input(model: ModelAdapter, text: str) -> WordInput:
-    """The message as the words of its text, cut where the model's tokenizer stops reading."""
-    words = split_words(text)
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        text = lowered
+    """The message as its words (lower case), cut where the model's tokenizer stops reading.
+
+    This is the one word segmentation of a message that every text method shares; spans are
+    positions in ``text`` as written.
+    """
+    pieces = [char.lower() for char in text]
+    lowered = "".join(pieces)
+    origin = np.repeat(np.arange(len(text)), [len(piece) for piece in pieces])
+    words = split_words(lowered)
     spans, cursor = [], 0
     for word in words:
         start = lowered.index(word, cursor)
         cursor = start + len(word)
-        spans.append((start, cursor))
+        spans.append((int(origin[start]), int(origin[cursor - 1]) + 1))
     tokenizer = getattr(model, "tokenizer", None)
     truncated = tokenizer is not None and tokenizer.is_truncated(text)
     if truncated:
@@ -437,11 +523,13 @@ def explained_inputs(
     raw_input: bool,
     baseline: TabularBaseline | None,
     background: pd.DataFrame | None,
+    unit: TextUnit = "word",
 ) -> list[ExplainedInput]:
     """Inputs prepared for a method: tokens or encoded rows in model space, else words or rows."""
     in_model_space = model.differentiable and not raw_input
     if model.kind == "text":
-        build = token_input if in_model_space else word_input
-        return [build(model, text) for text in items]
+        if in_model_space:
+            return [token_input(model, text, unit=unit) for text in items]
+        return [word_input(model, text) for text in items]
     build_rows = encoded_rows if in_model_space else raw_rows
     return build_rows(model, items, baseline=baseline, background=background)

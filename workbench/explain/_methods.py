@@ -34,7 +34,6 @@ MSG_BAD_WHOLE = (
     "parameter {name!r} of method {method!r} must be a whole number of at least {minimum}; "
     "got {value!r}"
 )
-MSG_BAD_FLAG = "parameter {name!r} of method {method!r} must be true or false; got {value!r}"
 
 Runner = Callable[[Any, Sequence[Any], int | None, Mapping[str, Any]], Iterator[RawAttribution]]
 
@@ -97,10 +96,6 @@ def _check(method: str, name: str, spec: Param, value: Any) -> Any:
         if value not in spec.choices:
             raise ExplanationError(MSG_BAD_CHOICE.format(choices=list(spec.choices), **fields))
         return value
-    if isinstance(spec.default, bool):
-        if not isinstance(value, bool):
-            raise ExplanationError(MSG_BAD_FLAG.format(**fields))
-        return value
     if isinstance(spec.default, int):
         if isinstance(value, bool) or not isinstance(value, int) or value < spec.minimum:
             raise ExplanationError(MSG_BAD_WHOLE.format(**fields))
@@ -112,7 +107,8 @@ def _check(method: str, name: str, spec: Param, value: Any) -> Any:
 
 _SEED = Param(0)
 _STEPS = Param(50, minimum=1)
-_MERGE = Param(False)
+# Text attributions per word (the message's words, shared by every method) or per token.
+_UNIT = Param("word", choices=("word", "subword"))
 _TEXT_BASELINE = Param("pad", choices=("pad", "mask"))
 _TABULAR_BASELINE = Param("mean", choices=("mean", "median", "zero"))
 _SHAP_SAMPLES = Param(20, minimum=1)
@@ -122,7 +118,7 @@ _STDEVS = Param(0.0)
 def _sampled(n_samples: Param) -> dict[str, dict[str, Param]]:
     """Parameters of a perturbation method that samples feature subsets, for each kind."""
     return {
-        "text": {"n_samples": n_samples, "seed": _SEED, "merge_subwords": _MERGE},
+        "text": {"n_samples": n_samples, "seed": _SEED, "unit": _UNIT},
         "tabular": {"n_samples": n_samples, "seed": _SEED, "baseline": _TABULAR_BASELINE},
     }
 
@@ -146,7 +142,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                     "text": {
                         "n_steps": _STEPS,
                         "baseline": _TEXT_BASELINE,
-                        "merge_subwords": _MERGE,
+                        "unit": _UNIT,
                     },
                     "tabular": {"n_steps": _STEPS, "baseline": _TABULAR_BASELINE},
                 },
@@ -158,7 +154,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 needs_gradients=True,
                 batched=True,
                 runners={"text": _captum_text.saliency},
-                params={"text": {"merge_subwords": _MERGE}},
+                params={"text": {"unit": _UNIT}},
             ),
             MethodInfo(
                 name="input_x_gradient",
@@ -167,7 +163,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 needs_gradients=True,
                 batched=True,
                 runners={"text": _captum_text.input_x_gradient},
-                params={"text": {"merge_subwords": _MERGE}},
+                params={"text": {"unit": _UNIT}},
             ),
             MethodInfo(
                 name="deeplift",
@@ -177,7 +173,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 batched=True,
                 runners={"text": _captum_text.deeplift, "tabular": _captum_tabular.deeplift},
                 params={
-                    "text": {"baseline": _TEXT_BASELINE, "merge_subwords": _MERGE},
+                    "text": {"baseline": _TEXT_BASELINE, "unit": _UNIT},
                     "tabular": {"baseline": _TABULAR_BASELINE},
                 },
             ),
@@ -196,7 +192,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                         "stdevs": _STDEVS,
                         "seed": _SEED,
                         "baseline": _TEXT_BASELINE,
-                        "merge_subwords": _MERGE,
+                        "unit": _UNIT,
                     },
                     "tabular": {
                         "n_samples": _SHAP_SAMPLES,
@@ -212,7 +208,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 description="score drop when a sliding window of tokens is removed",
                 needs_gradients=False,
                 runners={"text": _perturbation.occlusion},
-                params={"text": {"window": Param(1, minimum=1), "merge_subwords": _MERGE}},
+                params={"text": {"window": Param(1, minimum=1), "unit": _UNIT}},
             ),
             MethodInfo(
                 name="feature_ablation",
@@ -224,7 +220,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                     "tabular": _perturbation.feature_ablation,
                 },
                 params={
-                    "text": {"merge_subwords": _MERGE},
+                    "text": {"unit": _UNIT},
                     "tabular": {"baseline": _TABULAR_BASELINE},
                 },
             ),
@@ -259,6 +255,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                         "n_samples": Param(5000, minimum=2),
                         "kernel_width": Param(25.0, minimum=1e-9),
                         "seed": _SEED,
+                        "unit": _UNIT,
                     },
                     "tabular": {
                         "n_samples": Param(5000, minimum=2),

@@ -42,17 +42,42 @@ class ProbabilityModule(nn.Module):
 
 
 class EmbeddingForward:
-    """The model's probabilities as a function of its token embeddings instead of its ids."""
+    """The model's probabilities as a function of its token embeddings, the ids kept.
+
+    The model still reads the message's own ids (and so builds any mask of its own from them);
+    only the embedding layer's output is replaced, so a baseline changes the embeddings alone.
+    """
 
     def __init__(self, model: Any) -> None:
         self.model = model
 
-    def __call__(self, embeddings: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Run the model with the embedding layer's output replaced by ``embeddings``."""
-        ids = torch.full(embeddings.shape[:2], self.model.tokenizer.pad_id, dtype=torch.long)
+    def __call__(
+        self, embeddings: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """Run the model on ``input_ids``, the embedding layer returning ``embeddings``."""
         handle = self.model.embedding_layer.register_forward_hook(lambda *_: embeddings)
         try:
-            return self.model.forward(ids, attention_mask)
+            return self.model.forward(input_ids, attention_mask)
+        finally:
+            handle.remove()
+
+
+class EmbeddingProbabilityModule(nn.Module):
+    """:class:`ProbabilityModule` as a function of the token embeddings (the ids kept), for
+    DeepLift over embeddings: the baseline changes the embeddings, never the mask."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        self.probability = ProbabilityModule(model)
+        self.embedding_layer = model.embedding_layer
+
+    def forward(
+        self, embeddings: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """Class probabilities, shape (batch, classes)."""
+        handle = self.embedding_layer.register_forward_hook(lambda *_: embeddings)
+        try:
+            return self.probability(input_ids, attention_mask)
         finally:
             handle.remove()
 

@@ -31,7 +31,10 @@ class HuggingFaceTokenizer:
         mask_id = getattr(tokenizer, "mask_token_id", None)
         self.mask_id = None if mask_id is None else int(mask_id)
         self.baseline_id = self.pad_id
-        self.special_ids = frozenset(int(i) for i in tokenizer.all_special_ids)
+        unk_id = getattr(tokenizer, "unk_token_id", None)
+        self.unk_id = None if unk_id is None else int(unk_id)
+        # The unknown token stands for words of the message: it is no special token.
+        self.special_ids = frozenset(int(i) for i in tokenizer.all_special_ids) - {self.unk_id}
 
     def encode(self, texts: Sequence[str]) -> TokenBatch:
         """Padded ids and attention mask, truncated to ``max_length``."""
@@ -48,6 +51,16 @@ class HuggingFaceTokenizer:
         """Readable sub-word tokens, special tokens included, aligned with the ids."""
         ids = self.encode([text]).input_ids[0].tolist()
         return list(self.tokenizer.convert_ids_to_tokens(ids))
+
+    def offsets(self, text: str) -> list[tuple[int, int]] | None:
+        """Character span in ``text`` of each token (as ``tokens`` gives them); None when the
+        tokenizer is not a fast one and cannot tell."""
+        if not getattr(self.tokenizer, "is_fast", False):
+            return None
+        encoded = self.tokenizer(
+            text, truncation=True, max_length=self.max_length, return_offsets_mapping=True
+        )
+        return [(int(start), int(end)) for start, end in encoded["offset_mapping"]]
 
     def is_truncated(self, text: str) -> bool:
         """Whether ``text`` has more tokens than the model reads."""

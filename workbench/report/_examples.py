@@ -99,6 +99,8 @@ class ShownExample:
     params: Mapping[str, Any]
     faithfulness: Mapping[str, Any] | None
     convergence_delta: float | None
+    completeness_gap: float | None = None
+    completeness_exceeded: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "groups", MappingProxyType(dict(self.groups)))
@@ -130,6 +132,8 @@ class ShownExample:
             "score": self.score,
             "params": dict(self.params),
             "convergence_delta": self.convergence_delta,
+            "completeness_gap": _finite_or_none(self.completeness_gap),
+            "completeness_exceeded": self.completeness_exceeded,
             "notes": list(self.notes),
             "attributions": [token.to_dict() for token in self.tokens],
             "faithfulness": None if self.faithfulness is None else dict(self.faithfulness),
@@ -189,7 +193,13 @@ def show_example(example: Example, *, redact_text: bool, number: int = 1) -> Sho
         if explanation.faithfulness is None
         else explanation.faithfulness.to_dict(),
         convergence_delta=explanation.convergence_delta,
+        completeness_gap=explanation.completeness_gap,
+        completeness_exceeded=explanation.completeness_exceeded,
     )
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return value if value is None or np.isfinite(value) else None
 
 
 def merge_tags(features: Sequence[str], attributions: Sequence[float]) -> tuple[Token, ...]:

@@ -29,6 +29,7 @@ from workbench.audit import (
 )
 from workbench.presentation import (
     MISSING,
+    completeness,
     css_variables,
     interval,
     metric_label,
@@ -221,6 +222,8 @@ def _example_view(example: ShownExample) -> dict[str, Any]:
         "tokens": [_token_view(token, scale) for token in example.tokens],
         "top": [_token_view(token, scale) for token in example.top(SHOWN_TOP_TOKENS)],
         "scale": number(scale),
+        "completeness": completeness(example.completeness_gap),
+        "unreliable": example.completeness_exceeded,
     }
 
 
