@@ -35,7 +35,7 @@ def model(request):
 def test_every_method_explains_the_messages_words(model, text, method):
     result = explain(model, text, method=method, target="urgent", cache=None,
                      **FAST.get(method, {}))
-    assert result.features == tuple(split_words(text))
+    assert result.features == _expected_words(model, text)
     assert not SPECIAL & set(result.features)
     assert np.all(np.isfinite(result.attributions))
 
@@ -46,17 +46,15 @@ def test_subword_attributions_sum_to_their_words(model, text):
     tokens = explain(model, text, target="urgent", n_steps=16, unit="subword", cache=None)
     assert not SPECIAL & set(tokens.features)
     assert len(tokens.features) >= len(words.features)
-    spans = _word_spans(text)
-    offsets = model.tokenizer.offsets(text)
-    special = set(model.tokenizer.special_ids)
-    ids = model.encode([text]).input_ids[0].tolist()
-    token_spans = [span for span, i in zip(offsets, ids) if i not in special]
-    expected = np.zeros(len(spans))
+    groups = _word_groups(model, text)
+    token_spans = _token_spans(model, text)
+    expected = np.zeros(len(groups))
     for (start, end), value in zip(token_spans, tokens.attributions):
-        inside = [j for j, (a, b) in enumerate(spans) if a < end and start < b]
+        inside = [g for g, (a, b) in enumerate(groups) if a < end and start < b]
         if not inside:
-            inside = [next(j for j, (a, _) in enumerate(spans) if a >= start)]
-        expected[inside] += value / len(inside)
+            inside = [next(g for g, (a, _) in enumerate(groups) if a >= start)]
+        assert len(inside) == 1, "a token belongs to one word"
+        expected[inside] += value
     np.testing.assert_allclose(words.attributions, expected, atol=1e-9)
     assert words.attributions.sum() == pytest.approx(tokens.attributions.sum())
 
@@ -96,6 +94,41 @@ def test_lime_has_no_subword_view(model):
     with pytest.raises(ExplanationError) as raised:
         explain(model, MESSAGES[0], method="lime", unit="subword", cache=None)
     assert str(raised.value) == message
+
+
+def _token_spans(model, text):
+    """Character spans of the model's ordinary (non-special) tokens."""
+    special = set(model.tokenizer.special_ids)
+    ids = model.encode([text]).input_ids[0].tolist()
+    return [span for span, i in zip(model.tokenizer.offsets(text), ids) if i not in special]
+
+
+def _word_groups(model, text):
+    """Spans of split_words' words, with words that one token covers together joined."""
+    groups = []
+    for start, end in _word_spans(text):
+        crossed = groups and any(
+            a < groups[-1][1] and b > start for a, b in _token_spans(model, text)
+        )
+        groups[-1:] = [(groups[-1][0], end)] if crossed else [*groups[-1:], (start, end)]
+    return groups
+
+
+def _expected_words(model, text):
+    """The words an explanation of ``text`` shows: split_words', except that words one token
+    covers together are one word (it is never split into shares)."""
+    words = dict(zip(_word_spans(text), split_words(text)))
+    groups = _word_groups(model, text)
+    return tuple(words.get(span, text[span[0] : span[1]].lower()) for span in groups)
+
+
+def test_words_one_token_covers_are_one_word():
+    model = tiny_transformers_adapter("wordpiece")
+    text = "so tired 😢😢 tonight"
+    assert model.tokenizer.tokens(text).count("[UNK]") == 1  # both emoji are one unknown token
+    words = explain(model, text, target="urgent", n_steps=8, cache=None)
+    lime = explain(model, text, method="lime", target="urgent", n_samples=100, cache=None)
+    assert words.features == lime.features == ("so", "tired", "😢😢", "tonight")
 
 
 def _word_spans(text):

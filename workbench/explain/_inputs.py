@@ -61,8 +61,8 @@ class TokenInput:
     """A message as the token ids of a differentiable model, explained per word or per token.
 
     ``features`` are the message's words (``unit='word'``) or its tokens (``unit='subword'``);
-    ``membership[i, j]`` is the share of token ``i`` that feature ``j`` holds (a token spanning
-    two words is shared equally). Special tokens belong to no feature and are always kept;
+    ``membership[i, j]`` is 1 when token ``i`` belongs to feature ``j`` (words that one token
+    covers together are one word). Special tokens belong to no feature and are always kept;
     removing a feature drops its tokens.
     """
 
@@ -264,24 +264,19 @@ def _word_membership(
     special: np.ndarray,
     spans: Sequence[tuple[int, int]],
 ) -> np.ndarray:
-    """Share of each token held by each word: the words its character span overlaps.
+    """Which word holds each token: the word its character span overlaps.
 
     A token over no word (a bare ``▁`` or ``Ġ`` prefix) joins the next word; special tokens and
     tokens past the last word read join none.
     """
     membership = np.zeros((len(tokens), len(spans)))
-    offsets = getattr(model.tokenizer, "offsets", None)
-    token_spans = None if offsets is None else offsets(text)
+    token_spans = _token_spans(model, text, tokens, special)
     if token_spans is None:
         ordinary = np.flatnonzero(~special)
         if len(ordinary) != len(spans):
             raise ExplanationError(MSG_NO_OFFSETS.format(model=model.name))
         membership[ordinary, np.arange(len(spans))] = 1.0
         return membership
-    if len(token_spans) != len(tokens):
-        raise ExplanationError(
-            MSG_TOKENS_MISALIGNED.format(model=model.name, tokens=len(token_spans), ids=len(tokens))
-        )
     starts = np.array([start for start, _ in spans], dtype=int)
     ends = np.array([end for _, end in spans], dtype=int)
     for position, (start, end) in enumerate(token_spans):
@@ -292,8 +287,60 @@ def _word_membership(
             continue
         if len(hits) == 0:
             hits = np.flatnonzero(starts >= start)[:1]
-        membership[position, hits] = 1.0 / len(hits)
+        membership[position, hits] = 1.0
     return membership
+
+
+def _token_spans(
+    model: Any, text: str, tokens: Sequence[str], special: np.ndarray
+) -> list[tuple[int, int]] | None:
+    """Character span in ``text`` of each token: the tokenizer's ``offsets``, else each
+    readable token found in order in the lower-cased text; None when neither can tell."""
+    offsets = getattr(model.tokenizer, "offsets", None)
+    token_spans = None if offsets is None else offsets(text)
+    if token_spans is not None:
+        if len(token_spans) != len(tokens):
+            raise ExplanationError(
+                MSG_TOKENS_MISALIGNED.format(
+                    model=model.name, tokens=len(token_spans), ids=len(tokens)
+                )
+            )
+        return [(int(start), int(end)) for start, end in token_spans]
+    lowered, cursor, found = text.lower(), 0, []
+    if len(lowered) != len(text):
+        return None
+    for token, is_special in zip(tokens, special, strict=True):
+        if is_special:
+            found.append((cursor, cursor))
+            continue
+        start = lowered.find(str(token).lower(), cursor)
+        if not token or start < 0:
+            return None
+        cursor = start + len(token)
+        found.append((start, cursor))
+    return found
+
+
+def _merge_crossed_words(
+    spans: Sequence[tuple[int, int]], token_spans: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """``spans`` with the words one token covers together merged into one word, so that no
+    token of the model is split between words (e.g. a tokenizer that reads "goodbye-note" as
+    one token makes it one word, not three)."""
+    starts = np.array([start for start, _ in spans], dtype=int)
+    ends = np.array([end for _, end in spans], dtype=int)
+    joins_next = np.zeros(len(spans), dtype=bool)
+    for start, end in token_spans:
+        hits = np.flatnonzero((starts < end) & (start < ends))
+        joins_next[hits[:-1]] = True
+    merged: list[tuple[int, int]] = []
+    opened = None
+    for index, (start, end) in enumerate(spans):
+        opened = start if opened is None else opened
+        if not joins_next[index]:
+            merged.append((opened, end))
+            opened = None
+    return merged
 
 
 def word_input(model: ModelAdapter, text: str) -> WordInput:
@@ -324,12 +371,23 @@ def word_input(model: ModelAdapter, text: str) -> WordInput:
         spans = spans[:low]
         text = text[: spans[-1][1]]
     notes: tuple[str, ...] = ()
+    features = tuple(words[: len(spans)])
     if tokenizer is not None:
         ids = model.encode([text]).input_ids[0]
+        tokens = tuple(tokenizer.tokens(text))
+        special = torch.isin(ids, torch.tensor(sorted(tokenizer.special_ids), dtype=ids.dtype))
+        token_spans = (
+            _token_spans(model, text, tokens, special.numpy()) if len(tokens) == len(ids) else None
+        )
+        if token_spans is not None:
+            merged = _merge_crossed_words(spans, token_spans)
+            if len(merged) != len(spans):
+                spans = merged
+                features = tuple(text[start:end].lower() for start, end in spans)
         read = f"{len(spans)} words"
-        notes = _text_notes(model, ids, tuple(tokenizer.tokens(text)), truncated, read)
+        notes = _text_notes(model, ids, tokens, truncated, read)
     return WordInput(
-        features=tuple(words[: len(spans)]),
+        features=features,
         text=text,
         spans=tuple(spans),
         truncated=truncated,
