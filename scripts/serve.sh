@@ -20,6 +20,9 @@
 #                       --catalog, --samples` set them (workbench/app/catalog.py)
 #   WORKBENCH_PREHEAT   1 (default): keep a pre-heated kernel (below); 0: run the notebook in a
 #                       new kernel on each page request (bench/bench_voila.py measures both)
+#   WORKBENCH_ABANDONED_KERNEL_S
+#                       seconds a kernel lives on with no page connected (default 90; the
+#                       browser tests shorten it)
 #
 # Options, in order:
 #   single notebook (never a directory tree), loopback only, no browser, port;
@@ -28,10 +31,20 @@
 #     nothing outside the server; it cannot be swapped through the URL or notebook metadata;
 #   strip_sources / show_tracebacks=False: no cell source and no traceback reaches the browser;
 #   preheat_kernel + pool_size=1: one kernel has already run the notebook when a user arrives;
-#   cull_idle_timeout/cull_interval: a kernel idle for 10 min with no open page is shut down;
-#   identity provider scripts/voila_identity.py: Voila's own, which also sets the _xsrf cookie
-#     that the page's "shut my kernel down" request needs when the visitor leaves (without it
-#     the request is refused and each visit leaves a kernel behind until it is culled).
+#   kernel manager scripts/voila_kernels.py: kernels start without the token in their
+#     environment, pages cannot shut them down over the websocket, and the culler counts a
+#     kernel's idle time from its last page disconnecting;
+#   cull_idle_timeout/cull_interval: a kernel with no page connected goes after
+#     WORKBENCH_ABANDONED_KERNEL_S seconds (default 90) plus at most a sixth of that, so within
+#     2 minutes of a tab closing without unloading (a crash, a lost network); a connected page
+#     keeps its kernel however long it sits idle (cull_connected=False);
+#   identity provider scripts/voila_identity.py: Voila's own (each visitor an anonymous user
+#     in a signed cookie), which also sets the _xsrf cookie that the page's "shut my kernel
+#     down" request needs when the visitor leaves, and answers 404/403 where Voila's routes
+#     answer 500; authorizer (same file): a kernel is used and shut down by its own visitor only;
+#   WORKBENCH_SERVED=1 in the kernels' environment: the app's first import sends the kernel's
+#     stderr, warnings and logging to this server's log, never to the page
+#     (workbench/app/serving.py).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,6 +64,19 @@ esac
 export JUPYTER_PATH="$repo/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 export PYTHONPATH="$repo/scripts${PYTHONPATH:+:$PYTHONPATH}"
 
+# Abandoned kernels: culled this many seconds after their last page disconnected, checked every
+# sixth of that (at least every second).
+abandoned_s="${WORKBENCH_ABANDONED_KERNEL_S:-90}"
+if [[ ! "$abandoned_s" =~ ^[1-9][0-9]*$ ]]; then
+    echo "WORKBENCH_ABANDONED_KERNEL_S must be a whole number of seconds, not '$abandoned_s'" >&2
+    exit 2
+fi
+cull_interval_s=$(( (abandoned_s + 5) / 6 ))
+
+# Kernel-side: the app's first import routes the kernel's stderr, warnings and logging to this
+# server's log (workbench/app/serving.py).
+export WORKBENCH_SERVED=1
+
 args=(
     --no-browser
     --Voila.ip=127.0.0.1
@@ -62,9 +88,15 @@ args=(
     --show_tracebacks=False
     --preheat_kernel="$preheat"
     --pool_size=1
-    --MappingKernelManager.cull_idle_timeout=600
-    --MappingKernelManager.cull_interval=60
-    --Voila.identity_provider_class=voila_identity.XsrfCookieIdentityProvider
+    # Kernels without the token, not shut down from pages, culled once abandoned:
+    --VoilaConfiguration.multi_kernel_manager_class=voila_kernels.WorkbenchKernelManager
+    --MappingKernelManager.cull_idle_timeout="$abandoned_s"
+    --MappingKernelManager.cull_interval="$cull_interval_s"
+    --MappingKernelManager.cull_connected=False
+    # Each visitor an anonymous user in a signed cookie, with the _xsrf cookie; no 500s:
+    --Voila.identity_provider_class=voila_identity.VisitorIdentityProvider
+    # A kernel is used and shut down by its own visitor only:
+    --Voila.authorizer_class=voila_identity.VisitorAuthorizer
 )
 
 if [[ -n "${WORKBENCH_TOKEN:-}" ]]; then
