@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 import workbench
+from workbench._errors import ReviewError
 from workbench.app.decisions import (
     MSG_NO_DECISION,
     MSG_NO_MODEL,
+    MSG_VISITOR_STORE_FAILED,
     decision_history,
     record_decision,
 )
@@ -61,3 +63,18 @@ def test_no_model_is_refused(tmp_path):
     with pytest.raises(workbench.ReviewError) as caught:
         record_decision(tmp_path, None, decision="approve", reviewer="A")
     assert str(caught.value) == MSG_NO_MODEL
+
+
+def test_an_unusable_store_shows_a_plain_message_and_logs_the_place(tmp_path, spec, caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    database = blocker / "reviews.sqlite3"
+    with caplog.at_level("ERROR", logger="workbench.serve"):
+        with pytest.raises(ReviewError) as info:
+            record_decision(database, spec, decision="approve", reviewer="R. Viewer")
+        with pytest.raises(ReviewError) as listed:
+            decision_history(database, spec)
+    assert str(info.value) == str(listed.value) == MSG_VISITOR_STORE_FAILED
+    operator = [record.getMessage() for record in caplog.records]
+    assert len(operator) == 2
+    assert all(str(blocker) in message and "--db" in message for message in operator)

@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, Connection, make_url
 
-from workbench._errors import ReviewError
+from workbench._errors import ReviewError, ReviewStoreError
 from workbench._files import create_private_file, make_private_folders
 from workbench.models import ModelAdapter, model_sha256
 from workbench.review._names import DATA_DIR_ENV, DATABASE_FILE_NAME, DEFAULT_DATA_DIR
@@ -211,9 +211,9 @@ class ReviewStore:
             with engine.begin() as connection:
                 yield connection
         except exc.DBAPIError as err:
-            raise ReviewError(self._explain(err.orig)) from None
+            raise ReviewStoreError(self._explain(err.orig)) from None
         except sqlite3.Error as err:
-            raise ReviewError(self._explain(err)) from None
+            raise ReviewStoreError(self._explain(err)) from None
 
     def _explain(self, err: BaseException) -> str:
         detail = str(err).strip() or type(err).__name__
@@ -262,11 +262,11 @@ def _resolve(url_or_path: str | Path | None) -> tuple[Path | None, URL]:
         try:
             url = make_url(url_or_path)
         except exc.ArgumentError as err:
-            raise ReviewError(MSG_BAD_URL.format(url=url_or_path, detail=err)) from None
+            raise ReviewStoreError(MSG_BAD_URL.format(url=url_or_path, detail=err)) from None
         if url.get_backend_name() != "sqlite":
             return None, url
         if not url.database or url.database == ":memory:":
-            raise ReviewError(MSG_BAD_URL.format(url=url_or_path, detail=MSG_IN_MEMORY))
+            raise ReviewStoreError(MSG_BAD_URL.format(url=url_or_path, detail=MSG_IN_MEMORY))
         path = Path(url.database)
     else:
         path = Path(url_or_path).expanduser()
@@ -281,7 +281,7 @@ def _make_folder(folder: Path) -> None:
     except OSError as err:
         blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
         reason = err.strerror if blocker is None else MSG_FILE_IN_WAY.format(file=blocker)
-        raise ReviewError(MSG_NO_FOLDER.format(folder=folder, reason=reason)) from None
+        raise ReviewStoreError(MSG_NO_FOLDER.format(folder=folder, reason=reason)) from None
 
 
 def _create_database_file(path: Path) -> None:
@@ -290,7 +290,7 @@ def _create_database_file(path: Path) -> None:
     try:
         create_private_file(path)
     except OSError as err:
-        raise ReviewError(MSG_READ_ONLY.format(path=path, detail=err.strerror)) from None
+        raise ReviewStoreError(MSG_READ_ONLY.format(path=path, detail=err.strerror)) from None
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -335,9 +335,9 @@ def _server_engine(url: URL, location: str) -> Engine:
     try:
         return create_engine(url, pool_pre_ping=True)
     except ImportError as err:
-        raise ReviewError(MSG_NO_DRIVER.format(url=location, detail=err)) from None
+        raise ReviewStoreError(MSG_NO_DRIVER.format(url=location, detail=err)) from None
     except exc.ArgumentError as err:
-        raise ReviewError(MSG_BAD_URL.format(url=location, detail=err)) from None
+        raise ReviewStoreError(MSG_BAD_URL.format(url=location, detail=err)) from None
 
 
 def _from_row(row: Any) -> StoredReview:
