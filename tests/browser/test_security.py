@@ -19,6 +19,9 @@ from jupyter_server.services.kernels.connection.base import (
     serialize_msg_to_ws_v1,
 )
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
+
+from workbench.app.decisions import MSG_VISITOR_STORE_FAILED
 
 from .servers import kernel_pids
 
@@ -579,3 +582,24 @@ def _models_of(ws: websocket.WebSocket, comm_ids: set[str], received: list[str])
         if len(models) == len(comm_ids):
             return models
     pytest.fail(f"{len(comm_ids) - len(models)} widgets did not send their state")
+
+
+def test_an_unusable_review_store_shows_visitors_no_path(browser, serve_app, tmp_path):
+    blocker = tmp_path / "a-file-not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    broken = serve_app(WORKBENCH_DATA_DIR=str(blocker / "data"))
+    context = browser.new_context()
+    context.set_default_timeout(120_000)
+    try:
+        page, _, _ = _open(context, broken.url)
+        expect(page.locator("body")).to_contain_text(MSG_VISITOR_STORE_FAILED)
+        content = page.content()
+        assert str(blocker) not in content and str(tmp_path) not in content
+        assert "WORKBENCH_DATA_DIR" not in content and "--db" not in content
+    finally:
+        context.close()
+    broken.wait_until(
+        lambda: str(blocker) in broken.log.read_text(encoding="utf-8", errors="replace"),
+        what="log the review store's place for the operator",
+        timeout_s=10,
+    )
