@@ -36,7 +36,7 @@
 #     kernel's idle time from its last page disconnecting;
 #   cull_idle_timeout/cull_interval: a kernel with no page connected goes after
 #     WORKBENCH_ABANDONED_KERNEL_S seconds (default 90) plus at most a sixth of that, so within
-#     2 minutes of a tab closing without unloading (a crash, a lost network); a connected page
+#     2 minutes of a tab's connection closing without unloading (a crash); a connected page
 #     keeps its kernel however long it sits idle (cull_connected=False);
 #   identity provider scripts/voila_identity.py: Voila's own (each visitor an anonymous user
 #     in a signed cookie), which also sets the _xsrf cookie that the page's "shut my kernel
