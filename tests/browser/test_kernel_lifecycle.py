@@ -86,7 +86,8 @@ def test_an_abandoned_kernel_goes_while_a_connected_idle_one_stays(
         crashing, abandoned_kernel = _open_app(crashes, quick_culling_app.url)
         crashing.close(run_before_unload=False)
         lived_s = _wait_until_gone(abandoned_kernel, ABANDONED_S + 10 * CULL_INTERVAL_S + 30)
-        assert lived_s <= ABANDONED_S + CULL_INTERVAL_S + 5, f"abandoned kernel lived {lived_s} s"
+        # Plus the time a kernel takes to shut down (a few seconds on a busy machine).
+        assert lived_s <= ABANDONED_S + CULL_INTERVAL_S + 10, f"abandoned kernel lived {lived_s} s"
         # The page left open has been idle for longer than ABANDONED_S by now.
         time.sleep(2 * CULL_INTERVAL_S)
         assert kernel_pids(idle_kernel), "the kernel of a connected, idle page was culled"
