@@ -3,6 +3,8 @@
 Each view is usable alone in JupyterLab (set its traits, press its button) or composed, as in
 :class:`EthicsReviewApp`. Views that compute run one core call at a time in a background
 thread, with a spinner while it runs and a short message (never a traceback) when it fails.
+In a kernel of the served app, importing this package sends the kernel's stderr, warnings and
+logging to the server's log (:func:`workbench.app.served_kernel.route_internal_output`).
 """
 
 from widgets._audit_panel import AuditPanel
@@ -16,6 +18,9 @@ from widgets._review_form import ReviewForm
 from widgets._task import CoreView
 from widgets._teaching import BiasLessonView, ExplanationLessonView
 from widgets._text_attribution import TextAttributionView
+from workbench.app.served_kernel import route_internal_output
+
+route_internal_output()
 
 __all__ = [
     "AuditPanel",

@@ -41,6 +41,11 @@ class ReviewError(WorkbenchError, ValueError):
     """A review record is invalid, or the review database cannot be opened or written."""
 
 
+class ReviewStoreError(ReviewError):
+    """The review database cannot be opened, read or written (the message names where and what
+    the operator can do; the served app shows visitors a plain message instead)."""
+
+
 class ReportError(WorkbenchError, ValueError):
     """A report cannot be assembled from the given parts, or cannot be written where asked."""
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 import workbench
+from workbench._errors import ReviewError
 from workbench.app.decisions import (
     MSG_NO_DECISION,
     MSG_NO_MODEL,
+    MSG_VISITOR_STORE_FAILED,
     check_lengths,
     decision_history,
     record_decision,
@@ -107,3 +109,18 @@ def test_form_fields_over_their_limits_are_refused(tmp_path, spec, fields, messa
     assert str(caught.value) == message
     with ReviewStore(tmp_path / "r.sqlite3") as store:
         assert store.history() == []
+
+
+def test_an_unusable_store_shows_a_plain_message_and_logs_the_place(tmp_path, spec, caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    database = blocker / "reviews.sqlite3"
+    with caplog.at_level("ERROR", logger="workbench.serve"):
+        with pytest.raises(ReviewError) as info:
+            record_decision(database, spec, decision="approve", reviewer="R. Viewer")
+        with pytest.raises(ReviewError) as listed:
+            decision_history(database, spec)
+    assert str(info.value) == str(listed.value) == MSG_VISITOR_STORE_FAILED
+    operator = [record.getMessage() for record in caplog.records]
+    assert len(operator) == 2
+    assert all(str(blocker) in message and "--db" in message for message in operator)

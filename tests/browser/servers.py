@@ -43,6 +43,10 @@ SERVE_ENV = (
     "WORKBENCH_MODELS",
     "WORKBENCH_CATALOG",
     "WORKBENCH_SAMPLES",
+    "WORKBENCH_ABANDONED_KERNEL_S",
+    # Set by pytest while a test runs; ipykernel then leaves stdout/stderr's file descriptors
+    # uncaptured, so a server started from a test would not run kernels as served ones do.
+    "PYTEST_CURRENT_TEST",
 )
 # Polled for readiness: a static file, because every GET of the page itself starts a kernel.
 READY_PATH = "voila/static/voila.js"
@@ -97,6 +101,21 @@ class Server:
                 return
             except subprocess.TimeoutExpired:
                 continue
+
+
+def kernel_pids(kernel_id: str) -> list[int]:
+    """The processes running the kernel ``kernel_id`` (its connection file is in their command)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes()
+        except OSError:  # ended meanwhile
+            continue
+        if f"kernel-{kernel_id}.json".encode() in command:
+            pids.append(int(proc.name))
+    return pids
 
 
 def free_port() -> int:

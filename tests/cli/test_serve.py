@@ -16,7 +16,12 @@ from workbench.cli._serve import (
     serve_command,
 )
 from workbench.serving import APPS, DEFAULT_APP, VOILA_OPTIONS, app_notebook
-from workbench.serving._voila import APPS_FOLDER, TEMPLATES_JUPYTER_PATH
+from workbench.serving._voila import (
+    ABANDONED_ENV,
+    APPS_FOLDER,
+    MSG_BAD_ABANDONED,
+    TEMPLATES_JUPYTER_PATH,
+)
 
 DEFAULT_NOTEBOOK = str(app_notebook(DEFAULT_APP))
 
@@ -111,3 +116,34 @@ def test_the_token_file(tmp_path):
     with pytest.raises(WorkbenchError) as raised:
         read_token_file(str(path))
     assert str(raised.value) == MSG_EMPTY_TOKEN_FILE.format(path=path)
+
+
+def _cull_option(command: list[str], name: str) -> str:
+    prefix = f"--MappingKernelManager.{name}="
+    return next(part[len(prefix) :] for part in command if part.startswith(prefix))
+
+
+@pytest.mark.parametrize(
+    ("abandoned", "timeout", "interval"),
+    [(None, 90, 15), ("10", 10, 2)],
+    ids=["default", "shortened"],
+)
+def test_abandoned_kernels_are_culled_within_2_minutes(monkeypatch, abandoned, timeout, interval):
+    if abandoned is None:
+        monkeypatch.delenv(ABANDONED_ENV, raising=False)
+    else:
+        monkeypatch.setenv(ABANDONED_ENV, abandoned)
+    command, environment = serve_command(notebook=DEFAULT_APP, port=9001, token=None)
+    assert int(_cull_option(command, "cull_idle_timeout")) == timeout
+    assert int(_cull_option(command, "cull_interval")) == interval
+    assert _cull_option(command, "cull_connected") == "False"
+    assert timeout + interval <= 120
+    assert environment["WORKBENCH_SERVED"] == "1"
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "soon", "-3"])
+def test_a_bad_culling_time_is_refused(monkeypatch, value):
+    monkeypatch.setenv(ABANDONED_ENV, value)
+    with pytest.raises(WorkbenchError) as raised:
+        serve_command(notebook=DEFAULT_APP, port=9001, token=None)
+    assert str(raised.value) == MSG_BAD_ABANDONED.format(value=value)

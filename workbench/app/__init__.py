@@ -5,5 +5,6 @@ importing ipywidgets: ``browse`` (open a model with its data and predictions, pi
 ``compare`` (Captum and LIME side by side, global importance), ``findings`` (the audit as the app
 runs it, in plain words, and mitigation), ``decisions`` (reviewer records), ``export`` (the
 report file), ``modelcard`` (the model card as sections), ``catalog`` (the models a served app
-lists) and ``pipeline`` (the report command: the same steps run from a model spec).
+lists), ``served_kernel`` (a served kernel's internals go to the server's log) and ``pipeline`` (the
+report command: the same steps run from a model spec).
 """

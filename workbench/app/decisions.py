@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench._errors import ReviewError
+from workbench._errors import ReviewError, ReviewStoreError
+from workbench.app.catalog import log as operator_log
 from workbench.models import model_sha256
 from workbench.review import (
     MAX_COMMENT_CHARS,
@@ -25,6 +26,10 @@ from workbench.spec import ModelSpec, load_spec
 
 MSG_NO_MODEL = "choose a model before recording a decision"
 MSG_NO_DECISION = "choose a decision: approve, approve with conditions, or reject"
+MSG_VISITOR_STORE_FAILED = (
+    "Decisions cannot be recorded or shown right now; the server's operator has been told."
+)
+MSG_OPERATOR_STORE_FAILED = "review decisions are unavailable to the app: {problem}"
 Store = ReviewStore | str | Path | None
 
 
@@ -98,9 +103,18 @@ def _condition_lines(conditions: str) -> tuple[str, ...]:
 
 @contextmanager
 def opened_store(store: Store) -> Iterator[ReviewStore]:
-    """``store`` itself, or a store opened on it for the duration (and closed after)."""
-    if isinstance(store, ReviewStore):
-        yield store
-        return
-    with ReviewStore(store) as opened:
-        yield opened
+    """``store`` itself, or a store opened on it for the duration (and closed after).
+
+    When the database cannot be opened, read or written, the operator's log gets the reason,
+    with the place and what to do; the error raised says only :data:`MSG_VISITOR_STORE_FAILED`
+    (an app's visitors must not see server paths or operator instructions).
+    """
+    try:
+        if isinstance(store, ReviewStore):
+            yield store
+            return
+        with ReviewStore(store) as opened:
+            yield opened
+    except ReviewStoreError as err:
+        operator_log.error(MSG_OPERATOR_STORE_FAILED.format(problem=err))
+        raise ReviewError(MSG_VISITOR_STORE_FAILED) from err

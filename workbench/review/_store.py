@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, Connection, make_url
 
-from workbench._errors import ReviewError
+from workbench._errors import ReviewError, ReviewStoreError
 from workbench._files import create_private_file, make_private_folders
 from workbench.models import ModelAdapter, model_sha256
 from workbench.review._ledger import GENESIS_HASH, ChainCheck, check_chain, record_hash
@@ -270,9 +270,9 @@ class ReviewStore:
             with engine.begin() as connection:
                 yield connection
         except exc.DBAPIError as err:
-            raise ReviewError(self._explain(err.orig)) from None
+            raise ReviewStoreError(self._explain(err.orig)) from None
         except sqlite3.Error as err:
-            raise ReviewError(self._explain(err)) from None
+            raise ReviewStoreError(self._explain(err)) from None
 
     def _explain(self, err: BaseException) -> str:
         detail = str(err).strip() or type(err).__name__
@@ -321,11 +321,11 @@ def _resolve(url_or_path: str | Path | None) -> tuple[Path | None, URL]:
         try:
             url = make_url(url_or_path)
         except exc.ArgumentError as err:
-            raise ReviewError(MSG_BAD_URL.format(url=url_or_path, detail=err)) from None
+            raise ReviewStoreError(MSG_BAD_URL.format(url=url_or_path, detail=err)) from None
         if url.get_backend_name() != "sqlite":
             return None, url
         if not url.database or url.database == ":memory:":
-            raise ReviewError(MSG_BAD_URL.format(url=url_or_path, detail=MSG_IN_MEMORY))
+            raise ReviewStoreError(MSG_BAD_URL.format(url=url_or_path, detail=MSG_IN_MEMORY))
         path = Path(url.database)
     else:
         path = Path(url_or_path).expanduser()
@@ -340,7 +340,7 @@ def _make_folder(folder: Path) -> None:
     except OSError as err:
         blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
         reason = err.strerror if blocker is None else MSG_FILE_IN_WAY.format(file=blocker)
-        raise ReviewError(MSG_NO_FOLDER.format(folder=folder, reason=reason)) from None
+        raise ReviewStoreError(MSG_NO_FOLDER.format(folder=folder, reason=reason)) from None
 
 
 def _create_database_file(path: Path) -> None:
@@ -349,7 +349,7 @@ def _create_database_file(path: Path) -> None:
     try:
         create_private_file(path)
     except OSError as err:
-        raise ReviewError(MSG_READ_ONLY.format(path=path, detail=err.strerror)) from None
+        raise ReviewStoreError(MSG_READ_ONLY.format(path=path, detail=err.strerror)) from None
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -394,9 +394,9 @@ def _server_engine(url: URL, location: str) -> Engine:
     try:
         return create_engine(url, pool_pre_ping=True)
     except ImportError as err:
-        raise ReviewError(MSG_NO_DRIVER.format(url=location, detail=err)) from None
+        raise ReviewStoreError(MSG_NO_DRIVER.format(url=location, detail=err)) from None
     except exc.ArgumentError as err:
-        raise ReviewError(MSG_BAD_URL.format(url=location, detail=err)) from None
+        raise ReviewStoreError(MSG_BAD_URL.format(url=location, detail=err)) from None
 
 
 def _chain_values(row: Any) -> dict[str, Any]:

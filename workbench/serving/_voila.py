@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+
+from workbench._errors import WorkbenchError
+from workbench.app.served_kernel import SERVED_ENV
 
 SERVING = Path(__file__).resolve().parent
 # The bundled app notebooks, by name (``workbench serve NAME``), in the ``notebooks`` package.
@@ -21,14 +25,25 @@ TOKEN_ENV = "JUPYTER_TOKEN"
 #   no browser; loopback only; the given port or none (no retries on another);
 #   template "workbench" (jupyter/voila/templates/workbench here): Voila's "lab" template
 #     without its CDN references (Font Awesome <link>s, Mermaid loader), so the page requests
-#     nothing outside the server; it cannot be swapped through the URL or notebook metadata;
+#     nothing outside the server; it cannot be swapped through the URL or notebook metadata; it
+#     also tells the visitor when the session ended (kernel dead or restarted);
 #   strip_sources / show_tracebacks=False: no cell source and no traceback reaches the browser;
 #   pool_size=1 (with preheat_kernel, see voila_command): one kernel has already run the
 #     notebook when a visitor arrives;
-#   cull_idle_timeout/cull_interval: a kernel idle for 10 min with no open page is shut down;
-#   identity provider workbench/serving/identity.py: Voila's own, which also sets the _xsrf
-#     cookie that the page's "shut my kernel down" request needs when the visitor leaves
-#     (without it the request is refused and each visit leaves a kernel behind until culled).
+#   kernel manager (kernels.py): kernels start without the token in their environment, pages
+#     cannot shut them down over the websocket, and the culler counts a kernel's idle time from
+#     its last page disconnecting;
+#   cull_connected=False (with cull_idle_timeout/cull_interval, see voila_command): a kernel
+#     with no page connected goes after WORKBENCH_ABANDONED_KERNEL_S seconds (default 90) plus
+#     at most a sixth of that, so within 2 minutes of a tab's connection closing without
+#     unloading (a crash); a connected page keeps its kernel however long it sits idle;
+#   identity provider (identity.py): Voila's own (each visitor an anonymous user in a signed
+#     cookie), which also sets the _xsrf cookie that the page's "shut my kernel down" request
+#     needs when the visitor leaves, and answers 404/403 where Voila's routes answer 500;
+#   authorizer (identity.py): a kernel is used and shut down by its own visitor only.
+# voila_command also sets WORKBENCH_SERVED=1 for the kernels: the app's first import sends the
+# kernel's stderr, warnings and logging to the server's log, never to the page
+# (workbench/app/served_kernel.py).
 VOILA_OPTIONS = (
     "--no-browser",
     "--Voila.ip=127.0.0.1",
@@ -38,10 +53,14 @@ VOILA_OPTIONS = (
     "--strip_sources=True",
     "--show_tracebacks=False",
     "--pool_size=1",
-    "--MappingKernelManager.cull_idle_timeout=600",
-    "--MappingKernelManager.cull_interval=60",
-    "--Voila.identity_provider_class=workbench.serving.identity.XsrfCookieIdentityProvider",
+    "--VoilaConfiguration.multi_kernel_manager_class=workbench.serving.kernels.WorkbenchKernelManager",
+    "--MappingKernelManager.cull_connected=False",
+    "--Voila.identity_provider_class=workbench.serving.identity.VisitorIdentityProvider",
+    "--Voila.authorizer_class=workbench.serving.identity.VisitorAuthorizer",
 )
+ABANDONED_ENV = "WORKBENCH_ABANDONED_KERNEL_S"
+DEFAULT_ABANDONED_S = 90
+MSG_BAD_ABANDONED = f"{ABANDONED_ENV} must be a whole number of seconds, not {{value!r}}"
 
 
 def app_notebook(name: str) -> Path:
@@ -64,13 +83,21 @@ def voila_command(
     (``bench/bench_voila.py`` measures both). ``environ`` is the environment to start from.
     """
     environment = dict(environ)
+    abandoned_s = abandoned_kernel_seconds(environment)
+    environment[SERVED_ENV] = "1"
     jupyter_path = environment.get("JUPYTER_PATH")
     environment["JUPYTER_PATH"] = os.pathsep.join(
         [str(TEMPLATES_JUPYTER_PATH), *([jupyter_path] if jupyter_path else [])]
     )
     # -P: the working folder is not put on the server's import path.
     command = [sys.executable, "-P", "-m", "voila", *VOILA_OPTIONS]
-    command += [f"--port={port}", f"--preheat_kernel={preheat}"]
+    command += [
+        f"--MappingKernelManager.cull_idle_timeout={abandoned_s}",
+        # Checked every sixth of that (at least every second).
+        f"--MappingKernelManager.cull_interval={(abandoned_s + 5) // 6}",
+        f"--port={port}",
+        f"--preheat_kernel={preheat}",
+    ]
     if token:
         # auto_token hands the token to jupyter_server's identity provider, which reads it
         # from JUPYTER_TOKEN; this keeps it out of the process list. (Not the bare `--token`
@@ -80,3 +107,12 @@ def voila_command(
     else:
         environment.pop(TOKEN_ENV, None)
     return [*command, str(notebook)], environment
+
+
+def abandoned_kernel_seconds(environ: Mapping[str, str]) -> int:
+    """Seconds a kernel lives on with no page connected: ``WORKBENCH_ABANDONED_KERNEL_S``
+    (the browser tests shorten it) or 90."""
+    value = environ.get(ABANDONED_ENV, str(DEFAULT_ABANDONED_S))
+    if not re.fullmatch(r"[1-9][0-9]*", value):
+        raise WorkbenchError(MSG_BAD_ABANDONED.format(value=value))
+    return int(value)
