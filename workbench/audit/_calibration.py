@@ -23,8 +23,12 @@ Choices, and why:
   a small group's ECE. It detects a score that over- or understates a group's risk; a
   miscalibration that changes direction across the scores shows in the ECE and its interval
   but stays a possible breach. The Brier score difference by Welch's test of the mean squared
-  error per row; the ROC AUC difference by DeLong's variance of each AUC (the group and its
-  reference are disjoint rows, so the two are independent).
+  error per row; the ROC AUC difference by a z-test with DeLong's variance of each AUC (the
+  group and its reference are disjoint rows, so the two are independent), where the group's
+  variance is at least Hanley and McNeil's for its rows at the reference's AUC (its variance
+  were there no disparity): in groups of a few dozen rows DeLong's estimate is unstable and
+  smallest where the AUC is highest, and alone it rejected a true null 1.7% of the time at a
+  level of 0.1% in simulation (crisis_text's groups, calibrated scores); with the floor, 0%.
 """
 
 from __future__ import annotations
@@ -275,8 +279,11 @@ class _Frame:
         if reference is not None:
             inside = self.group == reference
             auc_r[:], variance_r[:] = _delong(self.scores[inside], positive[inside])
+        positives = np.bincount(self.group, weights=positive, minlength=self.n_groups)
+        negatives = np.bincount(self.group, minlength=self.n_groups) - positives
+        null = _hanley_mcneil(auc_r, positives, negatives)
         with np.errstate(invalid="ignore", divide="ignore"):
-            error = np.sqrt(variance + variance_r)
+            error = np.sqrt(np.fmax(variance, null) + variance_r)
             p = 2.0 * ndtr(-np.abs(auc - auc_r) / error)
         return np.where(error == 0, 1.0, p)
 
@@ -349,6 +356,15 @@ def _welch(sums: np.ndarray, sums_r: np.ndarray) -> np.ndarray:
         p = 2.0 * ndtr(-np.abs(mean - mean_r) / error)
     p = np.where(error == 0, 1.0, p)
     return np.where((size == 0) | (size_r == 0), np.nan, p)
+
+
+def _hanley_mcneil(auc: np.ndarray, positives: np.ndarray, negatives: np.ndarray) -> np.ndarray:
+    """Hanley and McNeil's variance of an AUC of ``auc`` from so many positive and negative
+    rows."""
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = auc * (1 - auc) + (positives - 1) * (q1 - auc**2) + (negatives - 1) * (q2 - auc**2)
+        return spread / (positives * negatives)
 
 
 def _delong(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
