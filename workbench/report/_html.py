@@ -243,8 +243,10 @@ def _calibration_view(
 
 def _reliability_chart(curves: pd.DataFrame) -> dict[str, Any]:
     """Pixel geometry of a reliability chart: one polyline per group (observed rate against
-    mean score per bin), the diagonal of a calibrated score, ticks and a legend."""
+    mean score per bin, each point's area growing with its rows), the diagonal of a calibrated
+    score, ticks and a legend."""
     left, top = PLOT_MARGIN["left"], PLOT_MARGIN["top"]
+    most = max(float(curves["rows"].max()), 1.0) if len(curves) else 1.0
 
     def x(value: float) -> float:
         return round(left + value * PLOT, 1)
@@ -258,6 +260,7 @@ def _reliability_chart(curves: pd.DataFrame) -> dict[str, Any]:
             {
                 "x": x(point["mean_predicted"]),
                 "y": y(point["observed_rate"]),
+                "r": round(1.5 + 3.0 * (float(point["rows"]) / most) ** 0.5, 1),
                 "title": (
                     f"{group}: mean score {number(point['mean_predicted'])}, observed rate "
                     f"{number(point['observed_rate'])}, {int(point['rows'])} rows"
