@@ -9,7 +9,12 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from workbench.audit import CALIBRATION_BETWEEN, AuditOptions, FairnessBounds, audit
-from workbench.audit._audit import MSG_AUC_REFERENCE, MSG_AUC_UNDEFINED
+from workbench.audit._audit import (
+    MSG_AUC_REFERENCE,
+    MSG_AUC_UNDEFINED,
+    MSG_CALIBRATION_UNBOOTSTRAPPED,
+    MSG_NO_SCORES,
+)
 from workbench.audit._calibration import N_BINS, level_calibration, score_bins
 
 from .audit_data import random_frame
@@ -215,3 +220,23 @@ def test_bootstrap_in_chunks_equals_one_draw(monkeypatch):
         for name, value in mine.items():
             np.testing.assert_allclose(theirs[name], value, atol=1e-12, err_msg=name)
     assert np.isfinite(whole.between["ece_difference_low"]).all()
+
+
+def test_beyond_the_bootstrap_budget_calibration_has_no_intervals_and_says_so(monkeypatch):
+    frame = _calibrated(1, n=1500, shift=1.5)
+    monkeypatch.setattr("workbench.audit._audit.CALIBRATION_BOOTSTRAP_BUDGET", 1500 * 99)
+    result = _audit(frame, bootstrap=100)
+    note = MSG_CALIBRATION_UNBOOTSTRAPPED.format(rows=1500, replicates=100, budget=1500 * 99)
+    assert note in result.warnings
+    assert result.by_group["ece_low"].isna().all() and result.by_group["fnr_low"].notna().any()
+    # Without intervals the q-value alone decides, as with bootstrap=0.
+    ece = next(b for b in result.breaches if (b.group, b.metric) == ("asian", "ece_difference"))
+    assert ece.robust and np.isnan(ece.low)
+
+
+def test_calibration_can_be_left_out():
+    result = _audit(_calibrated(1, n=1500, shift=1.5), calibration=False)
+    assert result.by_group["ece"].isna().all() and result.reliability.empty
+    assert not [b for b in result.breaches if b.metric in CALIBRATION_BETWEEN]
+    assert MSG_NO_SCORES not in result.warnings
+    assert result.to_dict()["params"]["calibration"] is False

@@ -92,6 +92,14 @@ MSG_NO_SCORES = (
     "the predictions are 0/1 decisions, not scores, so calibration (expected calibration "
     "error, Brier score, ROC AUC, reliability curves) is not measured"
 )
+MSG_CALIBRATION_UNBOOTSTRAPPED = (
+    "calibration: {rows} rows x {replicates} bootstrap replicates is beyond the {budget:,} that "
+    "calibration is bootstrapped for (it resamples rows, not counts), so its numbers have no "
+    "confidence intervals and its breaches are judged by their q-values alone"
+)
+# Rows x replicates up to which calibration is bootstrapped: its bootstrap resamples every row
+# (about 5 microseconds per row and replicate for every attribute and intersection).
+CALIBRATION_BOOTSTRAP_BUDGET = 2_000_000
 MSG_AUC_UNDEFINED = (
     "{prefix}{level}: {groups} have rows of one class only (all or none truly '{positive}'), "
     "so their ROC AUC is undefined (NaN), and so is its difference"
@@ -150,9 +158,17 @@ def audit(
     if outcomes.multiclass and threshold != 0.5:
         notes.append(MSG_MULTICLASS_THRESHOLD.format(threshold=threshold))
     decisions = outcomes.decisions(row_thresholds(threshold, prepared.groups))
-    calibrated = has_scores(outcomes.scores)
-    if not calibrated:
+    calibrated = options.calibration and has_scores(outcomes.scores)
+    if options.calibration and not calibrated:
         notes.append(MSG_NO_SCORES)
+    if calibrated and options.bootstrap * len(outcomes.scores) > CALIBRATION_BOOTSTRAP_BUDGET:
+        notes.append(
+            MSG_CALIBRATION_UNBOOTSTRAPPED.format(
+                rows=len(outcomes.scores),
+                replicates=options.bootstrap,
+                budget=CALIBRATION_BOOTSTRAP_BUDGET,
+            )
+        )
     rng = np.random.default_rng(options.seed)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in (*_INDEX, "null_errors")}
     for j in range(len(outcomes.classes)):
@@ -267,7 +283,11 @@ def _calibration(
         group,
         n_groups=n_groups,
         reference=reference,
-        replicates=settings.bootstrap,
+        replicates=(
+            settings.bootstrap
+            if settings.bootstrap * len(outcomes.scores) <= CALIBRATION_BOOTSTRAP_BUDGET
+            else 0
+        ),
         confidence=settings.confidence,
         min_group_size=settings.min_group_size,
         rng=np.random.default_rng([settings.seed, column, len(positions), *positions]),

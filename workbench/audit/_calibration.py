@@ -112,7 +112,8 @@ def level_calibration(
             low, high = interval(boot[name], confidence=confidence)
         target[f"{name}_low"], target[f"{name}_high"] = low, high
     tested = np.bincount(group, minlength=n_groups) >= min_group_size
-    for name, p in frame.p_values(reference, tested).items():
+    auc_r = by_group["roc_auc"] - between["roc_auc_difference"]
+    for name, p in frame.p_values(reference, tested, auc_r).items():
         between[f"{name}_p"] = p
     compared = np.full(n_groups, n_groups > 1)
     if reference is not None:
@@ -241,7 +242,9 @@ class _Frame:
         out[:, self.local_group[self.starts]] = np.add.reduceat(values, self.starts, axis=1)
         return out
 
-    def p_values(self, reference: int | None, tested: np.ndarray) -> dict[str, np.ndarray]:
+    def p_values(
+        self, reference: int | None, tested: np.ndarray, auc_r: np.ndarray
+    ) -> dict[str, np.ndarray]:
         """p-values of no disparity for the ``tested`` groups (NaN for the others):
         Cochran-Mantel-Haenszel over the score bins for the ECE difference, Welch for the Brier
         score difference, DeLong for the AUC difference; NaN where a side has no rows (or, for
@@ -264,23 +267,29 @@ class _Frame:
         found = {
             "ece_difference": _mantel_haenszel(count, observed, count_r, observed_r),
             "brier_score_difference": _welch(sums, sums_r),
-            "roc_auc_difference": self._delong_p(reference, tested),
+            "roc_auc_difference": self._auc_p(reference, tested, auc_r),
         }
         return {name: np.where(tested, p, np.nan) for name, p in found.items()}
 
-    def _delong_p(self, reference: int | None, tested: np.ndarray) -> np.ndarray:
+    def _auc_p(self, reference: int | None, tested: np.ndarray, auc_r: np.ndarray) -> np.ndarray:
+        """z-test of equal AUC: the group's variance is the larger of DeLong's and Hanley and
+        McNeil's at the reference's AUC ``auc_r``; the rest's is Hanley and McNeil's, a
+        privileged group's DeLong's."""
         positive = self.truth > 0
-        auc, variance, auc_r, variance_r = np.full((4, self.n_groups), np.nan)
-        for g in np.flatnonzero(tested):
-            inside = self.group == g
-            auc[g], variance[g] = _delong(self.scores[inside], positive[inside])
-            if reference is None:
-                auc_r[g], variance_r[g] = _delong(self.scores[~inside], positive[~inside])
-        if reference is not None:
-            inside = self.group == reference
-            auc_r[:], variance_r[:] = _delong(self.scores[inside], positive[inside])
         positives = np.bincount(self.group, weights=positive, minlength=self.n_groups)
         negatives = np.bincount(self.group, minlength=self.n_groups) - positives
+        order = np.argsort(self.group, kind="stable")
+        bounds = np.r_[0, np.cumsum(np.bincount(self.group, minlength=self.n_groups))]
+        auc, variance = np.full((2, self.n_groups), np.nan)
+        for g in np.flatnonzero(tested | (np.arange(self.n_groups) == reference)):
+            rows = order[bounds[g] : bounds[g + 1]]
+            auc[g], variance[g] = _delong(self.scores[rows], positive[rows])
+        if reference is None:
+            variance_r = _hanley_mcneil(
+                auc_r, positives.sum() - positives, negatives.sum() - negatives
+            )
+        else:
+            variance_r = np.full(self.n_groups, variance[reference])
         null = _hanley_mcneil(auc_r, positives, negatives)
         with np.errstate(invalid="ignore", divide="ignore"):
             error = np.sqrt(np.fmax(variance, null) + variance_r)

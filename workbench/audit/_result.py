@@ -116,6 +116,7 @@ class AuditResult:
             "seed": options.seed,
             "false_discovery_rate": options.false_discovery_rate,
             "gate": options.gate,
+            "calibration": options.calibration,
             "bounds": options.bounds.to_dict(),
             **source,
         }
