@@ -116,7 +116,8 @@ def test_ethics_app_flow_on_every_sample_model(browser, app, artifacts):
             expect(bars).to_have_count(len(workbench.load_spec(path).feature_columns))
         page.locator("button.wb-run-audit").click()
         table = page.locator(".wb-audit-panel table.wb-metrics")
-        expect(table).to_be_visible()
+        # The audit (bootstrap intervals, calibration, identity swaps) takes seconds under load.
+        expect(table).to_be_visible(timeout=RENDER_TIMEOUT_S * 1000)
         expect(table.locator("tbody tr").first).to_be_visible()
         expect(page.locator(".wb-findings li").first).to_be_visible()
         expect(page.locator(".wb-audit-panel .js-plotly-plot .bars path").first).to_be_attached()
