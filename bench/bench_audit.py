@@ -94,15 +94,12 @@ def hand_aif360(frame: pd.DataFrame, scores: np.ndarray) -> dict[str, float]:
 
 def workbench_audit(frame: pd.DataFrame, scores: np.ndarray, bootstrap: int):
     """The full audit: every attribute and intersection, each group against its reference
-    (the pair's privileged group for its attribute, the rest of the rows for the others)."""
+    (the pair's privileged group for its attribute, the rest of the rows for the others). Like
+    the baseline, it measures decisions: calibration by group (from the scores, row by row) is
+    left out."""
     privileged = {name: None for name in PROTECTED} | {PAIR["attribute"]: PAIR["privileged"]}
-    return audit(
-        scores,
-        frame,
-        label="label",
-        protected=PROTECTED,
-        options=AuditOptions(privileged=privileged, bootstrap=bootstrap),
-    )
+    options = AuditOptions(privileged=privileged, bootstrap=bootstrap, calibration=False)
+    return audit(scores, frame, label="label", protected=PROTECTED, options=options)
 
 
 def pair_values(result) -> dict[str, float]:

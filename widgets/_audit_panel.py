@@ -8,11 +8,20 @@ import ipywidgets
 import traitlets
 
 from widgets import _html
-from widgets._charts import GROUP_BARS_LAYOUT, Chart, draw_group_bars, metrics_table_html
+from widgets._charts import (
+    GROUP_BARS_LAYOUT,
+    RELIABILITY_LAYOUT,
+    Chart,
+    calibration_html,
+    draw_group_bars,
+    draw_reliability,
+    metrics_table_html,
+)
 from widgets._task import CoreView, set_options, shows_errors
 from workbench.app.findings import (
     AuditRun,
     Mitigation,
+    group_calibration,
     group_metrics,
     mitigate,
     run_audit,
@@ -43,7 +52,8 @@ class AuditPanel(CoreView):
     compared with (*Compare with*: the rest, the best-off group, or a privileged group chosen
     per attribute, intersections using the combination); the result is
     ``run``. Moving the threshold re-runs the audit once one has run. The table marks each
-    bound breached; the bars show a rate per group with its confidence interval; text models
+    bound breached; the bars show a rate per group with its confidence interval; the
+    calibration table and reliability curves what a score means in each group; text models
     also show the counterfactual identity swaps. *Mitigate* makes one call,
     :func:`workbench.app.findings.mitigate`; its before/after result is ``mitigation``. A request
     made while another runs is refused.
@@ -84,6 +94,9 @@ class AuditPanel(CoreView):
         self.table = ipywidgets.HTML()
         self.table.add_class("wb-audit-table")
         self.chart = Chart(layout=GROUP_BARS_LAYOUT)
+        self.calibration = ipywidgets.HTML()
+        self.calibration.add_class("wb-calibration-table")
+        self.reliability_chart = Chart(layout=RELIABILITY_LAYOUT)
         self.swaps = ipywidgets.HTML()
         self.notes = ipywidgets.HTML()
         self.method_box = ipywidgets.Dropdown(
@@ -99,6 +112,9 @@ class AuditPanel(CoreView):
                 ipywidgets.HBox([self.class_box, self.level_box, self.metric_box]),
                 self.table,
                 self.chart,
+                ipywidgets.HTML('<h4 class="wb-subhead">Calibration by group</h4>'),
+                self.calibration,
+                self.reliability_chart,
                 self.swaps,
                 ipywidgets.HTML("<h4>Mitigation (post-processing), before and after</h4>"),
                 ipywidgets.HBox([self.method_box, self.mitigate_attribute_box]),
@@ -274,6 +290,13 @@ class AuditPanel(CoreView):
         )
         self.table.value = metrics_table_html(metrics, self.level_box.value)
         draw_group_bars(self.chart, metrics, self.metric_box.value, self.level_box.value)
+        calibration = group_calibration(
+            run.audit, positive_class=self.class_box.value, attribute=self.level_box.value
+        )
+        self.calibration.value = calibration_html(calibration, self.level_box.value)
+        self.reliability_chart.layout.display = "flex" if calibration.measured else "none"
+        if calibration.measured:
+            draw_reliability(self.reliability_chart, calibration, self.level_box.value)
 
     @traitlets.observe("mitigation")
     def _show_mitigation(self, change: dict[str, Any]) -> None:

@@ -11,8 +11,8 @@ import ipywidgets
 import plotly.graph_objects as go
 
 from widgets import _html
-from workbench.app.findings import GroupMetrics
-from workbench.audit import TABLE_DIFFERENCES, TABLE_RATES
+from workbench.app.findings import MSG_NO_CALIBRATION, GroupCalibration, GroupMetrics
+from workbench.audit import TABLE_CALIBRATION, TABLE_DIFFERENCES, TABLE_RATES
 from workbench.presentation import PALETTE, metric_label
 
 GROUP_BARS_LAYOUT = {
@@ -22,6 +22,16 @@ GROUP_BARS_LAYOUT = {
     "template": "plotly_white",
     "yaxis": {"rangemode": "tozero"},
 }
+
+RELIABILITY_LAYOUT = {
+    "height": 420,
+    "width": 560,
+    "margin": {"l": 60, "r": 20, "t": 40, "b": 60},
+    "template": "plotly_white",
+    "xaxis": {"range": [0, 1], "title": {"text": "mean score in the bin"}},
+    "yaxis": {"range": [0, 1], "title": {"text": "observed rate"}},
+}
+CURVE_COLUMNS = ("bin_low", "bin_high", "rows", "mean_predicted", "observed_rate")
 
 
 def warm_up() -> None:
@@ -102,3 +112,63 @@ def draw_group_bars(chart: Chart, metrics: GroupMetrics, metric: str, attribute:
     )
     title = f"{metric_label(metric)} by {attribute} (whiskers: confidence intervals)"
     chart.draw([bars], {"title": {"text": title}})
+
+
+def calibration_html(calibration: GroupCalibration, attribute: str) -> str:
+    """One attribute's calibration as a table, each gap outside its bound marked, and the
+    reliability curves as a table (what the chart shows, for readers who cannot see it)."""
+    if not calibration.measured:
+        return f'<p class="wb-line">{_html.esc(MSG_NO_CALIBRATION)}</p>'
+    breaches = len(calibration.breached)
+    verdict = (
+        f'<b class="wb-bad">{breaches} calibration gap(s) outside their bound (&#9888;).</b>'
+        if breaches
+        else "Every calibration gap is within its bound."
+    )
+    head = (
+        f'<p class="wb-line">{_html.esc(attribute)}: what a score means in each group, against '
+        f"{_html.esc(calibration.reference)}. {verdict}</p>"
+    )
+    body = _html.table(
+        calibration.table,
+        columns=TABLE_CALIBRATION,
+        index_name="group",
+        marked=calibration.breached,
+        css_class="wb-calibration",
+    )
+    curves = _html.table(
+        calibration.curves,
+        columns=CURVE_COLUMNS,
+        index_name="group / score bin",
+        css_class="wb-reliability",
+    )
+    return (
+        f'{head}<div class="wb-scroll">{body}</div>'
+        "<details><summary>Reliability curves as a table</summary>"
+        f'<div class="wb-scroll">{curves}</div></details>'
+    )
+
+
+def draw_reliability(chart: Chart, calibration: GroupCalibration, attribute: str) -> None:
+    """Draw each group's reliability curve (observed rate against mean score per bin) and the
+    diagonal of a calibrated score in ``chart``."""
+    diagonal = go.Scatter(
+        x=[0, 1],
+        y=[0, 1],
+        mode="lines",
+        name="calibrated",
+        line={"color": PALETTE["muted"], "dash": "dash"},
+    )
+    traces = [diagonal]
+    for group, curve in calibration.curves.groupby(level="group", sort=False):
+        traces.append(
+            go.Scatter(
+                x=curve["mean_predicted"].tolist(),
+                y=curve["observed_rate"].tolist(),
+                mode="lines+markers",
+                name=str(group),
+                text=[f"{rows} rows" for rows in curve["rows"]],
+            )
+        )
+    title = f"Reliability by {attribute}: observed rate against score"
+    chart.draw(traces, {"title": {"text": title}})

@@ -36,6 +36,9 @@ PALETTE = {
     "positive": "#{:02x}{:02x}{:02x}".format(*POSITIVE_RGB),
     "negative": "#{:02x}{:02x}{:02x}".format(*NEGATIVE_RGB),
 }
+# Colours of the series of a chart (one per group), told apart with colour-blindness too:
+# Okabe and Ito's palette.
+SERIES = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442")
 # Above this share of the largest |attribution|, a highlighted token is dark: write it in white.
 STRONG_SHARE = 0.6
 # Marks a gradient explanation whose completeness gap is above COMPLETENESS_TOLERANCE.
@@ -47,6 +50,7 @@ __all__ = [
     "NEGATIVE_RGB",
     "PALETTE",
     "POSITIVE_RGB",
+    "SERIES",
     "STRONG_SHARE",
     "completeness",
     "css_variables",

@@ -16,11 +16,12 @@ from workbench.app.findings import (
     MSG_PASS_ROBUST,
     MSG_UNCERTAIN,
     findings,
+    group_calibration,
     group_metrics,
     mitigate,
     run_audit,
 )
-from workbench.audit import AuditError, AuditOptions, Breach, audit
+from workbench.audit import TABLE_CALIBRATION, AuditError, AuditOptions, Breach, audit
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +91,34 @@ def test_group_metrics_marks_breached_cells(crisis_run):
     assert ("black", "false_negative_rate_difference") in breached
     assert metrics.reference == "the rest"
     assert metrics.table.loc["black", "fnr"] > metrics.table.loc["white", "fnr"]
+
+
+def test_group_calibration_is_the_audits_per_group_with_its_curves(crisis_run):
+    result = crisis_run.audit
+    calibration = group_calibration(result, positive_class="urgent", attribute="ethnicity")
+    assert calibration.measured and calibration.reference == "the rest"
+    table = calibration.table
+    assert list(table.index) == ["asian", "black", "hispanic", "white"]
+    assert set(TABLE_CALIBRATION) <= set(table.columns)
+    rows = result.by_group.loc[("urgent", "ethnicity")]
+    pd.testing.assert_series_equal(table["ece"], rows["ece"])
+    gaps = result.differences.loc[("urgent", "ethnicity")]
+    pd.testing.assert_series_equal(table["roc_auc_difference_low"], gaps["roc_auc_difference_low"])
+    curves = calibration.curves
+    assert curves["rows"].groupby(level="group").sum().to_dict() == rows["size"].to_dict()
+    assert calibration.breached == {
+        (b.group, b.metric)
+        for b in result.failing_breaches
+        if b.attribute == "ethnicity" and b.metric.startswith(("ece", "brier", "roc"))
+    }
+
+
+def test_decisions_have_no_calibration_and_say_so():
+    data = pd.DataFrame({"label": [0, 1] * 60, "group": ["a", "b", "c"] * 40})
+    result = audit(data["label"], data, label="label", protected="group")
+    calibration = group_calibration(result, positive_class="1", attribute="group")
+    assert not calibration.measured and calibration.curves.empty
+    assert calibration.table["ece"].isna().all()
 
 
 def test_a_fair_result_passes_in_plain_words():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from workbench.audit import BETWEEN, RATES, AuditOptions, audit
+from workbench.audit import BETWEEN, CALIBRATION, CALIBRATION_BETWEEN, RATES, AuditOptions, audit
 from workbench.audit._bootstrap import interval, resample
 from workbench.audit._groups import encode_groups
 from workbench.audit._metrics import aggregate, aif360_level, level_of, level_tables
@@ -54,9 +54,9 @@ def test_every_interval_holds_its_estimate(seed, rows):
         options=AuditOptions(bootstrap=300, seed=seed),
     )
     tables = (
-        (result.overall, (*RATES, "theil_index")),
-        (result.by_group, RATES),
-        (result.differences, BETWEEN),
+        (result.overall, (*RATES, "theil_index", *CALIBRATION)),
+        (result.by_group, (*RATES, *CALIBRATION)),
+        (result.differences, (*BETWEEN, *CALIBRATION_BETWEEN)),
         (result.by_attribute, ("between_all_groups_theil_index",)),
     )
     for table, metrics in tables:
@@ -64,7 +64,7 @@ def test_every_interval_holds_its_estimate(seed, rows):
             low, high = table[f"{name}_low"], table[f"{name}_high"]
             assert low.isna().equals(high.isna()) and (low.dropna() <= high.dropna()).all(), name
             assert _outside(table, name) == [], name
-            if name.endswith("theil_index"):
+            if name.endswith("theil_index") or name == "ece":
                 assert (low.dropna() >= 0).all(), name
     assert (result.overall["tpr_low"] < result.overall["tpr"]).all()
     assert (result.by_attribute["between_all_groups_theil_index_high"] > 0).all()

@@ -28,6 +28,8 @@ NO_CHECKS = FairnessBounds(
     precision_difference=None,
     equalized_odds_difference=None,
     average_abs_odds_difference=None,
+    ece_difference=None,
+    roc_auc_difference=None,
 )
 
 
@@ -70,6 +72,8 @@ def test_a_planted_gap_breaches_with_the_numbers_in_words():
         "error_rate_difference",
         "equalized_odds_difference",
         "average_abs_odds_difference",
+        # b's missed positives score 0.2 where a's score 0.9: the score is miscalibrated too.
+        "ece_difference",
     }
     fnr = next(b for b in result.breaches if b.metric == "false_negative_rate_difference")
     assert (fnr.attribute, fnr.group, fnr.reference, fnr.value) == ("group", "b", "a", 0.5)

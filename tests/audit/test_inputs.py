@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from workbench.audit import AuditError, AuditOptions, audit
+from workbench.audit._audit import MSG_NO_SCORES
 from workbench.audit._inputs import MSG_NO_TEXT_COLUMN
 
 from .audit_data import random_frame, text_model, with_options
@@ -30,8 +31,16 @@ def test_lists_arrays_and_series_give_the_same_audit(scores_kind, label_kind):
 
 
 def test_decisions_are_scores_of_zero_and_one():
-    decisions = (FRAME["score"] >= 0.5).astype(int)
-    pd.testing.assert_frame_equal(_audit(decisions).by_group, _audit(FRAME["score"]).by_group)
+    decisions = _audit((FRAME["score"] >= 0.5).astype(int))
+    scores = _audit(FRAME["score"])
+    calibration = [c for c in scores.by_group if c.split("_")[0] in ("ece", "brier", "roc")]
+    assert calibration
+    pd.testing.assert_frame_equal(
+        decisions.by_group.drop(columns=calibration), scores.by_group.drop(columns=calibration)
+    )
+    # 0/1 decisions are not scores: calibration is not measured, and the audit says so.
+    assert decisions.by_group[calibration].isna().all().all() and decisions.reliability.empty
+    assert MSG_NO_SCORES in decisions.warnings and MSG_NO_SCORES not in scores.warnings
 
 
 def test_a_non_default_index_is_ignored():

@@ -32,6 +32,8 @@ LOOSE = {
     "precision_difference": 1,
     "equalized_odds_difference": 1,
     "average_abs_odds_difference": 1,
+    "ece_difference": 1,
+    "roc_auc_difference": 1,
 }
 
 
@@ -118,6 +120,23 @@ def test_bounds_that_hold_exit_0(crisis_spec, tmp_path, capsys):
     }
     assert payload["params"]["reference"] == "privileged"
     assert {row["reference"] for row in payload["differences"]} >= {"male", "white", "41-65"}
+
+
+def test_calibration_by_group_is_in_the_json_and_gated(crisis_spec, tmp_path, capsys):
+    bounds = tmp_path / "bounds.json"
+    bounds.write_text(json.dumps({**LOOSE, "ece_difference": 0.02, "brier_score_difference": 1}))
+    code, out = _run(crisis_spec, tmp_path, "--protected", "ethnicity", "--bounds", str(bounds))
+    payload = json.loads(out.read_text())
+    black = next(row for row in payload["by_group"] if row["group"] == "black")
+    assert 0 < black["ece_low"] <= black["ece"] <= black["ece_high"] and black["roc_auc"] > 0.9
+    curve = [row for row in payload["reliability"] if row["group"] == "black"]
+    assert sum(row["rows"] for row in curve) == black["size"]
+    assert all(row["brier_score_difference_p"] is not None for row in payload["differences"])
+    breaches = [b for b in payload["breaches"] if b["metric"] == "ece_difference"]
+    assert breaches and {b["strength"] for b in breaches} <= {"robust", "possible"}
+    assert code == (1 if any(b["strength"] == "robust" for b in payload["breaches"]) else 0)
+    printed = capsys.readouterr().out
+    assert all(b["message"] in printed for b in breaches if b["strength"] == "robust")
 
 
 def test_best_off_compares_each_group_with_the_group_missed_least(crisis_spec, tmp_path):

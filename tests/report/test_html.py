@@ -11,6 +11,8 @@ from markupsafe import escape
 
 from workbench.audit import (
     BEST_OFF,
+    CALIBRATION,
+    CALIBRATION_BETWEEN,
     MITIGATION_METRICS,
     TABLE_DIFFERENCES,
     TABLE_RATES,
@@ -90,6 +92,28 @@ def test_column_heads_are_the_registry_labels(crisis):
     assert ["group", *(metric_label(name) for name in TABLE_DIFFERENCES)] in heads
     assert ["group", *(metric_label(name) for name in MITIGATION_METRICS)] in heads
     assert rates[:4] == ["rows", "base rate", "selection rate", "TPR"]
+
+
+def test_calibration_table_and_reliability_curve_per_attribute(relapse):
+    html, result = relapse.html, relapse.content.audit
+    assert "gender: calibration against the rest" in html
+    heads = [
+        re.findall(r"<th(?: [^>]*)?>([^<]*)", head)
+        for head in re.findall(r"<thead>.*?</thead>", html, flags=re.S)
+    ]
+    labels = [metric_label(name) for name in (*CALIBRATION, *CALIBRATION_BETWEEN)]
+    assert ["group", "rows", *labels] in heads
+    row = result.by_group.loc[("relapse", "gender", "nonbinary")]
+    assert f"{row['ece']:.3f}" in html and f"{row['roc_auc']:.3f}" in html
+    # One inline chart per single attribute, a polyline per group, and its table beside it.
+    attributes = [a for a in result.protected if (("relapse", a) in result.by_group.index)]
+    assert html.count("<svg ") == len(attributes)
+    groups = sum(len(result.by_group.loc[("relapse", a)]) for a in attributes)
+    assert html.count("<polyline ") == groups
+    curves = result.reliability.loc[("relapse", "gender")]
+    assert html.count("Reliability curves as a table") == len(attributes)
+    first = curves.iloc[0]
+    assert f"observed rate {first['observed_rate']:.3f}, {int(first['rows'])} rows" in html
 
 
 def test_tokens_are_highlighted_with_a_legend_and_tags(crisis):

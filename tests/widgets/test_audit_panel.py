@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 
@@ -11,8 +12,15 @@ import traitlets
 import widgets._audit_panel as audit_panel
 from widgets import AuditPanel
 from widgets._task import MSG_BUSY
-from workbench.app.findings import MSG_NO_PROTECTED, MSG_NOT_BINARY, group_metrics, run_audit
-from workbench.audit import BEST_OFF, TABLE_DIFFERENCES, TABLE_RATES
+from workbench.app.findings import (
+    MSG_NO_CALIBRATION,
+    MSG_NO_PROTECTED,
+    MSG_NOT_BINARY,
+    group_calibration,
+    group_metrics,
+    run_audit,
+)
+from workbench.audit import BEST_OFF, TABLE_CALIBRATION, TABLE_DIFFERENCES, TABLE_RATES
 from workbench.presentation import metric_label
 
 
@@ -47,6 +55,36 @@ def test_run_shows_the_table_with_breaches_marked_and_bars(panel, crisis_sklearn
     assert list(bars.error_y.array) == pytest.approx(high.tolist())
     assert "Counterfactual identity swaps" in panel.swaps.value
     assert "sexual_orientation / gay / straight" in panel.swaps.value
+
+
+def test_run_shows_calibration_by_group_as_a_table_and_curves(panel):
+    panel.intersections_box.value = False
+    panel.audit()
+    panel.level_box.value = "gender"
+    shown = panel.calibration.value
+    calibration = group_calibration(panel.run.audit, positive_class="urgent", attribute="gender")
+    heads = re.findall(r"<th>([^<]*)</th>", shown.split("</thead>")[0])
+    assert heads == ["group", *[metric_label(name) for name in TABLE_CALIBRATION]]
+    assert shown.count('class="wb-breach"') == len(calibration.breached)
+    # The table that stands in for the chart: one row per group and non-empty score bin.
+    assert "Reliability curves as a table" in shown
+    assert shown.count("<tr>") == 1 + len(calibration.table) + 1 + len(calibration.curves)
+    diagonal, *curves = panel.reliability_chart.figure.data
+    assert list(diagonal.x) == [0, 1]
+    assert [curve.name for curve in curves] == ["female", "male", "nonbinary"]
+    female = calibration.curves.loc["female"]
+    assert list(curves[0].y) == pytest.approx(female["observed_rate"].tolist())
+    assert panel.reliability_chart.layout.display == "flex"
+
+
+def test_decisions_show_no_calibration(crisis_sklearn):
+    decisions = (crisis_sklearn.probabilities >= 0.5).astype(float)
+    subject = dataclasses.replace(crisis_sklearn, probabilities=decisions)
+    panel = AuditPanel(subject=subject, threaded=False)
+    panel.intersections_box.value = False
+    panel.audit()
+    assert MSG_NO_CALIBRATION in panel.calibration.value
+    assert panel.reliability_chart.layout.display == "none"
 
 
 def test_choosing_attribute_metric_and_intersections(panel):

@@ -28,6 +28,7 @@ from workbench.audit import (
     MITIGATION_METRICS,
     POSTPROCESSORS,
     REGISTRY,
+    TABLE_CALIBRATION,
     TABLE_DIFFERENCES,
     TABLE_RATES,
     AuditOptions,
@@ -52,6 +53,9 @@ MSG_NO_MODEL = "choose a model first"
 MSG_NO_PROTECTED = "choose at least one protected attribute to audit"
 MSG_UNKNOWN_ATTRIBUTE = "{attribute!r} is not a protected attribute; choose from {choices}"
 MSG_UNKNOWN_LEVEL = "the audit has no attribute {attribute!r} for class {cls!r}; it has {choices}"
+MSG_NO_CALIBRATION = (
+    "Calibration is not measured: the predictions are 0/1 decisions, not scores."
+)
 MSG_NOT_BINARY = (
     "mitigation changes a yes/no decision, so it needs a binary model; {name} has {count} classes"
 )
@@ -152,6 +156,24 @@ class GroupMetrics:
     table: pd.DataFrame
     breached: frozenset[tuple[str, str]]
     reference: str
+
+
+@dataclass(frozen=True, eq=False)
+class GroupCalibration:
+    """One attribute's calibration for one class: what a score means in each group.
+
+    ``table`` is indexed by group: rows, expected calibration error, Brier score and ROC AUC
+    (with confidence limits) and their differences against ``reference``; ``curves`` is indexed
+    by (group, bin): the reliability curves (rows, mean score and observed rate per score bin),
+    the data of the chart and the table that stands in for it; ``breached`` holds the (group,
+    metric) pairs of failing breaches; ``measured`` is False for 0/1 decisions (no scores).
+    """
+
+    table: pd.DataFrame
+    curves: pd.DataFrame
+    breached: frozenset[tuple[str, str]]
+    reference: str
+    measured: bool
 
 
 @dataclass(frozen=True, eq=False)
@@ -314,6 +336,38 @@ def group_metrics(result: AuditResult, *, positive_class: str, attribute: str) -
     references = compared["reference"].unique() if len(compared) else ["the rest"]
     reference = "the rest" if references[0] == "rest" else str(references[0])
     return GroupMetrics(table=table, breached=breached, reference=reference)
+
+
+def group_calibration(
+    result: AuditResult, *, positive_class: str, attribute: str
+) -> GroupCalibration:
+    """The calibration of the groups of one attribute (or intersection) for one audited class."""
+    metrics = group_metrics(result, positive_class=positive_class, attribute=attribute)
+    key = (positive_class, attribute)
+    rates = result.by_group.loc[key]
+    own = [name for name in TABLE_CALIBRATION if name in rates.columns]
+    gaps = [name for name in TABLE_CALIBRATION if name not in rates.columns]
+    own_limits = [f"{name}_{side}" for name in own[1:] for side in ("low", "high")]
+    gap_limits = [f"{name}_{side}" for name in gaps for side in ("low", "high")]
+    table = rates.loc[:, [*own, *own_limits, "caveats"]]
+    differences = result.differences
+    if key in differences.index.droplevel("group"):
+        table = table.join(differences.loc[key, [*gaps, *gap_limits]], how="left")
+    else:
+        table = table.assign(**dict.fromkeys([*gaps, *gap_limits], np.nan))
+    reliability = result.reliability
+    curves = (
+        reliability.loc[key]
+        if key in reliability.index.droplevel(["group", "bin"])
+        else reliability.iloc[:0].droplevel(["class", "attribute"])
+    )
+    return GroupCalibration(
+        table=table,
+        curves=curves,
+        breached=frozenset(pair for pair in metrics.breached if pair[1] in gaps),
+        reference=metrics.reference,
+        measured=bool(rates["ece"].notna().any()),
+    )
 
 
 def mitigate(

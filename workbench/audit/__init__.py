@@ -6,6 +6,9 @@ from workbench._lazy import lazy_names
 _HOMES = {
     "BEST_OFF": "workbench.audit._options",
     "BETWEEN": "workbench.audit._registry",
+    "BOUNDED": "workbench.audit._registry",
+    "CALIBRATION": "workbench.audit._registry",
+    "CALIBRATION_BETWEEN": "workbench.audit._registry",
     "COMPARED_RATES": "workbench.audit._registry",
     "DEFAULT_BOUNDS": "workbench.audit._options",
     "DEFAULT_OPTIONS": "workbench.audit._options",
@@ -16,6 +19,7 @@ _HOMES = {
     "POSTPROCESSORS": "workbench.audit._mitigation",
     "RATES": "workbench.audit._registry",
     "REGISTRY": "workbench.audit._registry",
+    "TABLE_CALIBRATION": "workbench.audit._registry",
     "TABLE_DIFFERENCES": "workbench.audit._registry",
     "TABLE_RATES": "workbench.audit._registry",
     "AuditError": "workbench._errors",

@@ -12,6 +12,7 @@ import pandas as pd
 from workbench._errors import AuditError
 from workbench.audit._bootstrap import bias_corrected_interval, interval, resample
 from workbench.audit._bounds import find_breaches, tested_p_values
+from workbench.audit._calibration import LevelCalibration, has_scores, level_calibration
 from workbench.audit._metrics import (
     BETWEEN,
     RATES,
@@ -31,7 +32,7 @@ from workbench.audit._metrics import (
 )
 from workbench.audit._options import BEST_OFF, DEFAULT_OPTIONS, AuditOptions
 from workbench.audit._prepare import Prepared, group_labels, prepare, reference_of
-from workbench.audit._registry import REGISTRY
+from workbench.audit._registry import CALIBRATION, CALIBRATION_BETWEEN, REGISTRY
 from workbench.audit._result import AuditResult, indexed
 from workbench.audit._strength import detectable_gaps, null_errors, p_values
 from workbench.audit._threshold import row_thresholds
@@ -87,6 +88,26 @@ MSG_ODDS_CANCEL = (
     "their true and false positive rate gaps have opposite signs and cancel; see their average "
     "absolute odds and equalized odds differences"
 )
+MSG_NO_SCORES = (
+    "the predictions are 0/1 decisions, not scores, so calibration (expected calibration "
+    "error, Brier score, ROC AUC, reliability curves) is not measured"
+)
+MSG_CALIBRATION_UNBOOTSTRAPPED = (
+    "calibration: {rows} rows x {replicates} bootstrap replicates is beyond the {budget:,} that "
+    "calibration is bootstrapped for (it resamples rows, not counts), so its numbers have no "
+    "confidence intervals and its breaches are judged by their q-values alone"
+)
+# Rows x replicates up to which calibration is bootstrapped: its bootstrap resamples every row
+# (about 5 microseconds per row and replicate for every attribute and intersection).
+CALIBRATION_BOOTSTRAP_BUDGET = 2_000_000
+MSG_AUC_UNDEFINED = (
+    "{prefix}{level}: {groups} have rows of one class only (all or none truly '{positive}'), "
+    "so their ROC AUC is undefined (NaN), and so is its difference"
+)
+MSG_AUC_REFERENCE = (
+    "{prefix}{level}: what {groups} are compared with ({reference}) has rows of one class only "
+    "(all or none truly '{positive}'), so their ROC AUC difference is undefined (NaN)"
+)
 MSG_NOT_OPTIONS = "options must be an AuditOptions; got {kind}"
 _SHOWN = 8
 _INDEX = {
@@ -94,7 +115,9 @@ _INDEX = {
     "by_group": ["class", "attribute", "group"],
     "differences": ["class", "attribute", "group"],
     "by_attribute": ["class", "attribute"],
+    "reliability": ["class", "attribute", "group", "bin"],
 }
+_CURVE = ("bin_low", "bin_high", "rows", "mean_predicted", "observed_rate")
 
 
 def audit(
@@ -135,9 +158,20 @@ def audit(
     if outcomes.multiclass and threshold != 0.5:
         notes.append(MSG_MULTICLASS_THRESHOLD.format(threshold=threshold))
     decisions = outcomes.decisions(row_thresholds(threshold, prepared.groups))
+    calibrated = options.calibration and has_scores(outcomes.scores)
+    if options.calibration and not calibrated:
+        notes.append(MSG_NO_SCORES)
+    if calibrated and options.bootstrap * len(outcomes.scores) > CALIBRATION_BOOTSTRAP_BUDGET:
+        notes.append(
+            MSG_CALIBRATION_UNBOOTSTRAPPED.format(
+                rows=len(outcomes.scores),
+                replicates=options.bootstrap,
+                budget=CALIBRATION_BOOTSTRAP_BUDGET,
+            )
+        )
     rng = np.random.default_rng(options.seed)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in (*_INDEX, "null_errors")}
-    for j, positive in enumerate(outcomes.classes):
+    for j in range(len(outcomes.classes)):
         cells = aggregate(
             prepared.groups.codes, prepared.groups.sizes, outcomes.y_true[:, j], decisions[:, j]
         )
@@ -146,10 +180,20 @@ def audit(
             if options.bootstrap
             else None
         )
-        parts["overall"].append(_overall(positive, cells, replicates, options))
+        parts["overall"].append(
+            _overall(prepared, j, cells, replicates, options, calibrated=calibrated)
+        )
         for positions, key in prepared.plan:
             tables, level_notes = _level(
-                prepared, positive, cells, positions, key, replicates, options, first=j == 0
+                prepared,
+                j,
+                cells,
+                positions,
+                key,
+                replicates,
+                options,
+                first=j == 0,
+                calibrated=calibrated,
             )
             for name, table in tables.items():
                 parts[name].append(table)
@@ -178,6 +222,7 @@ def audit(
         by_group=result_tables["by_group"],
         differences=differences,
         by_attribute=result_tables["by_attribute"],
+        reliability=result_tables["reliability"],
         breaches=tuple(breaches),
         warnings=tuple(dict.fromkeys(notes)),
         skipped=prepared.skipped,
@@ -192,8 +237,15 @@ def audit(
 
 
 def _overall(
-    positive: str, cells: Cells, replicates: np.ndarray | None, settings: AuditOptions
+    prepared: Prepared,
+    column: int,
+    cells: Cells,
+    replicates: np.ndarray | None,
+    settings: AuditOptions,
+    *,
+    calibrated: bool,
 ) -> pd.DataFrame:
+    positive = prepared.outcomes.classes[column]
     values = aif360_overall(cells)
     values["theil_index"] = float(theil_index(overall_confusion(cells)))
     boot = None
@@ -202,13 +254,71 @@ def _overall(
         boot = {**rates(counts), "theil_index": theil_index(counts)}
     table = pd.DataFrame({name: [value] for name, value in values.items()})
     table = _with_intervals(table, boot, (*RATES, "theil_index"), settings)
+    everyone = np.zeros(len(prepared.groups.codes), dtype=np.int64)
+    found = _calibration(prepared, column, everyone, 1, None, (), settings, calibrated=calibrated)
+    table = pd.concat([table, pd.DataFrame(_calibration_columns(found, CALIBRATION, 1))], axis=1)
     table.insert(0, "class", positive)
     return table
 
 
+def _calibration(
+    prepared: Prepared,
+    column: int,
+    group: np.ndarray,
+    n_groups: int,
+    reference: int | None,
+    positions: tuple[int, ...],
+    settings: AuditOptions,
+    *,
+    calibrated: bool,
+) -> LevelCalibration | None:
+    """Calibration of one level's groups for one audited class (None without scores); its
+    bootstrap draws are seeded by the options' seed, the class and the level."""
+    if not calibrated:
+        return None
+    outcomes = prepared.outcomes
+    return level_calibration(
+        outcomes.scores[:, column],
+        outcomes.y_true[:, column],
+        group,
+        n_groups=n_groups,
+        reference=reference,
+        replicates=(
+            settings.bootstrap
+            if settings.bootstrap * len(outcomes.scores) <= CALIBRATION_BOOTSTRAP_BUDGET
+            else 0
+        ),
+        confidence=settings.confidence,
+        min_group_size=settings.min_group_size,
+        rng=np.random.default_rng([settings.seed, column, len(positions), *positions]),
+    )
+
+
+def _calibration_columns(
+    found: LevelCalibration | None, metrics: Sequence[str], n_groups: int, *, tests: bool = False
+) -> dict[str, np.ndarray]:
+    """The calibration columns of a table: each metric with its limits (and p-values)."""
+    suffixes = ("", "_low", "_high", "_p") if tests else ("", "_low", "_high")
+    values = {} if found is None else {**found.by_group, **found.between}
+    return {
+        f"{metric}{suffix}": values.get(f"{metric}{suffix}", np.full(n_groups, np.nan))
+        for metric in metrics
+        for suffix in suffixes
+    }
+
+
+def _row_groups(prepared: Prepared, level: Level) -> np.ndarray:
+    """Each row's group in a level: its position among the level's observed groups."""
+    positions = level.positions
+    dims = tuple(prepared.groups.sizes[p] for p in positions)
+    codes = prepared.groups.codes[:, list(positions)]
+    flat = np.ravel_multi_index(tuple(codes.T), dims)
+    return np.searchsorted(np.ravel_multi_index(tuple(level.keys.T), dims), flat)
+
+
 def _level(
     prepared: Prepared,
-    positive: str,
+    column: int,
     cells: Cells,
     positions: tuple[int, ...],
     key: tuple[int, ...] | str | None,
@@ -216,7 +326,9 @@ def _level(
     settings: AuditOptions,
     *,
     first: bool,
+    calibrated: bool,
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    positive = prepared.outcomes.classes[column]
     groups = prepared.groups
     level = level_of(cells, positions)
     counts = confusion(cells, level)
@@ -233,14 +345,31 @@ def _level(
         "attribute": groups.level_name(positions),
         "group": group_labels(groups, level),
     }
+    found = _calibration(
+        prepared,
+        column,
+        _row_groups(prepared, level),
+        level.n_groups,
+        reference,
+        positions,
+        settings,
+        calibrated=calibrated,
+    )
     by_group = pd.DataFrame(point.rates)
     by_group = _with_intervals(by_group, boot_rates, RATES, settings)
+    by_group = by_group.assign(**_calibration_columns(found, CALIBRATION, level.n_groups))
     by_group["caveats"] = [", ".join(found) for found in _caveats(counts, small)]
     compared_counts = reference_counts(counts, reference)
     differences = pd.DataFrame(point.between)
     differences = _with_intervals(differences, boot_between, BETWEEN, settings)
-    found = p_values(counts, compared_counts, settings.bounds)
-    differences = differences.assign(**{f"{name}_p": found[name] for name in BETWEEN})
+    tests = p_values(counts, compared_counts, settings.bounds)
+    differences = differences.assign(**{f"{name}_p": tests[name] for name in BETWEEN})
+    differences = differences.assign(
+        **_calibration_columns(found, CALIBRATION_BETWEEN, level.n_groups, tests=True)
+    )
+    for name in CALIBRATION_BETWEEN:
+        if settings.bounds.limits(name) is None:
+            differences[f"{name}_p"] = np.nan
     errors = pd.DataFrame(null_errors(counts, compared_counts))
     compared_small = compared_counts.sum(axis=-1) < settings.min_group_size
     differences["caveats"] = np.where(small | compared_small, "small", "")
@@ -262,8 +391,14 @@ def _level(
     by_attribute.insert(0, "groups", level.n_groups)
     by_attribute.insert(0, "attribute", labels["attribute"])
     by_attribute.insert(0, "class", positive)
+    curve = pd.DataFrame(columns=["group", "bin", *_CURVE]) if found is None else found.curve
+    reliability = curve.loc[:, ["bin", *_CURVE]].astype({"bin": np.int64})
+    reliability.insert(0, "group", [labels["group"][g] for g in curve["group"]])
+    reliability.insert(0, "attribute", labels["attribute"])
+    reliability.insert(0, "class", positive)
     tables = {
         "by_group": by_group,
+        "reliability": reliability,
         "differences": differences[compared] if level.n_groups > 1 else differences[:0],
         "by_attribute": by_attribute,
         "null_errors": errors[compared] if level.n_groups > 1 else errors[:0],
@@ -279,7 +414,48 @@ def _level(
             )
         )
     notes += _odds_notes(prepared, positive, level, point.between, small, settings)
+    if found is not None:
+        notes += _auc_notes(prepared, positive, level, counts, reference)
     return tables, notes
+
+
+def _auc_notes(
+    prepared: Prepared,
+    positive: str,
+    level: Level,
+    counts: np.ndarray,
+    reference: int | None,
+) -> list[str]:
+    """Notes on the groups, and the references, whose rows are all of one class: their ROC AUC
+    is undefined."""
+    names = group_labels(prepared.groups, level)
+    words = {
+        "prefix": f"class '{positive}': " if prepared.outcomes.multiclass else "",
+        "level": prepared.groups.level_name(level.positions),
+        "positive": positive,
+    }
+    notes = []
+    one_class = _one_class(counts)
+    if one_class.any():
+        listed = _listing([names[g] for g in np.flatnonzero(one_class)])
+        notes.append(MSG_AUC_UNDEFINED.format(groups=listed, **words))
+    if level.n_groups > 1:
+        compared_one_class = _one_class(reference_counts(counts, reference))
+        if reference is not None:
+            compared_one_class[reference] = False
+        if compared_one_class.any():
+            listed = _listing([names[g] for g in np.flatnonzero(compared_one_class)])
+            reference_name = "the rest" if reference is None else names[reference]
+            notes.append(
+                MSG_AUC_REFERENCE.format(groups=listed, reference=reference_name, **words)
+            )
+    return notes
+
+
+def _one_class(counts: np.ndarray) -> np.ndarray:
+    """Whether each group's rows are all truly positive or all truly negative."""
+    tp, fp, tn, fn = np.moveaxis(counts, -1, 0)
+    return np.array((tp + fn == 0) | (fp + tn == 0))
 
 
 def _odds_notes(

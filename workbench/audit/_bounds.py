@@ -10,7 +10,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from workbench._errors import AuditError
-from workbench.audit._registry import BETWEEN, REGISTRY
+from workbench.audit._registry import BOUNDED, REGISTRY
 from workbench.audit._strength import q_values
 
 Strength = Literal["robust", "possible"]
@@ -29,7 +29,8 @@ class FairnessBounds:
 
     Differences must lie within ``[-limit, +limit]``, disparate impact within ``(low, high)``,
     and gaps (equalized odds, average absolute odds) and the between-group Theil index below
-    their limit.
+    their limit. The calibration differences (expected calibration error, Brier score, ROC AUC)
+    are checked where the predictions are scores.
     """
 
     disparate_impact: tuple[float, float] | None = REGISTRY["disparate_impact"].bound
@@ -43,6 +44,9 @@ class FairnessBounds:
     equalized_odds_difference: float | None = REGISTRY["equalized_odds_difference"].bound
     average_abs_odds_difference: float | None = REGISTRY["average_abs_odds_difference"].bound
     between_group_theil_index: float | None = REGISTRY["between_group_theil_index"].bound
+    ece_difference: float | None = REGISTRY["ece_difference"].bound
+    brier_score_difference: float | None = REGISTRY["brier_score_difference"].bound
+    roc_auc_difference: float | None = REGISTRY["roc_auc_difference"].bound
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -147,8 +151,8 @@ def excess(breach: Breach) -> float:
 def tested_p_values(differences: pd.DataFrame) -> pd.DataFrame:
     """p-values of every test the audit ran, one column per between-group metric: bounded,
     defined metrics of groups not flagged small (NaN elsewhere)."""
-    p = differences.loc[:, [f"{metric}_p" for metric in BETWEEN]]
-    p.columns = list(BETWEEN)
+    p = differences.loc[:, [f"{metric}_p" for metric in BOUNDED]]
+    p.columns = list(BOUNDED)
     return p.where(differences["caveats"] != "small", axis=0)
 
 
@@ -173,7 +177,7 @@ def find_breaches(
         if row["caveats"] == "small":
             continue
         positive, attribute, group = key
-        for metric in BETWEEN:
+        for metric in BOUNDED:
             limits = bounds.limits(metric)
             value = row[metric]
             if limits is None or math.isnan(value) or limits[0] <= value <= limits[1]:

@@ -154,10 +154,11 @@ def postprocess(
         "positive_class": positive,
     }
     audited = replace(options, privileged=_reference(attribute, privileged, common["protected"]))
-    before = audit(scores[held], frame, options=audited, **common)
-    after = audit(
-        decisions.astype(np.float64), frame, options=replace(audited, threshold=0.5), **common
-    )
+    # Post-processing changes decisions, not scores: both audits are of 0/1 decisions, so that
+    # they count the same breaches (calibration is measured on scores only).
+    decided = replace(audited, threshold=0.5)
+    before = audit((scores[held] >= threshold).astype(np.float64), frame, options=decided, **common)
+    after = audit(decisions.astype(np.float64), frame, options=decided, **common)
     params = {
         "fit_rows": int(len(fit)),
         "held_out_rows": int(len(held)),

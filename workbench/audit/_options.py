@@ -34,8 +34,9 @@ class AuditOptions:
     fairness ``bounds``, the ``min_group_size`` checked against the bounds, ``bootstrap``
     replicates (0 for none) drawn with ``seed`` for ``confidence`` intervals, whether
     ``intersections`` of attributes are audited, the ``false_discovery_rate`` a robust breach
-    is held to (Benjamini-Hochberg over every group and metric tested), and the ``gate``: which
-    breaches fail the audit, robust ones or any.
+    is held to (Benjamini-Hochberg over every group and metric tested), the ``gate``: which
+    breaches fail the audit, robust ones or any, and whether to measure ``calibration`` by group
+    where the predictions are scores.
 
     Derive changed options with ``dataclasses.replace(options, threshold=0.7)``.
     """
@@ -50,6 +51,7 @@ class AuditOptions:
     intersections: bool = True
     false_discovery_rate: float = 0.05
     gate: Gate = "robust"
+    calibration: bool = True
 
     def __post_init__(self) -> None:
         if not _is_whole(self.min_group_size) or self.min_group_size < 1:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-MetricKind = Literal["count", "group rate", "difference", "gap", "ratio", "index"]
+MetricKind = Literal["count", "group rate", "calibration", "difference", "gap", "ratio", "index"]
 Bound = float | tuple[float, float] | None
 
 
@@ -36,6 +36,10 @@ class Metric:
 
 def _rate(name: str, label: str, long_label: str) -> Metric:
     return Metric(name=name, label=label, long_label=long_label, kind="group rate")
+
+
+def _calibration(name: str, label: str, long_label: str, ideal: float) -> Metric:
+    return Metric(name=name, label=label, long_label=long_label, kind="calibration", ideal=ideal)
 
 
 REGISTRY: dict[str, Metric] = {
@@ -191,6 +195,53 @@ REGISTRY: dict[str, Metric] = {
             kind="index",
             ideal=0.0,
         ),
+        _calibration("ece", "ECE", "expected calibration error", 0.0),
+        _calibration("brier_score", "Brier score", "Brier score", 0.0),
+        _calibration("roc_auc", "ROC AUC", "area under the ROC curve", 1.0),
+        Metric(
+            name="ece_difference",
+            label="ECE diff.",
+            long_label="expected calibration error difference",
+            kind="difference",
+            ideal=0.0,
+            signed=True,
+            bound=0.1,
+            compares="ece",
+            compared_words="expected calibration error",
+            consequence=(
+                "the score's stated risk of '{positive}' matches the observed rate {direction} "
+                "closely for this group: the same score means something else"
+            ),
+            directions=("less", "more"),
+        ),
+        Metric(
+            name="brier_score_difference",
+            label="Brier score diff.",
+            long_label="Brier score difference",
+            kind="difference",
+            ideal=0.0,
+            signed=True,
+            compares="brier_score",
+            compared_words="Brier score",
+            consequence="the scores of '{positive}' are {direction} accurate for this group",
+            directions=("less", "more"),
+        ),
+        Metric(
+            name="roc_auc_difference",
+            label="ROC AUC diff.",
+            long_label="ROC AUC difference",
+            kind="difference",
+            ideal=0.0,
+            signed=True,
+            bound=0.1,
+            compares="roc_auc",
+            compared_words="ROC AUC",
+            consequence=(
+                "the score ranks the truly '{positive}' cases above the others {direction} "
+                "reliably for this group"
+            ),
+            directions=("more", "less"),
+        ),
         Metric(name="groups", label="groups", long_label="number of groups", kind="count"),
         Metric(
             name="between_all_groups_theil_index",
@@ -217,13 +268,22 @@ BETWEEN = (
     "average_abs_odds_difference",
     "between_group_theil_index",
 )
+# What the audit computes from the scores (not the decisions) per group, and against its
+# reference: calibration and ranking. The Brier score depends on a group's base rate as much as
+# on its calibration, so its difference has no default bound.
+CALIBRATION = tuple(name for name, metric in REGISTRY.items() if metric.kind == "calibration")
+CALIBRATION_BETWEEN = ("ece_difference", "brier_score_difference", "roc_auc_difference")
+# Every between-group metric that may carry a bound, in the order of FairnessBounds.
+BOUNDED = (*BETWEEN, *CALIBRATION_BETWEEN)
 # The group rates a before/after comparison covers: the decisions do not change the base rate.
 COMPARED_RATES = RATES[1:]
 # What the views show: the group-rate and difference columns of a metrics table (the Theil index
 # has no bound by default), and the metrics of a mitigation's before/after table (the false
-# negative rate difference is minus the equal opportunity difference, so it is left out there).
+# negative rate difference is minus the equal opportunity difference, so it is left out there),
+# and the columns of a calibration table.
 TABLE_RATES = ("size", *RATES)
 TABLE_DIFFERENCES = BETWEEN[:-1]
+TABLE_CALIBRATION = ("size", *CALIBRATION, *CALIBRATION_BETWEEN)
 MITIGATION_METRICS = (
     "selection_rate",
     "tpr",

@@ -34,7 +34,11 @@ class AuditResult:
     other rows). Columns ending ``_low``/``_high`` are bootstrap confidence limits; in
     ``differences``, ``_p`` columns hold each test's p-value of no disparity (NaN where the
     metric is unbounded) and ``_detectable`` columns the smallest gap of a rate that the audit
-    would call a robust breach with 80% power. ``breaches`` are robust or possible;
+    would call a robust breach with 80% power. Where the predictions are scores, ``overall``
+    and ``by_group`` also hold each group's calibration (``ece``, ``brier_score``, ``roc_auc``)
+    and ``differences`` their gaps against the reference; ``reliability``, indexed by (class,
+    attribute, group, bin), is each group's reliability curve: rows, mean score and observed
+    rate per non-empty score bin (empty for 0/1 decisions). ``breaches`` are robust or possible;
     ``failing_breaches`` those that fail the audit under the options' gate.
     ``options`` are the settings used; ``rows`` the rows audited (those with a label) over the
     ``protected`` attributes, each compared with its ``privileged`` group if one was given;
@@ -45,6 +49,7 @@ class AuditResult:
     by_group: pd.DataFrame
     differences: pd.DataFrame
     by_attribute: pd.DataFrame
+    reliability: pd.DataFrame
     breaches: tuple[Breach, ...]
     warnings: tuple[str, ...]
     skipped: tuple[str, ...]
@@ -111,6 +116,7 @@ class AuditResult:
             "seed": options.seed,
             "false_discovery_rate": options.false_discovery_rate,
             "gate": options.gate,
+            "calibration": options.calibration,
             "bounds": options.bounds.to_dict(),
             **source,
         }
@@ -179,6 +185,7 @@ class AuditResult:
             "by_group": records(self.by_group),
             "differences": records(self.differences),
             "by_attribute": records(self.by_attribute),
+            "reliability": records(self.reliability),
             "robust_breaches": len(self.robust_breaches),
             "possible_breaches": len(self.breaches) - len(self.robust_breaches),
             "breaches": [breach.to_dict() for breach in self.breaches],

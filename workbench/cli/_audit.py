@@ -73,6 +73,11 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
         "--no-intersections", action="store_true", help="audit each attribute on its own only"
     )
     parser.add_argument(
+        "--no-calibration",
+        action="store_true",
+        help="do not measure calibration by group (ECE, Brier score, ROC AUC) from the scores",
+    )
+    parser.add_argument(
         "--gate",
         choices=GATES,
         default="robust",
@@ -130,6 +135,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
             bootstrap=args.bootstrap,
             seed=args.seed,
             intersections=not args.no_intersections,
+            calibration=not args.no_calibration,
             false_discovery_rate=args.false_discovery_rate,
             gate=args.gate,
         ),

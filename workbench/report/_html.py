@@ -16,6 +16,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from workbench.audit import (
+    CALIBRATION,
+    CALIBRATION_BETWEEN,
     JOIN,
     MITIGATION_METRICS,
     REGISTRY,
@@ -29,6 +31,7 @@ from workbench.audit import (
 )
 from workbench.presentation import (
     MISSING,
+    SERIES,
     completeness,
     css_variables,
     interval,
@@ -47,6 +50,10 @@ SHOWN_PAIRS = 10
 SHOWN_FLIPS = 5
 SHOWN_TOP_TOKENS = 5
 LEGEND_STEPS = 9
+# The reliability chart: a square plot of this many pixels, inside these margins.
+PLOT = 260
+PLOT_MARGIN = {"left": 44, "top": 12, "right": 12, "bottom": 40}
+PLOT_TICKS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,13 @@ def _audit_view(result: AuditResult | None) -> dict[str, Any] | None:
             (metric_label(metric), _bound_words(bounds.get(metric), metric))
             for metric in TABLE_DIFFERENCES
         ],
+        "calibration_headers": [
+            *((metric_label(metric), "") for metric in CALIBRATION),
+            *(
+                (metric_label(metric), _bound_words(bounds.get(metric), metric))
+                for metric in CALIBRATION_BETWEEN
+            ),
+        ],
         "classes": classes,
         "single_breaches": [breach.message for breach in single],
         "intersection_breaches": [
@@ -183,6 +197,95 @@ def _attribute_view(result: AuditResult, positive: str, attribute: str) -> dict[
         "rows": rows,
         "reference": ", ".join(references) or "the rest",
         "breaches": sum(row["breached"] for row in rows),
+        "calibration": _calibration_view(result, positive, attribute, breached),
+    }
+
+
+def _calibration_view(
+    result: AuditResult, positive: str, attribute: str, breached: set[tuple[str, str]]
+) -> dict[str, Any] | None:
+    """One attribute's calibration: a table per group, the reliability chart's geometry and
+    the table of its points; None without scores."""
+    key = (positive, attribute)
+    rates = result.by_group.loc[key]
+    if rates["ece"].isna().all():
+        return None
+    differences = result.differences
+    compared = differences.loc[key] if key in differences.index.droplevel("group") else None
+    rows = []
+    for group, row in rates.iterrows():
+        versus = None if compared is None or group not in compared.index else compared.loc[group]
+        gaps = [
+            Cell(MISSING)
+            if versus is None
+            else replace(_cell(versus, metric), breached=(group, metric) in breached)
+            for metric in CALIBRATION_BETWEEN
+        ]
+        rows.append(
+            {
+                "group": group,
+                "cells": [_cell(row, "size"), *(_cell(row, m) for m in CALIBRATION), *gaps],
+                "breached": any(cell.breached for cell in gaps),
+            }
+        )
+    curves = result.reliability.loc[key]
+    points = [
+        {
+            "group": group,
+            "bin": f"{number(curve['bin_low'], 1)}–{number(curve['bin_high'], 1)}",
+            "rows": number(int(curve["rows"])),
+            "mean_predicted": number(curve["mean_predicted"]),
+            "observed_rate": number(curve["observed_rate"]),
+        }
+        for (group, _), curve in curves.iterrows()
+    ]
+    return {"rows": rows, "chart": _reliability_chart(curves), "points": points}
+
+
+def _reliability_chart(curves: pd.DataFrame) -> dict[str, Any]:
+    """Pixel geometry of a reliability chart: one polyline per group (observed rate against
+    mean score per bin, each point's area growing with its rows), the diagonal of a calibrated
+    score, ticks and a legend."""
+    left, top = PLOT_MARGIN["left"], PLOT_MARGIN["top"]
+    most = max(float(curves["rows"].max()), 1.0) if len(curves) else 1.0
+
+    def x(value: float) -> float:
+        return round(left + value * PLOT, 1)
+
+    def y(value: float) -> float:
+        return round(top + (1.0 - value) * PLOT, 1)
+
+    series = []
+    for position, (group, curve) in enumerate(curves.groupby(level="group", sort=False)):
+        dots = [
+            {
+                "x": x(point["mean_predicted"]),
+                "y": y(point["observed_rate"]),
+                "r": round(1.5 + 3.0 * (float(point["rows"]) / most) ** 0.5, 1),
+                "title": (
+                    f"{group}: mean score {number(point['mean_predicted'])}, observed rate "
+                    f"{number(point['observed_rate'])}, {int(point['rows'])} rows"
+                ),
+            }
+            for _, point in curve.iterrows()
+        ]
+        series.append(
+            {
+                "name": str(group),
+                "colour": SERIES[position % len(SERIES)],
+                "points": " ".join(f"{dot['x']},{dot['y']}" for dot in dots),
+                "dots": dots,
+            }
+        )
+    return {
+        "width": left + PLOT + PLOT_MARGIN["right"],
+        "height": top + PLOT + PLOT_MARGIN["bottom"],
+        "left": left,
+        "top": top,
+        "right": left + PLOT,
+        "bottom": top + PLOT,
+        "ticks": [{"label": f"{t:g}", "x": x(t), "y": y(t)} for t in PLOT_TICKS],
+        "series": series,
     }
 
 
