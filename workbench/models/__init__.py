@@ -19,6 +19,7 @@ _HOMES = {
     "TokenBatch": "workbench.models._tokenizer",
     "TorchTabularAdapter": "workbench.models._torch",
     "TorchTextAdapter": "workbench.models._torch",
+    "TransformersAdapter": "workbench.models._transformers",
     "WordTokenizer": "workbench.models._tokenizer",
     "import_object": "workbench.models._loading",
     "is_single_column": "workbench.models._torch",
