@@ -434,8 +434,8 @@ def wordpiece_tokenizer(texts: pd.Series) -> Any:
     # (huggingface/tokenizers#1794). Naming the pieces up front, in sorted order, fixes it.
     inner = set()
     for text in texts:
-        for word, _ in learner.pre_tokenizer.pre_tokenize_str(learner.normalizer.normalize_str(text)):
-            inner.update(word[1:])
+        words = learner.pre_tokenizer.pre_tokenize_str(learner.normalizer.normalize_str(text))
+        inner.update(char for word, _ in words for char in word[1:])
     vocabulary = trainers.WordPieceTrainer(
         vocab_size=BERT_VOCAB_SIZE,
         min_frequency=2,

@@ -129,6 +129,36 @@ def test_ethics_app_flow_on_every_sample_model(browser, app, artifacts):
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
+def test_ethics_app_audits_and_explains_the_transformers_sample_model(browser, app, artifacts):
+    """The BERT sample model: audit with findings, then Captum and LIME side by side, per word."""
+    context = browser.new_context(viewport=TALL_VIEWPORT)
+    context.set_default_timeout(RENDER_TIMEOUT_S * 1000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(app.url)
+    _choose(page, "crisis_text_bert")
+    expect(page.locator(SUMMARY)).to_contain_text("transformers")
+    page.locator("button.wb-run-audit").click()
+    expect(page.locator(".wb-audit-panel table.wb-metrics tbody tr").first).to_be_visible()
+    expect(page.locator(".wb-findings li").first).to_be_visible()
+    expect(page.locator(".wb-ethics-app .wb-working")).to_have_count(0)
+
+    panel = page.locator(".wb-text-attribution")
+    panel.locator("textarea").fill("I feel hopeless and I want to end it tonight.")
+    panel.locator("button.wb-explain").click()
+    expect(panel).to_contain_text("Agreement: Spearman rank correlation")
+    sides = panel.locator(".wb-explanation")
+    expect(sides).to_have_count(2)
+    shown = [sides.nth(i).locator(".wb-token").all_inner_texts() for i in range(2)]
+    page.screenshot(path=artifacts / "ethics_review_bert_side_by_side.png", full_page=True)
+    context.close()
+    assert shown[0] == shown[1], shown
+    assert "hopeless" in shown[0], shown
+    assert not [t for t in shown[0] if t.startswith("##") or t in ("[CLS]", "[SEP]", "[PAD]")]
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
 def test_page_has_no_source_and_requests_nothing_outside_the_server(context, app):
     page, response, urls, _ = _open(context, app)
     page.wait_for_load_state("networkidle")
