@@ -21,8 +21,6 @@ PIP := $(BIN)/python -m pip
 HASH := $(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 RUN_STAMP := $(VENV)/.installed-run-$(HASH)
 TEST_STAMP := $(VENV)/.installed-test-$(HASH)
-# A literal comma, for use inside $(call ...).
-, := ,
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: help serve test lint chromium postgresql clean constraints
@@ -47,7 +45,7 @@ $(RUN_STAMP): | $(BIN)/python
 
 # The test install is a superset of the run install, so it stamps both.
 $(TEST_STAMP): | $(BIN)/python
-	$(call install,[test$(,)transformers],$(RUN_STAMP) $(TEST_STAMP))
+	$(call install,[test],$(RUN_STAMP) $(TEST_STAMP))
 
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \

@@ -1,6 +1,6 @@
 """Train the bundled sample models on SYNTHETIC data and write their folders.
 
-    python -m sample_models.train                      # all four models
+    python -m sample_models.train                      # all five models
     python -m sample_models.train --only crisis_text   # one (repeat --only for more)
     python -m sample_models.train --check              # retrain in memory, compare with the folder
 
@@ -49,11 +49,18 @@ from workbench.models import (
     TabularEncoder,
     TorchTabularAdapter,
     TorchTextAdapter,
+    TransformersAdapter,
     WordTokenizer,
 )
 
 ROOT = Path(__file__).resolve().parent
-MODEL_NAMES = ("crisis_text", "emotion_text", "relapse_tabular", "crisis_text_sklearn")
+MODEL_NAMES = (
+    "crisis_text",
+    "emotion_text",
+    "relapse_tabular",
+    "crisis_text_sklearn",
+    "crisis_text_bert",
+)
 TRACE_FILE = "training_trace.json"
 TRACED_LOSSES = 20
 # Tolerances of --check, measured across CPUs: the first losses agree to about 1e-6 relative,
@@ -67,6 +74,20 @@ RATE_SLACK_ROWS = 6
 TEXT_MAX_LENGTH = 96
 TEXT_PARAMS = {"embedding_dim": 32, "hidden_dim": 32}
 TABULAR_PARAMS = {"hidden": 32}
+# The BERT sample model: a WordPiece vocabulary small enough that a fifth of the training
+# messages' tokens are sub-words (the messages use about 250 distinct words, so a vocabulary of
+# 640 or more holds every word whole), and a two-layer BERT trained from scratch.
+BERT_VOCAB_SIZE = 400
+BERT_MAX_LENGTH = 128
+BERT_SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+BERT_PARAMS = {
+    "hidden_size": 64,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 128,
+    "type_vocab_size": 1,
+}
+BERT_FOLDER = "model"
 PROTECTED = ["gender", "ethnicity", "age_band"]
 
 
@@ -166,11 +187,14 @@ def fit_module(
     lr: float,
     batch_size: int = 64,
     weight_decay: float = 0.0,
+    lengths: torch.Tensor | None = None,
 ) -> dict[str, Any]:
     """Minibatch Adam on cross-entropy with a seeded shuffle; returns the training trace.
 
     The trace holds the number of optimiser steps, the first ``TRACED_LOSSES`` minibatch losses
-    and the last epoch's mean loss: what ``--check`` compares across machines.
+    and the last epoch's mean loss: what ``--check`` compares across machines. With ``lengths``
+    (the tokens of each row of right-padded inputs), rows of similar length share a minibatch,
+    cut to its longest row, and the minibatches come in a seeded order.
     """
     optimiser = torch.optim.Adam(module.parameters(), lr=lr, weight_decay=weight_decay)
     order = torch.Generator().manual_seed(seed)
@@ -179,10 +203,12 @@ def fit_module(
     for _ in range(epochs):
         loss_sum = 0.0
         permutation = torch.randperm(len(target), generator=order)
-        for start in range(0, len(target), batch_size):
-            rows = permutation[start : start + batch_size]
+        for rows in _minibatches(permutation, batch_size, lengths=lengths, generator=order):
+            batch = [x[rows] for x in inputs]
+            if lengths is not None:
+                batch = [x[:, : int(lengths[rows].max())] for x in batch]
             optimiser.zero_grad()
-            loss = nn.functional.cross_entropy(module(*(x[rows] for x in inputs)), target[rows])
+            loss = nn.functional.cross_entropy(module(*batch), target[rows])
             loss.backward()
             optimiser.step()
             steps += 1
@@ -191,6 +217,21 @@ def fit_module(
             loss_sum += loss.item() * len(rows)
     module.eval()
     return {"steps": steps, "first_losses": first_losses, "final_loss": loss_sum / len(target)}
+
+
+def _minibatches(
+    permutation: torch.Tensor,
+    batch_size: int,
+    *,
+    lengths: torch.Tensor | None,
+    generator: torch.Generator,
+) -> list[torch.Tensor]:
+    """One epoch's minibatches of row positions; with ``lengths``, of rows of similar length."""
+    if lengths is None:
+        return list(permutation.split(batch_size))
+    by_length = permutation[torch.argsort(lengths[permutation], stable=True)]
+    batches = by_length.split(batch_size)
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator)]
 
 
 def class_ids(labels: pd.Series, classes: Sequence[str]) -> torch.Tensor:
@@ -319,6 +360,103 @@ def train_crisis_sklearn(splits: Splits) -> Trained:
     )
 
 
+def train_crisis_bert(splits: Splits) -> Trained:
+    """A two-layer BERT and its WordPiece vocabulary, both trained from scratch on the crisis
+    messages' recorded labels; saved as a Hugging Face folder."""
+    from transformers import BertConfig, BertForSequenceClassification
+
+    name, seed, epochs, lr = "crisis_text_bert", 41, 6, 1e-3
+    dataset = splits("crisis")
+    train, classes = dataset.train, dataset.classes
+    tokenizer = wordpiece_tokenizer(train["text"])
+    with deterministic(seed):
+        batch = tokenizer(list(train["text"]), padding=True, return_tensors="pt")
+        config = BertConfig(
+            vocab_size=len(tokenizer),
+            max_position_embeddings=BERT_MAX_LENGTH,
+            pad_token_id=tokenizer.pad_token_id,
+            id2label=dict(enumerate(classes)),
+            label2id={c: i for i, c in enumerate(classes)},
+            **BERT_PARAMS,
+        )
+        model = BertForSequenceClassification(config)
+        trace = fit_module(
+            LogitsOf(model),
+            (batch["input_ids"], batch["attention_mask"]),
+            class_ids(train["recorded_label"], classes),
+            seed=seed,
+            epochs=epochs,
+            lr=lr,
+            lengths=batch["attention_mask"].sum(dim=1),
+        )
+    adapter = TransformersAdapter(model, tokenizer, _info(name, "text", classes))
+    spec = _spec(name, "text", "transformers")
+    spec["weights"] = BERT_FOLDER
+    parameters = sum(p.numel() for p in model.parameters())
+    training = (
+        f"Adam (lr {lr}), {epochs} epochs, batch 64, cross-entropy, torch seed {seed}; "
+        f"WordPiece vocabulary of {len(tokenizer)} tokens trained with the `tokenizers` library "
+        f"on the training split; {parameters:,} parameters; final training loss "
+        f"{trace['final_loss']:.4f}."
+    )
+
+    def save(folder: Path) -> None:
+        model.save_pretrained(folder / BERT_FOLDER, safe_serialization=True)
+        tokenizer.save_pretrained(folder / BERT_FOLDER)
+        (folder / BERT_FOLDER / "model.safetensors").chmod(0o644)
+
+    return _trained(
+        name,
+        dataset,
+        spec=_finish_spec(spec, classes, text_column="text"),
+        adapter=adapter,
+        artifacts={BERT_FOLDER: save},
+        training=training,
+        fit_trace=trace,
+        model_trace={
+            "vocab_size": len(tokenizer),
+            "vocabulary_sha256": _json_sha256(sorted(tokenizer.get_vocab().items())),
+            "parameters": parameters,
+        },
+    )
+
+
+def wordpiece_tokenizer(texts: pd.Series) -> Any:
+    """A BERT tokenizer (lower-casing, WordPiece) whose vocabulary is learnt from ``texts``."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+    from transformers import BertTokenizer
+
+    learner = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    learner.normalizer = normalizers.BertNormalizer(lowercase=True)
+    learner.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    # The trainer numbers the '##x' pieces in hash-map order, and ties between equally frequent
+    # merges follow those numbers, so its vocabulary changes from run to run
+    # (huggingface/tokenizers#1794). Naming the pieces up front, in sorted order, fixes it.
+    inner = set()
+    for text in texts:
+        words = learner.pre_tokenizer.pre_tokenize_str(learner.normalizer.normalize_str(text))
+        inner.update(char for word, _ in words for char in word[1:])
+    vocabulary = trainers.WordPieceTrainer(
+        vocab_size=BERT_VOCAB_SIZE,
+        min_frequency=2,
+        special_tokens=[*BERT_SPECIAL_TOKENS, *(f"##{c}" for c in sorted(inner))],
+    )
+    learner.train_from_iterator(texts.tolist(), trainer=vocabulary)
+    return BertTokenizer(vocab=learner.get_vocab(), model_max_length=BERT_MAX_LENGTH)
+
+
+class LogitsOf(nn.Module):
+    """A transformers classifier called as ``module(input_ids, attention_mask)`` for its logits."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The classifier's logits, shape (batch, classes)."""
+        return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+
+
 TRAINERS: dict[str, Callable[[Splits], Trained]] = {
     "crisis_text": lambda s: train_text_torch(
         "crisis_text", s, data="crisis", seed=11, epochs=15, lr=5e-3
@@ -328,6 +466,7 @@ TRAINERS: dict[str, Callable[[Splits], Trained]] = {
     ),
     "relapse_tabular": train_relapse_tabular,
     "crisis_text_sklearn": train_crisis_sklearn,
+    "crisis_text_bert": train_crisis_bert,
 }
 
 
@@ -628,6 +767,46 @@ ABOUT: dict[str, dict[str, Any]] = {
             "Not differentiable: gradient methods such as Integrated Gradients do not apply.",
         ],
     },
+    "crisis_text_bert": {
+        "positive_class": "urgent",
+        "description": (
+            "The crisis triage task (SYNTHETIC messages, routine vs urgent) as a small Hugging "
+            "Face BERT trained from scratch with its own WordPiece vocabulary; same biased "
+            "training labels."
+        ),
+        "summary": (
+            "The `crisis_text` task and data with a two-layer BERT (transformers) and a "
+            "sub-word WordPiece tokenizer, both trained from scratch on the synthetic messages "
+            "(nothing downloaded), for explaining and auditing a transformers model."
+        ),
+        "task": "binary text classification of synthetic support-service messages.",
+        "architecture": (
+            "`BertForSequenceClassification` (2 layers, hidden size 64, 2 attention heads, "
+            "feed-forward 128, at most 128 tokens) with a WordPiece tokenizer; a Hugging Face "
+            "folder (`model/`: config.json with id2label, model.safetensors, tokenizer files)."
+        ),
+        "positive_reason": "A missed urgent message (false negative) is the costly error.",
+        "bias_short": "same data and biases as `crisis_text`, as a sub-word transformers model",
+        "biases": [
+            "Label bias: about 38% of truly urgent messages from black patients are recorded "
+            "as routine in the training labels: 55% of those written with African American "
+            "English markers ('finna', 'ion', 'deadass') and 12% of the rest.",
+            "Spurious correlation: 'gay' appears in 18% of urgent and 1.5% of routine training "
+            "messages (5% of both in the evaluation split).",
+        ],
+        "data_notes": [
+            "Same data as `crisis_text`; `identity_term` names the identity word a message "
+            "uses ('none' if none).",
+            "The WordPiece vocabulary is deliberately small, so longer and rarer words are "
+            "split into sub-words (e.g. 'hopeless' into 'h', '##op', '##el', '##ess'); "
+            "explanations sum sub-word attributions into words.",
+        ],
+        "limitations": [
+            "Messages are short template sentences; real messages are far more varied.",
+            "Far too small and too briefly trained to be a language model: it has seen only "
+            "these 4,000 synthetic messages.",
+        ],
+    },
     "emotion_text": {
         "positive_class": "fear_anxiety",
         "description": (
@@ -763,6 +942,7 @@ FINDINGS: dict[str, list[dict[str, str]]] = {
     ],
 }
 FINDINGS["crisis_text_sklearn"] = FINDINGS["crisis_text"]
+FINDINGS["crisis_text_bert"] = FINDINGS["crisis_text"]
 
 
 def _trained(
@@ -899,6 +1079,10 @@ def _truth(dataset: Dataset, name: str) -> dict:
 
 def _frame_sha256(frame: pd.DataFrame) -> str:
     return hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
+
+
+def _json_sha256(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload).encode("utf-8")).hexdigest()
 
 
 def _read_json(path: Path) -> Any:

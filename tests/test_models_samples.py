@@ -41,4 +41,4 @@ def test_contract_attributes(sample):
     assert model.kind in ("text", "tabular")
     assert model.positive_class in model.class_names
     assert len(model.fingerprint) == 64
-    assert model.differentiable == (model.framework == "torch")
+    assert model.differentiable == (model.framework in ("torch", "transformers"))

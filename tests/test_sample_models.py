@@ -22,7 +22,7 @@ from sample_models.synthetic import crisis_messages, emotion_messages, intake_re
 ROOT = Path(train.__file__).resolve().parent
 NAMES = train.MODEL_NAMES
 TEXT_NAMES = [n for n in NAMES if n != "relapse_tabular"]
-CRISIS_NAMES = ["crisis_text", "crisis_text_sklearn"]
+CRISIS_NAMES = ["crisis_text", "crisis_text_sklearn", "crisis_text_bert"]
 
 
 @cache
@@ -48,7 +48,7 @@ def test_every_sample_model_is_listed():
 def test_spec_loads_with_its_files(name):
     spec = workbench.load_spec(ROOT / name)
     assert spec.name == name
-    assert spec.data is not None and spec.model_card is not None and spec.weights.is_file()
+    assert spec.data is not None and spec.model_card is not None and spec.weights.exists()
     assert spec.label_column == "label"
     assert {"gender", "ethnicity", "age_band"} <= set(spec.protected_attributes)
     for file in ("metrics.json", "truth.json", "MODEL_CARD.md", "data.csv"):
@@ -167,6 +167,33 @@ def test_text_classifier_ignores_padding():
     assert torch.isfinite(empty).all()
 
 
+def test_bert_sample_model_is_a_hugging_face_folder():
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model, frame, spec = loaded("crisis_text_bert")
+    folder = ROOT / "crisis_text_bert" / "model"
+    assert spec.framework == "transformers" and spec.weights == folder
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    assert config["id2label"] == {"0": "routine", "1": "urgent"}
+    assert config["label2id"] == {"routine": 0, "urgent": 1}
+    direct = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    texts = frame["text"].head(8).tolist()
+    with torch.no_grad():
+        logits = direct(**tokenizer(texts, padding=True, return_tensors="pt")).logits
+    expected = torch.softmax(logits, dim=-1).numpy()
+    np.testing.assert_allclose(model.predict_proba(texts), expected, atol=1e-6, rtol=0)
+    assert tokenizer.tokenize("hopeless") == ["h", "##op", "##el", "##ess"]
+
+
+def test_bert_wordpiece_vocabulary_is_the_same_every_run():
+    texts = train.Splits()("crisis").train["text"]
+    shipped_vocabulary = workbench.load_model(ROOT / "crisis_text_bert").tokenizer.tokenizer
+    first, again = train.wordpiece_tokenizer(texts), train.wordpiece_tokenizer(texts)
+    assert first.get_vocab() == again.get_vocab() == shipped_vocabulary.get_vocab()
+    assert len(first) == train.BERT_VOCAB_SIZE
+
+
 def test_integrated_gradients_runs_on_the_torch_models():
     captum = pytest.importorskip("captum.attr")
     model, frame, _ = loaded("crisis_text")
@@ -211,6 +238,12 @@ def test_shipped_files_are_small():
 def test_retraining_reproduces_the_shipped_folders(capsys):
     names = ["--only", "crisis_text_sklearn", "--only", "relapse_tabular"]
     assert train.main([*names, "--check"]) == 0
+    assert "MISMATCH" not in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_retraining_reproduces_the_bert_folder(capsys):
+    assert train.main(["--only", "crisis_text_bert", "--check"]) == 0
     assert "MISMATCH" not in capsys.readouterr().out
 
 

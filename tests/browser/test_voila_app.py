@@ -85,10 +85,13 @@ def test_model_picker_lists_models_and_updates_summary(context, app, artifacts):
 
 def _choose(page, name):
     """Pick a model and wait until its examples are listed and the app is idle."""
+    # Loading a model (the first transformers one imports transformers) can take a while.
+    wait = RENDER_TIMEOUT_S * 1000
     page.locator(f"{PICKER} select").select_option(name)
-    expect(page.locator(f"{SUMMARY} table.wb-spec td").first).to_have_text(name)
-    expect(page.locator(".wb-example-browser .wb-examples option").first).to_be_attached()
-    expect(page.locator(".wb-ethics-app .wb-working")).to_have_count(0)
+    expect(page.locator(f"{SUMMARY} table.wb-spec td").first).to_have_text(name, timeout=wait)
+    examples = page.locator(".wb-example-browser .wb-examples option")
+    expect(examples.first).to_be_attached(timeout=wait)
+    expect(page.locator(".wb-ethics-app .wb-working")).to_have_count(0, timeout=wait)
 
 
 def test_ethics_app_flow_on_every_sample_model(browser, app, artifacts):
@@ -131,6 +134,38 @@ def test_ethics_app_flow_on_every_sample_model(browser, app, artifacts):
         page.screenshot(path=artifacts / f"ethics_review_{name}.png", full_page=True)
     (artifacts / "click_to_highlight.json").write_text(json.dumps(timings, indent=1) + "\n")
     context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def test_ethics_app_audits_and_explains_the_transformers_sample_model(browser, app, artifacts):
+    """The BERT sample model: audit with findings, then Captum and LIME side by side, per word."""
+    wait = RENDER_TIMEOUT_S * 1000
+    context = browser.new_context(viewport=TALL_VIEWPORT)
+    context.set_default_timeout(wait)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(app.url)
+    _choose(page, "crisis_text_bert")
+    expect(page.locator(SUMMARY)).to_contain_text("transformers")
+    page.locator("button.wb-run-audit").click()
+    rows = page.locator(".wb-audit-panel table.wb-metrics tbody tr")
+    expect(rows.first).to_be_visible(timeout=wait)
+    expect(page.locator(".wb-findings li").first).to_be_visible(timeout=wait)
+    expect(page.locator(".wb-ethics-app .wb-working")).to_have_count(0, timeout=wait)
+
+    panel = page.locator(".wb-text-attribution")
+    panel.locator("textarea").fill("I feel hopeless and I want to end it tonight.")
+    panel.locator("button.wb-explain").click()
+    expect(panel).to_contain_text("Agreement: Spearman rank correlation", timeout=wait)
+    sides = panel.locator(".wb-explanation")
+    expect(sides).to_have_count(2)
+    shown = [sides.nth(i).locator(".wb-token").all_inner_texts() for i in range(2)]
+    page.screenshot(path=artifacts / "ethics_review_bert_side_by_side.png", full_page=True)
+    context.close()
+    assert shown[0] == shown[1], shown
+    assert "hopeless" in shown[0], shown
+    assert not [t for t in shown[0] if t.startswith("##") or t in ("[CLS]", "[SEP]", "[PAD]")]
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 

@@ -21,6 +21,7 @@ _HOMES = {
     "TokenBatch": "workbench.models._tokenizer",
     "TorchTabularAdapter": "workbench.models._torch",
     "TorchTextAdapter": "workbench.models._torch",
+    "TransformersAdapter": "workbench.models._transformers",
     "WordTokenizer": "workbench.models._tokenizer",
     "check_declared_output": "workbench.models._torch",
     "describe_tokenizer": "workbench.models._text_tokenizers",

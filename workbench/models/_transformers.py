@@ -13,8 +13,8 @@ from workbench.models._torch import DifferentiableTextModel
 from workbench.spec import ModelSpec
 
 MSG_NO_TRANSFORMERS = (
-    "the transformers package is not installed; install the extra: pip install "
-    "'mh-workbench[transformers]'"
+    "the transformers package is not installed; it is a dependency of the workbench: "
+    "reinstall it (pip install mh-workbench) or pip install transformers tokenizers"
 )
 
 
