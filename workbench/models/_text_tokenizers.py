@@ -36,8 +36,8 @@ MSG_TOKENIZER_RESULT = (
     "(texts, length); got {problem}"
 )
 MSG_NEEDS_TRANSFORMERS = (
-    "reading the tokenizer {path} needs the transformers package; install the extra: pip "
-    "install 'mh-workbench[transformers]'"
+    "reading the tokenizer {path} needs the transformers package, a dependency of the "
+    "workbench: reinstall it (pip install mh-workbench) or pip install transformers tokenizers"
 )
 MSG_CANNOT_READ_TOKENIZER = "cannot read the tokenizer {path}: {err}"
 DESCRIBE_WORD = (
