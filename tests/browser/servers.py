@@ -9,7 +9,6 @@ cannot work here).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -200,22 +199,36 @@ def kernels_started(server: Server) -> list[str]:
 
 
 def wait_for_heated_kernel(server: Server, used: set[str]) -> None:
-    """Wait until the newest pool kernel not yet used has run the notebook and is quiet."""
-    quiet = {"activity": None, "since": 0.0}
+    """Wait until the newest pool kernel not yet used has run the notebook and is quiet.
+
+    Quiet is read from the kernel's processes (their CPU time stops growing), not from the
+    kernels API: asking the API about a kernel would claim it for the asker
+    (workbench/serving/identity.py), and the visitor's page would then be refused.
+    """
+    quiet = {"kernel": None, "cpu": None, "since": 0.0}
 
     def heated() -> bool:
         fresh = [k for k in kernels_started(server) if k not in used]
-        body = fresh and get(f"{server.url}api/kernels/{fresh[-1]}")
-        if not body:
+        pids = kernel_pids(fresh[-1]) if fresh else []
+        if not pids:
             return False
-        model = json.loads(body)
+        cpu = sum(_cpu_ticks(pid) for pid in pids)
         now = time.monotonic()
-        if model["execution_state"] != "idle" or model["last_activity"] != quiet["activity"]:
-            quiet.update(activity=model["last_activity"], since=now)
+        if (fresh[-1], cpu) != (quiet["kernel"], quiet["cpu"]):
+            quiet.update(kernel=fresh[-1], cpu=cpu, since=now)
             return False
         return now - quiet["since"] >= QUIET_S
 
     server.wait_until(heated, what="heat a kernel", timeout_s=HEAT_TIMEOUT_S)
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User and system CPU time of process ``pid`` so far, in clock ticks (0 once it ended)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
 
 
 def launch_chromium(playwright: object) -> object:

@@ -26,7 +26,7 @@ from .servers import REPO, start_app
 pytestmark = pytest.mark.browser
 
 # What the wheel is built from; copied first, so no stale build folder can leak into it.
-SOURCES = ("pyproject.toml", "README.md", "workbench", "widgets", "sample_models")
+SOURCES = ("pyproject.toml", "README.md", "workbench", "widgets", "sample_models", "notebooks")
 RENDER_TIMEOUT_S = 120
 
 

@@ -130,7 +130,9 @@ def test_ethics_app_flow_on_every_sample_model(browser, app, artifacts):
         expect(curves.first).to_be_attached()
         expect(page.locator(".wb-ethics-app .wb-working")).to_have_count(0)
         page.locator("button.wb-export").click()
-        expect(page.locator("a.wb-download")).to_have_attribute("download", re.compile(name))
+        expect(page.locator("a.wb-download")).to_have_attribute(
+            "download", re.compile(name), timeout=RENDER_TIMEOUT_S * 1000
+        )
         page.screenshot(path=artifacts / f"ethics_review_{name}.png", full_page=True)
     (artifacts / "click_to_highlight.json").write_text(json.dumps(timings, indent=1) + "\n")
     context.close()
