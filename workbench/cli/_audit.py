@@ -121,7 +121,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
     data = read_table(file)
     if spec.label_map and label == spec.label_column and label in data.columns:
         data = map_labels(data, spec, file=file)
-    model = load_model(spec, trust_pickle=args.trust_pickle)
+    model = load_model(spec, trust_pickle=args.trust_pickle, device=args.device)
     result = audit(
         model,
         data,
