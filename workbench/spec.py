@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,18 @@ CALL_ARGUMENTS = ("input_ids", "attention_mask")
 SPEC_FILE_NAME = "model.yaml"
 DEFAULT_MAX_CHARACTERS = 20_000
 DEFAULT_MAX_TOKENS = 1_000
+# Where a torch or transformers model runs: "auto" is a CUDA GPU, else Apple's MPS, else the CPU.
+DEVICE_AUTO = "auto"
+DEVICE_NAMES = (DEVICE_AUTO, "cpu", "cuda", "mps")
+CPU_DEVICES = (DEVICE_AUTO, "cpu")
+MSG_BAD_DEVICE = (
+    "{where}: the device is auto, cpu, cuda, cuda:N (N the GPU's number, e.g. cuda:1) or mps; "
+    "got {value!r}"
+)
+MSG_DEVICE_NOT_HERE = (
+    "{where}: a {framework} model runs on the CPU only; remove the device or set it to cpu or "
+    "auto (got {value!r})"
+)
 MSG_BAD_CALL = (
     "{where}: 'call' says how the module is called: 'ids_and_mask' (module(input_ids, "
     "attention_mask), the default), 'ids' (module(input_ids)) or a mapping of input_ids and, "
@@ -88,6 +100,7 @@ _OPTIONAL = (
     "entry",
     "max_length",
     "batch_size",
+    "device",
 )
 _PATH_KEYS = ("weights", "data", "model_card", "preprocessing")
 
@@ -128,6 +141,7 @@ class ModelSpec:
     label_map: Mapping[str, str] = field(default_factory=dict)
     max_characters: int = DEFAULT_MAX_CHARACTERS
     max_tokens: int = DEFAULT_MAX_TOKENS
+    device: str = DEVICE_AUTO
 
     @property
     def folder(self) -> Path:
@@ -237,6 +251,10 @@ def parse_spec(raw: Any, *, path: Path) -> ModelSpec:
         if (values["framework"], values["kind"]) != ("torch", "text"):
             raise SpecError(MSG_CALL_NOT_TORCH_TEXT.format(where=where))
         values["call"] = _call(raw["call"], where)
+    if raw.get("device") is not None:
+        values["device"] = parse_device(
+            raw["device"], framework=values["framework"], where=f"{where}: 'device'"
+        )
     if raw.get("label_map") is not None:
         values["label_map"] = _label_map(raw["label_map"], values["classes"], where)
     if raw.get("tokenizer") is not None:
@@ -253,6 +271,26 @@ def parse_spec(raw: Any, *, path: Path) -> ModelSpec:
 
     _check_framework_needs(values, where)
     return ModelSpec(path=path, **values)
+
+
+def parse_device(value: Any, *, framework: str, where: str) -> str:
+    """The device name ``value`` (auto, cpu, cuda, cuda:N or mps), checked for ``framework``;
+    whether the machine has it is found out when the model loads."""
+    text = value.strip().lower() if isinstance(value, str) else value
+    kind, colon, number = text.partition(":") if isinstance(text, str) else ("", "", "")
+    if kind not in DEVICE_NAMES or (colon and (kind != "cuda" or not number.isdigit())):
+        raise SpecError(MSG_BAD_DEVICE.format(where=where, value=value))
+    if text not in CPU_DEVICES and not FRAMEWORKS[framework].devices:
+        raise SpecError(MSG_DEVICE_NOT_HERE.format(where=where, framework=framework, value=value))
+    return text
+
+
+def with_device(spec: ModelSpec, device: str | None) -> ModelSpec:
+    """``spec`` with ``device`` (checked) in place of its own; unchanged when ``device`` is None."""
+    if device is None:
+        return spec
+    where = f"model {spec.name!r}"
+    return replace(spec, device=parse_device(device, framework=spec.framework, where=where))
 
 
 def sample_model_specs() -> dict[str, Path]:

@@ -92,6 +92,11 @@ MSG_NO_SCORES = (
     "the predictions are 0/1 decisions, not scores, so calibration (expected calibration "
     "error, Brier score, ROC AUC, reliability curves) is not measured"
 )
+MSG_COUNTS_NO_CALIBRATION = (
+    "the stored predictions were audited from group counts, not rows, so calibration (expected "
+    "calibration error, Brier score, ROC AUC, reliability curves) is not measured; audit a "
+    "sample of the rows in memory for it"
+)
 MSG_CALIBRATION_UNBOOTSTRAPPED = (
     "calibration: {rows} rows x {replicates} bootstrap replicates is beyond the {budget:,} that "
     "calibration is bootstrapped for (it resamples rows, not counts), so its numbers have no "
@@ -141,7 +146,6 @@ def audit(
     """
     if not isinstance(options, AuditOptions):
         raise AuditError(MSG_NOT_OPTIONS.format(kind=type(options).__name__))
-    threshold = options.threshold
     prepared = prepare(
         model_or_scores,
         data,
@@ -153,13 +157,22 @@ def audit(
         privileged=options.privileged,
         intersections=options.intersections,
     )
+    return audit_prepared(prepared, options)
+
+
+def audit_prepared(prepared: Prepared, options: AuditOptions) -> AuditResult:
+    """The audit of checked inputs: counts per group cell, then every level's tables."""
+    threshold = options.threshold
     outcomes = prepared.outcomes
     notes = list(prepared.notes)
     if outcomes.multiclass and threshold != 0.5:
         notes.append(MSG_MULTICLASS_THRESHOLD.format(threshold=threshold))
     decisions = outcomes.decisions(row_thresholds(threshold, prepared.groups))
-    calibrated = options.calibration and has_scores(outcomes.scores)
-    if options.calibration and not calibrated:
+    counted = outcomes.weights is not None
+    calibrated = options.calibration and not counted and has_scores(outcomes.scores)
+    if options.calibration and counted:
+        notes.append(MSG_COUNTS_NO_CALIBRATION)
+    elif options.calibration and not calibrated:
         notes.append(MSG_NO_SCORES)
     if calibrated and options.bootstrap * len(outcomes.scores) > CALIBRATION_BOOTSTRAP_BUDGET:
         notes.append(
@@ -173,7 +186,11 @@ def audit(
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in (*_INDEX, "null_errors")}
     for j in range(len(outcomes.classes)):
         cells = aggregate(
-            prepared.groups.codes, prepared.groups.sizes, outcomes.y_true[:, j], decisions[:, j]
+            prepared.groups.codes,
+            prepared.groups.sizes,
+            outcomes.y_true[:, j],
+            decisions[:, j],
+            weights=outcomes.weights,
         )
         replicates = (
             resample(cells.counts, replicates=options.bootstrap, rng=rng)
@@ -228,7 +245,7 @@ def audit(
         skipped=prepared.skipped,
         options=options,
         multiclass=outcomes.multiclass,
-        rows=int(outcomes.kept.sum()),
+        rows=outcomes.rows,
         protected=tuple(prepared.groups.attributes),
         privileged=prepared.privileged,
         model_name=outcomes.source.get("model"),

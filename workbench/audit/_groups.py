@@ -46,11 +46,16 @@ class GroupCodes:
         return self.codes[:, self.attributes.index(attribute)]
 
 
-def encode_groups(data: pd.DataFrame, attributes: Sequence[str]) -> GroupCodes:
-    """Code every protected column as integers; values become text names, no value ``missing``."""
+def encode_groups(
+    data: pd.DataFrame, attributes: Sequence[str], *, weights: np.ndarray | None = None
+) -> GroupCodes:
+    """Code every protected column as integers; values become text names, no value ``missing``.
+
+    ``weights`` are the rows each row of ``data`` stands for (counted outcomes).
+    """
     columns, categories, notes = [], [], []
     for attribute in attributes:
-        codes, names, missing = _encode(data[attribute])
+        codes, names, missing = _encode(data[attribute], weights)
         columns.append(codes)
         categories.append(names)
         if missing:
@@ -79,13 +84,16 @@ def group_name(value: object) -> str:
     return str(value)
 
 
-def _encode(column: pd.Series) -> tuple[np.ndarray, tuple[str, ...], int]:
+def _encode(
+    column: pd.Series, weights: np.ndarray | None
+) -> tuple[np.ndarray, tuple[str, ...], int]:
     raw_codes, uniques = pd.factorize(column, use_na_sentinel=True)
     names = [group_name(u) for u in uniques]
     ordered = sorted(set(names), key=_sort_key)
     position = {name: i for i, name in enumerate(ordered)}
     lookup = np.asarray([position[name] for name in names], dtype=np.int64)
-    missing = int((raw_codes < 0).sum())
+    absent = raw_codes < 0
+    missing = int(absent.sum() if weights is None else weights[absent].sum())
     codes = np.empty(len(raw_codes), dtype=np.int64)
     present = raw_codes >= 0
     codes[present] = lookup[raw_codes[present]]

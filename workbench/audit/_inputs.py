@@ -50,7 +50,11 @@ MSG_NO_TEXT_COLUMN = (
 
 @dataclass(frozen=True)
 class Outcomes:
-    """True labels and scores per audited class, for the rows that have a label."""
+    """True labels and scores per audited class, for the rows that have a label.
+
+    Counted outcomes (stored predictions reduced to group counts) have a row per distinct
+    combination, ``weights`` its number of rows, and ``decided`` the decisions already made.
+    """
 
     classes: tuple[str, ...]
     y_true: np.ndarray
@@ -59,6 +63,13 @@ class Outcomes:
     kept: np.ndarray
     notes: tuple[str, ...]
     source: dict[str, str]
+    weights: np.ndarray | None = None
+    decided: np.ndarray | None = None
+
+    @property
+    def rows(self) -> int:
+        """Number of audited rows (the sum of the weights of counted outcomes)."""
+        return int(self.kept.sum() if self.weights is None else self.weights.sum())
 
     @property
     def multiclass(self) -> bool:
@@ -69,6 +80,8 @@ class Outcomes:
         """Decisions per audited class, shape (rows, classes): score >= threshold, or arg-max."""
         if self.argmax is not None:
             return self.argmax
+        if self.decided is not None:
+            return self.decided
         return self.scores >= np.reshape(thresholds, (-1, 1))
 
 

@@ -63,19 +63,29 @@ class Level:
 
 
 def aggregate(
-    codes: np.ndarray, sizes: tuple[int, ...], y_true: np.ndarray, y_pred: np.ndarray
+    codes: np.ndarray,
+    sizes: tuple[int, ...],
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> Cells:
-    """Count rows per (group codes, true label, decision); only observed cells are kept."""
+    """Count rows per (group codes, true label, decision); only observed cells are kept.
+
+    ``weights`` are the rows each row stands for (counted outcomes); 1 each when None.
+    """
     quadrant = np.where(y_pred, 1 - y_true.astype(np.int64), 2 + y_true.astype(np.int64))
     dims = (*sizes, 4)
     flat = np.ravel_multi_index((*codes.T, quadrant), dims)
     cells = math.prod(dims)
     if cells <= 4 * len(flat) + 4096:
-        counted = np.bincount(flat, minlength=cells)
+        counted = np.bincount(flat, weights=weights, minlength=cells)
         keys = np.flatnonzero(counted)
         counts = counted[keys]
-    else:
+    elif weights is None:
         keys, counts = np.unique(flat, return_counts=True)
+    else:
+        keys, inverse = np.unique(flat, return_inverse=True)
+        counts = np.bincount(inverse, weights=weights)
     unravelled = np.unravel_index(keys, dims)
     return Cells(
         codes=np.column_stack(unravelled[:-1]).astype(np.int64),

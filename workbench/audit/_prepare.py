@@ -82,6 +82,21 @@ def prepare(
         classes=classes,
         text_column=text_column,
     )
+    return prepare_outcomes(
+        outcomes, data, protected=protected, privileged=privileged, intersections=intersections
+    )
+
+
+def prepare_outcomes(
+    outcomes: Outcomes,
+    data: pd.DataFrame,
+    *,
+    protected: str | Sequence[str],
+    privileged: Mapping[str, Any] | str | None,
+    intersections: bool,
+) -> Prepared:
+    """Code the protected groups of ``data`` (the rows of ``outcomes``) and plan what each is
+    compared with; problems that stop the audit raise ``AuditError``."""
     attributes = _protected_names(protected)
     present = [a for a in attributes if a in data.columns]
     notes = list(outcomes.notes)
@@ -94,7 +109,7 @@ def prepare(
             MSG_NO_PROTECTED_COLUMNS.format(protected=attributes, columns=list(data.columns))
         )
     rows = data.loc[outcomes.kept, present].reset_index(drop=True)
-    groups = encode_groups(rows, present)
+    groups = encode_groups(rows, present, weights=outcomes.weights)
     notes += groups.notes
     chosen = _privileged(privileged, groups)
     varied = [i for i, size in enumerate(groups.sizes) if size > 1]

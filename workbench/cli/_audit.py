@@ -38,6 +38,10 @@ MSG_POSSIBLE = (
 )
 MSG_BREACH_LINE = "  - [{strength}, q = {q}] {message}"
 MSG_REPORT = "report in {path}"
+MSG_STORED_NO_REPORT = (
+    "--report needs the rows (examples, calibration); audit stored predictions without it, or "
+    "audit a data file with --data"
+)
 
 
 def add_audit_command(verbs: argparse._SubParsersAction) -> None:
@@ -51,7 +55,15 @@ def add_audit_command(verbs: argparse._SubParsersAction) -> None:
         "fairness bound is breached robustly (or at all, with --gate any; printing which), 2 on "
         "bad input.",
     )
-    parser.add_argument("--data", help="CSV or Parquet file to audit on (default: the spec's)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--data", help="CSV or Parquet file to audit on (default: the spec's)")
+    source.add_argument(
+        "--predictions",
+        metavar="FOLDER_OR_GLOB",
+        help="audit predictions stored in Parquet files instead of running the model: columns "
+        "of the protected attributes, the label and score_<class> for every class; counted "
+        "with dask, never loaded whole (no calibration; see the README)",
+    )
     parser.add_argument("--label", help="column of true classes (default: the spec's)")
     parser.add_argument(
         "--protected", help="protected columns, comma-separated (default: the spec's)"
@@ -109,7 +121,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.model)
     file = args.data or spec.data
-    if file is None:
+    if file is None and args.predictions is None:
         raise AuditError(MSG_NO_DATA.format(path=spec.path))
     label = args.label or spec.label_column
     if label is None:
@@ -118,27 +130,30 @@ def run_audit_command(args: argparse.Namespace) -> int:
     if not protected:
         raise AuditError(MSG_NO_PROTECTED.format(path=spec.path))
     bounds = FairnessBounds.from_mapping(_read_bounds(args.bounds)) if args.bounds else None
+    options = AuditOptions(
+        threshold=args.threshold,
+        privileged=reference_choice(args),
+        bounds=bounds or FairnessBounds(),
+        min_group_size=args.min_group_size,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        intersections=not args.no_intersections,
+        calibration=not args.no_calibration,
+        false_discovery_rate=args.false_discovery_rate,
+        gate=args.gate,
+    )
+    if args.predictions is not None:
+        return _audit_stored(args, spec, label=label, protected=protected, options=options)
     data = read_table(file)
     if spec.label_map and label == spec.label_column and label in data.columns:
         data = map_labels(data, spec, file=file)
-    model = load_model(spec, trust_pickle=args.trust_pickle)
+    model = load_model(spec, trust_pickle=args.trust_pickle, device=args.device)
     result = audit(
         model,
         data,
         label=label,
         protected=protected,
-        options=AuditOptions(
-            threshold=args.threshold,
-            privileged=reference_choice(args),
-            bounds=bounds or FairnessBounds(),
-            min_group_size=args.min_group_size,
-            bootstrap=args.bootstrap,
-            seed=args.seed,
-            intersections=not args.no_intersections,
-            calibration=not args.no_calibration,
-            false_discovery_rate=args.false_discovery_rate,
-            gate=args.gate,
-        ),
+        options=options,
         positive_class=args.positive_class,
         text_column=spec.text_column,
     )
@@ -148,13 +163,45 @@ def run_audit_command(args: argparse.Namespace) -> int:
         from workbench.report import build_report, write_html
 
         write_html(build_report(spec, data=file, audit_result=result), args.report)
+    _print_summary(args, result, of=f"{Path(file).name} with {spec.name}")
+    if args.report:
+        print(MSG_REPORT.format(path=args.report))
+    return _gate(args, result)
+
+
+def _audit_stored(
+    args: argparse.Namespace, spec: Any, *, label: str, protected: list[str], options: Any
+) -> int:
+    """Audit the predictions stored in Parquet (``--predictions``); returns the exit code."""
+    from workbench.audit import audit_stored_predictions
+
+    if args.report:
+        raise AuditError(MSG_STORED_NO_REPORT)
+    result = audit_stored_predictions(
+        args.predictions,
+        classes=spec.classes,
+        label=label,
+        protected=protected,
+        options=options,
+        positive_class=args.positive_class or spec.positive_class,
+        model_name=spec.name,
+    )
+    payload = {"spec": str(spec.path), "predictions": args.predictions, **result.to_dict()}
+    write_json(args.json, payload, error=AuditError, message=MSG_CANNOT_WRITE)
+    _print_summary(args, result, of=f"stored predictions in {args.predictions} of {spec.name}")
+    return _gate(args, result)
+
+
+def _print_summary(args: argparse.Namespace, result: Any, *, of: str) -> None:
     print(
-        f"audited {result.rows} rows of {Path(file).name} with {spec.name}: "
+        f"audited {result.rows} rows of {of}: "
         f"{len(result.by_group)} group rows over {', '.join(result.protected)}"
         f"{'' if args.no_intersections else ' and their intersections'}; result in {args.json}"
     )
-    if args.report:
-        print(MSG_REPORT.format(path=args.report))
+
+
+def _gate(args: argparse.Namespace, result: Any) -> int:
+    """Print the notes and the gate's verdict; returns the exit code."""
     for note in result.warnings:
         print(f"note: {note}")
     if result.skipped:

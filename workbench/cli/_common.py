@@ -16,6 +16,10 @@ EXIT_MODEL_RAISED = 3
 EXIT_INTERNAL_ERROR = 4
 MODEL_HELP = "path to a model.yaml spec"
 TRUST_PICKLE_HELP = "allow pickle-based weights (only for files you trust)"
+DEVICE_HELP = (
+    "where a torch or transformers model runs: auto (a GPU when torch sees one), cpu, cuda, "
+    "cuda:N or mps (default: the spec's device, else auto)"
+)
 BOOTSTRAP_HELP = "bootstrap replicates, 0 for none (default 200)"
 STDOUT = "-"
 MSG_BAD_PRIVILEGED = (
@@ -34,6 +38,7 @@ SPEC_OPTION = _parent()
 SPEC_OPTION.add_argument("--model", required=True, help=MODEL_HELP)
 MODEL_OPTIONS = _parent(SPEC_OPTION)
 MODEL_OPTIONS.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
+MODEL_OPTIONS.add_argument("--device", help=DEVICE_HELP)
 BOOTSTRAP_OPTION = _parent()
 BOOTSTRAP_OPTION.add_argument("--bootstrap", type=int, default=200, help=BOOTSTRAP_HELP)
 # What the audit compares each group with: the rest (default), privileged groups, the best-off.

@@ -86,7 +86,7 @@ def run_explain(args: argparse.Namespace) -> int:
     from workbench.spec import load_spec
 
     spec = load_spec(args.model)
-    model = load_model(spec, trust_pickle=args.trust_pickle)
+    model = load_model(spec, trust_pickle=args.trust_pickle, device=args.device)
     params = dict(_parse_param(value) for value in args.param)
     target = _parse_target(args.target, model.class_names)
     if model.kind == "text":

@@ -34,7 +34,7 @@ def run_check(args: argparse.Namespace) -> int:
     from workbench.models import describe_tokenizer, load_model
     from workbench.spec import load_spec
 
-    model = load_model(args.model, trust_pickle=args.trust_pickle)
+    model = load_model(args.model, trust_pickle=args.trust_pickle, device=args.device)
     spec = load_spec(args.model)
     if spec.data is not None:
         data = load_dataset(spec).head(1)

@@ -68,12 +68,13 @@ def run_report(args: argparse.Namespace) -> int:
     from workbench.app.pipeline import make_report
     from workbench.report import write_html, write_json
     from workbench.report._write import check_writable
+    from workbench.spec import load_spec, with_device
 
     for path in (args.out, args.json):
         if path:
             check_writable(path)
     content = make_report(
-        args.model,
+        with_device(load_spec(args.model), args.device),
         data=args.data,
         db=args.db,
         examples=args.examples,

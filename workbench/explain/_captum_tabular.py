@@ -30,7 +30,7 @@ def integrated_gradients(
     """Integrated Gradients from the baseline row to the row."""
     inputs, baselines = _stack(items)
     with torch.no_grad():
-        ends = model.forward(torch.cat([inputs, baselines])).double()
+        ends = model.forward(torch.cat([inputs, baselines])).double().cpu()
     scores = ends[: len(items)].numpy()
     targets = targets_of(scores, requested)
     attributions = IntegratedGradients(model.forward).attribute(
@@ -48,7 +48,7 @@ def deeplift(
     scores, targets = choose_targets(model, items, requested)
     inputs, baselines = _stack(items)
     with torch.no_grad():
-        start = model.forward(baselines).double().numpy()
+        start = model.forward(baselines).double().cpu().numpy()
     inputs.requires_grad_()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=DEEPLIFT_HOOK_WARNING)
@@ -68,7 +68,7 @@ def gradient_shap(
     for item, score, target in zip(items, scores, targets):
         distribution = item.background if item.background is not None else item.baseline
         with torch.no_grad():
-            start = model.forward(distribution).double().mean(dim=0, keepdim=True).numpy()
+            start = model.forward(distribution).double().mean(dim=0, keepdim=True).cpu().numpy()
         with seeded(settings["seed"]):
             attributions, delta = method.attribute(
                 item.x,
@@ -98,7 +98,7 @@ def _by_feature(
 ) -> Iterator[RawAttribution]:
     index = items[0].feature_index
     grouped = torch.zeros((len(items), len(items[0].features)), dtype=torch.float64)
-    grouped.index_add_(1, index, attributions.detach().double())
+    grouped.index_add_(1, index, attributions.detach().double().cpu())
     for row, target in enumerate(targets):
         yield RawAttribution(
             attributions=grouped[row].numpy(),

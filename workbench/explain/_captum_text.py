@@ -45,7 +45,7 @@ def integrated_gradients(
     with torch.no_grad():
         ends = torch.cat(
             [model.forward(ids, mask), baseline_probabilities(model, ids, mask, baselines)]
-        ).double()
+        ).double().cpu()
     scores = ends[: len(items)].numpy()
     targets = targets_of(scores, requested)
     method = LayerIntegratedGradients(model.forward, model.embedding_layer)
@@ -94,7 +94,7 @@ def deeplift(
     with torch.no_grad():
         embeddings = model.embedding_layer(ids)
         baseline_embeddings = model.embedding_layer(baselines)
-        start = baseline_probabilities(model, ids, mask, baselines).double().numpy()
+        start = baseline_probabilities(model, ids, mask, baselines).double().cpu().numpy()
     method = DeepLift(EmbeddingProbabilityModule(model))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=DEEPLIFT_HOOK_WARNING)
@@ -120,7 +120,7 @@ def gradient_shap(
         with torch.no_grad():
             embeddings = model.embedding_layer(ids)
             baseline_embeddings = model.embedding_layer(baselines)
-            start = baseline_probabilities(model, ids, mask, baselines).double().numpy()
+            start = baseline_probabilities(model, ids, mask, baselines).double().cpu().numpy()
         with seeded(settings["seed"]):
             attributions, delta = method.attribute(
                 embeddings,
@@ -132,7 +132,7 @@ def gradient_shap(
                 return_convergence_delta=True,
             )
         yield RawAttribution(
-            attributions=item.pool(attributions.sum(dim=-1)[0].detach().double().numpy()),
+            attributions=item.pool(attributions.sum(dim=-1)[0].detach().double().cpu().numpy()),
             target=target,
             probabilities=score,
             delta=float(delta.mean()),
@@ -151,13 +151,14 @@ def baseline_probabilities(
 def completeness_gap(
     attributions: torch.Tensor, ends: torch.Tensor, targets: Sequence[int]
 ) -> torch.Tensor:
-    """Sum of attributions minus the score difference, from the scores of inputs then baselines."""
+    """Sum of attributions minus the score difference, from the scores of inputs then baselines
+    (on the CPU)."""
     # Captum's return_convergence_delta computes the same with one more forward pass per call.
     rows = torch.arange(len(targets))
     chosen = torch.as_tensor(list(targets))
     half = len(targets)
     difference = ends[:half][rows, chosen] - ends[half:][rows, chosen]
-    return attributions.detach().double().reshape(half, -1).sum(dim=1) - difference
+    return attributions.detach().double().cpu().reshape(half, -1).sum(dim=1) - difference
 
 
 def _split(
@@ -169,7 +170,8 @@ def _split(
     delta: torch.Tensor | None = None,
     start: np.ndarray | None = None,
 ) -> Iterator[RawAttribution]:
-    values = attributions.detach().double()
+    values = attributions.detach().double().cpu()
+    mask = mask.cpu()
     for row, (item, target) in enumerate(zip(items, targets)):
         yield RawAttribution(
             attributions=item.pool(values[row][mask[row].bool()].numpy()),

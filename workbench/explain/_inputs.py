@@ -81,7 +81,7 @@ class TokenInput:
         with torch.no_grad():
             for start in range(0, len(keep), model.batch_size):
                 ids, mask = compact(self.ids, keep[start : start + model.batch_size], model)
-                parts.append(model.forward(ids, mask).double().numpy())
+                parts.append(model.forward(ids, mask).double().cpu().numpy())
         return np.concatenate(parts, axis=0)
 
     def pool(self, token_values: np.ndarray) -> np.ndarray:
@@ -134,9 +134,9 @@ class EncodedRow:
     def probabilities(self, model: Any, presence: np.ndarray) -> np.ndarray:
         """Class probabilities of the row with absent features at their baseline."""
         keep = torch.as_tensor(np.asarray(presence), dtype=self.x.dtype)[:, self.feature_index]
-        mixed = self.baseline + (self.x - self.baseline) * keep
+        mixed = self.baseline + (self.x - self.baseline) * keep.to(self.x.device)
         with torch.no_grad():
-            return model.forward(mixed).double().numpy()
+            return model.forward(mixed).double().cpu().numpy()
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,7 +200,8 @@ def compact(ids: torch.Tensor, keep: torch.Tensor, model: Any) -> tuple[torch.Te
 def pad(
     model: Any, items: Sequence[TokenInput], baseline_id: int | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Padded ids, attention mask and baseline ids (special tokens kept) of the messages."""
+    """Padded ids, attention mask and baseline ids (special tokens kept) of the messages, on
+    the model's device."""
     pad_id = model.tokenizer.pad_id
     fill = pad_id if baseline_id is None else baseline_id
     ids = pad_sequence([s.ids for s in items], batch_first=True, padding_value=pad_id)
@@ -208,7 +209,7 @@ def pad(
     mask = (torch.arange(ids.shape[1])[None, :] < lengths[:, None]).long()
     special = pad_sequence([s.special for s in items], batch_first=True)
     baselines = torch.where(special | (mask == 0), ids, fill)
-    return ids, mask, baselines
+    return ids.to(model.device), mask.to(model.device), baselines.to(model.device)
 
 
 def check_text(text: Any) -> str:
@@ -451,10 +452,11 @@ def encoded_rows(
     baseline: TabularBaseline,
     background: pd.DataFrame | None,
 ) -> list[EncodedRow]:
-    """Rows encoded for a differentiable tabular model, with the baseline of ``baseline``."""
+    """Rows encoded for a differentiable tabular model, with the baseline of ``baseline``, on
+    the model's device."""
     encoded_background = None if background is None else model.encode(background)
     if baseline == "zero":
-        reference = torch.zeros((1, len(model.encoder.encoded_names)))
+        reference = torch.zeros((1, len(model.encoder.encoded_names)), device=model.device)
     elif encoded_background is None:
         alternative = " or baseline='zero' for the encoded zero vector"
         raise ExplanationError(
@@ -565,10 +567,10 @@ def probabilities(model: Any, items: Sequence[ExplainedInput]) -> np.ndarray:
             parts = []
             for start in range(0, len(items), model.batch_size):
                 ids, mask, _ = pad(model, items[start : start + model.batch_size])
-                parts.append(model.forward(ids, mask).double().numpy())
+                parts.append(model.forward(ids, mask).double().cpu().numpy())
             return np.concatenate(parts, axis=0)
         if isinstance(first, EncodedRow):
-            return model.forward(torch.cat([s.x for s in items])).double().numpy()
+            return model.forward(torch.cat([s.x for s in items])).double().cpu().numpy()
         if isinstance(first, WordInput):
             return model.predict_proba([s.text for s in items])
         return model.predict_proba(pd.concat([s.row for s in items], ignore_index=True))

@@ -36,7 +36,7 @@ class ProbabilityModule(nn.Module):
             return self.sigmoid(torch.stack([-positive, positive], dim=-1))
         if not self.logits:
             return output
-        own = torch.eye(output.shape[-1], dtype=torch.bool)
+        own = torch.eye(output.shape[-1], dtype=torch.bool, device=output.device)
         others = output.unsqueeze(-2).masked_fill(own, float("-inf")).logsumexp(dim=-1)
         return self.sigmoid(output - others)
 

@@ -34,13 +34,15 @@ class Framework:
 
     ``loader`` names ``module:function``, imported on the first load; the function takes
     ``(spec, info, batch, *, trust_pickle)`` (``batch`` holds ``batch_size`` when the spec sets
-    one) and returns the model's adapter.
+    one) and returns the model's adapter. ``devices`` says whether its models run on a GPU
+    (the spec's ``device``); the others run on the CPU.
     """
 
     name: str
     kinds: tuple[str, ...]
     needs: tuple[Need, ...]
     loader: str
+    devices: bool = False
 
     def missing(self, kind: str, keys: set[str]) -> str | None:
         """What a spec of ``kind`` with ``keys`` lacks for this framework, or ``None``."""
@@ -64,6 +66,7 @@ FRAMEWORKS: dict[str, Framework] = {
                 Need("tokenizer", MSG_NEEDS_TOKENIZER, kinds=("text",)),
             ),
             loader="workbench.models._torch:load_torch",
+            devices=True,
         ),
         Framework(
             name="sklearn",
@@ -76,6 +79,7 @@ FRAMEWORKS: dict[str, Framework] = {
             kinds=("text",),
             needs=(Need("weights", MSG_NEEDS_WEIGHTS),),
             loader="workbench.models._transformers:load_transformers",
+            devices=True,
         ),
         Framework(
             name="callable",

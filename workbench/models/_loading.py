@@ -13,7 +13,7 @@ from typing import Any
 from workbench._errors import ModelLoadError, WorkbenchError
 from workbench.models._base import InputLimits, ModelAdapter, ModelInfo, model_raised
 from workbench.models._frameworks import FRAMEWORKS
-from workbench.spec import ModelSpec, load_spec
+from workbench.spec import ModelSpec, load_spec, with_device
 
 MSG_PICKLE_REFUSED = (
     "refusing to load {path}: {fmt} files can run arbitrary code when loaded. Save the model "
@@ -34,15 +34,18 @@ MSG_NO_ATTRIBUTE = "{module!r} has no {attribute!r} (from {reference!r})"
 MSG_CANNOT_BUILD = "cannot build {reference} with architecture_params {params}: {err}"
 
 
-def load_model(spec: str | Path | ModelSpec, *, trust_pickle: bool = False) -> ModelAdapter:
+def load_model(
+    spec: str | Path | ModelSpec, *, trust_pickle: bool = False, device: str | None = None
+) -> ModelAdapter:
     """Load the model a spec file describes and return its adapter, built by the loader that
     the spec's framework names in ``FRAMEWORKS``.
 
     Weights load from safe formats (safetensors, ``torch.load(weights_only=True)``, skops with
     only scikit-learn/numpy/scipy types, a local transformers folder with safetensors). A plain
-    pickle is refused unless ``trust_pickle`` is true.
+    pickle is refused unless ``trust_pickle`` is true. ``device`` (auto, cpu, cuda, cuda:N or
+    mps) overrides the spec's ``device`` for a torch or transformers model.
     """
-    spec = load_spec(spec)
+    spec = with_device(load_spec(spec), device)
     info = ModelInfo(
         name=spec.name,
         kind=spec.kind,

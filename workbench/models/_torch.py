@@ -23,6 +23,7 @@ from workbench.models._base import (
     check_numeric,
     run_model_code,
 )
+from workbench.models._device import module_device, resolve_device
 from workbench.models._loading import MSG_PICKLE_REFUSED, build_object, import_object
 from workbench.models._tabular_encoder import TabularEncoder
 from workbench.models._text_tokenizers import load_text_tokenizer
@@ -151,11 +152,23 @@ def find_submodule(module: nn.Module, path: str | None) -> nn.Module:
 
 class DeclaredOutput:
     """Class probabilities from a module's raw output as its spec declares it, the declaration
-    checked on the first batch."""
+    checked on the first batch; ``device`` is where the module and its inputs live."""
 
     name: str
     output: ModelOutput
+    device: torch.device = torch.device("cpu")
     _output_checked: bool = False
+
+    def _place(self, module: nn.Module, device: str | torch.device | None) -> nn.Module:
+        """The module in eval mode on ``device`` (a name as the spec gives it), or where it is
+        when ``device`` is None; the device is kept as :attr:`device`."""
+        if device is None:
+            self.device = module_device(module)
+        elif isinstance(device, torch.device):
+            self.device = device
+        else:
+            self.device = resolve_device(device, model=self.name)
+        return module.eval().to(self.device)
 
     def _probabilities(self, raw: Any) -> torch.Tensor:
         if not self._output_checked:
@@ -190,8 +203,10 @@ class DifferentiableTextModel(DeclaredOutput):
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None
     ) -> torch.Tensor:
         """Class probabilities as a differentiable tensor of shape (batch, classes)."""
+        input_ids = input_ids.to(self.device)
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
+        attention_mask = attention_mask.to(self.device)
         raw = run_model_code(self.name, "forward", self._call, input_ids, attention_mask)
         return self._probabilities(raw)
 
@@ -209,7 +224,7 @@ class DifferentiableTextModel(DeclaredOutput):
         """Probabilities of one batch of checked texts, without gradients."""
         tokens = self.encode(batch)
         with torch.no_grad():
-            return self.forward(tokens.input_ids, tokens.attention_mask).double().numpy()
+            return self.forward(tokens.input_ids, tokens.attention_mask).double().cpu().numpy()
 
 
 class DifferentiableTabularModel(DeclaredOutput):
@@ -224,22 +239,27 @@ class DifferentiableTabularModel(DeclaredOutput):
         return True
 
     def encode(self, frame: pd.DataFrame) -> torch.Tensor:
-        """Encoded float tensor of validated rows, shape (rows, encoded columns)."""
-        return torch.from_numpy(self.encoder.transform(frame))
+        """Encoded float tensor of validated rows on the model's device, (rows, encoded columns)."""
+        return torch.from_numpy(self.encoder.transform(frame)).to(self.device)
 
     @property
     def feature_mask(self) -> torch.Tensor:
         """Captum feature mask grouping one-hot columns into their source feature, (1, encoded)."""
-        return torch.from_numpy(self.encoder.feature_index)[None, :]
+        return torch.from_numpy(self.encoder.feature_index)[None, :].to(self.device)
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         """Class probabilities as a differentiable tensor of shape (batch, classes)."""
+        inputs = inputs.to(self.device)
         return self._probabilities(run_model_code(self.name, "forward", self.module, inputs))
 
 
 class TorchTextAdapter(DifferentiableTextModel, ModelAdapter):
     """Any ``nn.Module`` called with token ids (and attention mask, see ``call``) plus a
-    tokenizer: the workbench's word tokenizer or the model's own."""
+    tokenizer: the workbench's word tokenizer or the model's own.
+
+    ``device`` (auto, cpu, cuda, cuda:N, mps or a ``torch.device``) is where the module runs;
+    None leaves it where it is. Probabilities come back as CPU numpy arrays.
+    """
 
     framework = "torch"
 
@@ -253,9 +273,10 @@ class TorchTextAdapter(DifferentiableTextModel, ModelAdapter):
         output: ModelOutput = "logits",
         call: CallContract = CALL_IDS_AND_MASK,
         batch_size: int = 64,
+        device: str | torch.device | None = None,
     ) -> None:
         super().__init__(info, batch_size=batch_size)
-        self.module = module.eval()
+        self.module = self._place(module, device)
         self.tokenizer = tokenizer
         self.embedding_layer = find_submodule(module, embedding_layer)
         self.output = output
@@ -265,7 +286,8 @@ class TorchTextAdapter(DifferentiableTextModel, ModelAdapter):
 class TorchTabularAdapter(DifferentiableTabularModel, ModelAdapter):
     """Any ``nn.Module`` over an encoded float matrix, plus the encoder of the raw columns.
 
-    The info's feature columns are the encoder's, in the encoder's order.
+    The info's feature columns are the encoder's, in the encoder's order; ``device`` is as
+    :class:`TorchTextAdapter`'s.
     """
 
     framework = "torch"
@@ -278,6 +300,7 @@ class TorchTabularAdapter(DifferentiableTabularModel, ModelAdapter):
         *,
         output: ModelOutput = "logits",
         batch_size: int = 256,
+        device: str | torch.device | None = None,
     ) -> None:
         super().__init__(info, batch_size=batch_size)
         if self.feature_columns != encoder.feature_columns:
@@ -286,14 +309,14 @@ class TorchTabularAdapter(DifferentiableTabularModel, ModelAdapter):
                     encoded=list(encoder.feature_columns), named=list(self.feature_columns)
                 )
             )
-        self.module = module.eval()
+        self.module = self._place(module, device)
         self.encoder = encoder
         self.output = output
 
     def _predict_batch(self, batch: pd.DataFrame) -> np.ndarray:
         check_numeric(batch, list(self.encoder.numeric))
         with torch.no_grad():
-            return self.forward(self.encode(batch)).double().numpy()
+            return self.forward(self.encode(batch)).double().cpu().numpy()
 
 
 def load_torch(
@@ -311,6 +334,7 @@ def load_torch(
             embedding_layer=spec.embedding_layer,
             output=output,
             call=spec.call,
+            device=spec.device,
             **batch,
         )
     if spec.preprocessing is not None:
@@ -326,7 +350,9 @@ def load_torch(
     else:
         identity = dict.fromkeys(spec.feature_columns, (0.0, 1.0))
         encoder = TabularEncoder(numeric=identity, feature_columns=spec.feature_columns)
-    return TorchTabularAdapter(module, encoder, info, output=output, **batch)
+    return TorchTabularAdapter(
+        module, encoder, info, output=output, device=spec.device, **batch
+    )
 
 
 def _torch_module(spec: ModelSpec, *, trust_pickle: bool) -> torch.nn.Module:

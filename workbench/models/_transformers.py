@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from workbench._errors import ModelLoadError, UnsafeFormatError
 from workbench.models._base import ModelAdapter, ModelInfo
 from workbench.models._tokenizer import TokenBatch
@@ -69,7 +71,8 @@ class HuggingFaceTokenizer:
 
 
 class TransformersAdapter(DifferentiableTextModel, ModelAdapter):
-    """A ``PreTrainedModel`` for sequence classification plus its tokenizer."""
+    """A ``PreTrainedModel`` for sequence classification plus its tokenizer; ``device`` is as
+    :class:`~workbench.models.TorchTextAdapter`'s."""
 
     framework = "transformers"
 
@@ -81,6 +84,7 @@ class TransformersAdapter(DifferentiableTextModel, ModelAdapter):
         *,
         max_length: int | None = None,
         batch_size: int = 16,
+        device: str | torch.device | None = None,
     ) -> None:
         super().__init__(info, batch_size=batch_size)
         classes = self.class_names
@@ -90,7 +94,7 @@ class TransformersAdapter(DifferentiableTextModel, ModelAdapter):
                 f"the transformers model has {labels} labels but the spec names "
                 f"{len(classes)} classes: {list(classes)}"
             )
-        self.module = model.eval()
+        self.module = self._place(model, device)
         positions = getattr(model.config, "max_position_embeddings", None)
         self.tokenizer = HuggingFaceTokenizer(tokenizer, max_length=max_length or positions)
         self.embedding_layer = model.get_input_embeddings()
@@ -102,7 +106,9 @@ def load_transformers(
 ) -> TransformersAdapter:
     """A transformers adapter for the model and tokenizer in the spec's weights folder."""
     model, tokenizer = _read_folder(spec.weights, trust_pickle=trust_pickle)
-    return TransformersAdapter(model, tokenizer, info, max_length=spec.max_length, **batch)
+    return TransformersAdapter(
+        model, tokenizer, info, max_length=spec.max_length, device=spec.device, **batch
+    )
 
 
 def _read_folder(folder: Path, *, trust_pickle: bool) -> tuple[Any, Any]:
