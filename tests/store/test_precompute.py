@@ -25,7 +25,7 @@ ROWS = 20
 @pytest.fixture(scope="module")
 def cluster():
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as running:
         yield running
 
@@ -66,6 +66,23 @@ def test_a_partial_run_resumes_and_a_finished_one_computes_nothing(cluster, data
     assert run(*common, "--scheduler", cluster.scheduler_address) == 0
     third = summary(out)
     assert (third["computed"], third["reused"], third["failed"]) == (0, ROWS - 1, 1)
+    assert third["entries"] == ROWS
+
+
+def test_a_repeated_message_is_one_entry(cluster, tmp_path):
+    path = tmp_path / "repeated.csv"
+    frame = pd.read_csv(SPEC.parent / "data.csv").head(3)
+    pd.concat([frame, frame.head(1)]).to_csv(path, index=False)
+    result = precompute(
+        SPEC,
+        data=path,
+        methods=[METHOD],
+        store=tmp_path,
+        scheduler=cluster.scheduler_address,
+        progress=False,
+    )
+    assert (result.rows, result.entries, result.computed) == (4, 3, 3)
+    assert len(ExplanationStore(tmp_path)) == 3
 
 
 def test_stored_explanations_equal_in_process_explain_batch(cluster, data, tmp_path):
@@ -93,8 +110,6 @@ def test_stored_explanations_equal_in_process_explain_batch(cluster, data, tmp_p
         assert np.allclose(found.attributions, wanted.attributions, atol=1e-6)
 
 
-# distributed's port probe leaves a socket to the garbage collector while the cluster starts.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_local_cluster_of_two_workers_by_default_engine(data, tmp_path, monkeypatch):
     monkeypatch.delenv(SCHEDULER_ENV, raising=False)
     result = precompute(

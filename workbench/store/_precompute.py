@@ -58,10 +58,12 @@ _loaded: dict[tuple[str, str], tuple[ModelAdapter, pd.DataFrame | None]] = {}
 
 @dataclass(frozen=True)
 class PrecomputeSummary:
-    """What a precompute run did: entries are rows times methods."""
+    """What a precompute run did: ``entries`` are rows times methods, a repeated row counted
+    once; each is ``computed``, ``reused`` from the store, or ``failed``."""
 
     rows: int
     methods: tuple[str, ...]
+    entries: int
     computed: int
     reused: int
     failed: int
@@ -73,7 +75,7 @@ class PrecomputeSummary:
         return {
             "rows": self.rows,
             "methods": list(self.methods),
-            "entries": self.rows * len(self.methods),
+            "entries": self.entries,
             "computed": self.computed,
             "reused": self.reused,
             "failed": self.failed,
@@ -148,15 +150,15 @@ def precompute(
                 versions=versions,
             )
             keyed.append((position, name, key))
-    stored = opened.get_many(key for _, _, key in keyed)
-    reused = sum(
-        1 for *_, key in keyed if key.digest in stored and stored[key.digest].error is None
-    )
-    missing: dict[str, dict[str, tuple[int, StoreKey]]] = {name: {} for name in methods}
+    unique = {}  # a repeated row is one entry
     for position, name, key in keyed:
-        found = stored.get(key.digest)
-        if found is None or found.error is not None:
-            missing[name].setdefault(key.digest, (position, key))  # a repeated row once
+        unique.setdefault(key.digest, (position, name, key))
+    stored = opened.get_many(key for _, _, key in unique.values())
+    reused = sum(1 for found in stored.values() if found.error is None)
+    missing: dict[str, list[tuple[int, StoreKey]]] = {name: [] for name in methods}
+    for digest, (position, name, key) in unique.items():
+        if digest not in stored or stored[digest].error is not None:
+            missing[name].append((position, key))
     todo = sum(len(entries) for entries in missing.values())
     computed = failed = 0
     errors: list[dict[str, Any]] = []
@@ -164,8 +166,7 @@ def precompute(
         with _client(scheduler, workers) as client:
             size = chunk_rows or _chunk_rows(todo, _worker_count(client))
             jobs = []
-            for name, entries in missing.items():
-                listed = list(entries.values())
+            for name, listed in missing.items():
                 for start in range(0, len(listed), size):
                     chunk = listed[start : start + size]
                     positions = tuple(position for position, _ in chunk)
@@ -189,6 +190,7 @@ def precompute(
     return PrecomputeSummary(
         rows=len(frame),
         methods=methods,
+        entries=len(unique),
         computed=computed,
         reused=reused,
         failed=failed,
@@ -293,7 +295,7 @@ def _client(scheduler: str | None, workers: int | None) -> Any:
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
