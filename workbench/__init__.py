@@ -14,6 +14,7 @@ _HOMES = {
     "ModelRaisedError": "workbench._errors",
     "ReviewError": "workbench._errors",
     "SpecError": "workbench._errors",
+    "StoreError": "workbench._errors",
     "UnsafeFormatError": "workbench._errors",
     "WorkbenchError": "workbench._errors",
     "__version__": "workbench._version",

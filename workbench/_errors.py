@@ -52,3 +52,7 @@ class ReportError(WorkbenchError, ValueError):
 
 class OutputError(WorkbenchError, ValueError):
     """A result cannot be written out as asked, e.g. JSON holding NaN."""
+
+
+class StoreError(WorkbenchError, ValueError):
+    """The explanation store cannot be opened or written, or a precompute job is asked wrongly."""

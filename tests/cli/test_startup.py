@@ -7,7 +7,7 @@ import pytest
 
 from workbench.cli import build_parser
 
-HEAVY = ("torch", "captum", "aif360", "lime", "sklearn", "pandas", "sqlalchemy")
+HEAVY = ("torch", "captum", "aif360", "lime", "sklearn", "pandas", "sqlalchemy", "distributed")
 PROBE = """
 import sys
 from workbench.cli import main
@@ -41,6 +41,7 @@ def test_every_verb_is_probed():
         "check",
         "explain",
         "models",
+        "precompute",
         "report",
         "review",
         "reviews",

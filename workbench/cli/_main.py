@@ -1,4 +1,5 @@
-"""The ``workbench`` command: models, check, explain, audit, report, review(s) and serve.
+"""The ``workbench`` command: models, check, explain, precompute, audit, report, review(s) and
+serve.
 
 Building the parser imports nothing heavy; each verb imports what it needs when it runs. Exit
 codes: 0 done, 1 a fairness bound breached (audit), 2 bad input or spec, 3 the model's own code
@@ -18,6 +19,7 @@ from workbench.cli._audit import add_audit_command
 from workbench.cli._common import EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, EXIT_MODEL_RAISED
 from workbench.cli._explain import add_explain_command
 from workbench.cli._models import add_model_commands
+from workbench.cli._precompute import add_precompute_command
 from workbench.cli._report import add_report_command
 from workbench.cli._review import add_review_commands
 from workbench.cli._serve import add_serve_command
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_review_commands(verbs)
     add_audit_command(verbs)
     add_explain_command(verbs)
+    add_precompute_command(verbs)
     add_report_command(verbs)
     add_serve_command(verbs)
     for verb in verbs.choices.values():

@@ -76,6 +76,19 @@ class Faithfulness:
             "infidelity": self.infidelity,
         }
 
+    @classmethod
+    def from_dict(cls, payload: Mapping[str, Any]) -> Faithfulness:
+        """The faithfulness that :meth:`to_dict` wrote."""
+        return cls(
+            bins=tuple(payload["bins_percent"]),
+            comprehensiveness_by_bin=tuple(payload["comprehensiveness_by_bin"]),
+            sufficiency_by_bin=tuple(payload["sufficiency_by_bin"]),
+            steps=tuple(payload["steps"]),
+            deletion_curve=tuple(payload["deletion_curve"]),
+            insertion_curve=tuple(payload["insertion_curve"]),
+            infidelity=payload["infidelity"],
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class Explanation:
@@ -172,6 +185,28 @@ class Explanation:
             ],
             "faithfulness": None if self.faithfulness is None else self.faithfulness.to_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, payload: Mapping[str, Any]) -> Explanation:
+        """The explanation that :meth:`to_dict` wrote (derived fields are computed again)."""
+        faithfulness = payload["faithfulness"]
+        return cls(
+            method=payload["method"],
+            kind=payload["kind"],
+            features=tuple(item["feature"] for item in payload["attributions"]),
+            attributions=np.array(
+                [item["attribution"] for item in payload["attributions"]], dtype=float
+            ),
+            target=payload["target"],
+            target_name=payload["target_name"],
+            score=payload["score"],
+            params=payload["params"],
+            convergence_delta=payload["convergence_delta"],
+            baseline_score=payload["baseline_score"],
+            truncated=payload["truncated"],
+            notes=tuple(payload["notes"]),
+            faithfulness=None if faithfulness is None else Faithfulness.from_dict(faithfulness),
+        )
 
 
 def _finite_or_none(value: float | None) -> float | None:

@@ -1,0 +1,24 @@
+"""The persistent explanation store and the precompute engine that fills it.
+
+:class:`ExplanationStore` keeps explanations (and the errors of rows that could not be
+explained) in SQLite, keyed by model fingerprint, input hash, method, parameters, target and
+package versions; :func:`precompute` fills it for a dataset on a Dask cluster.
+"""
+
+from workbench._lazy import lazy_names
+
+_HOMES = {
+    "STORE_ENV": "workbench.store._names",
+    "SCHEDULER_ENV": "workbench.store._names",
+    "ExplanationStore": "workbench.store._store",
+    "StoreKey": "workbench.store._store",
+    "StoredEntry": "workbench.store._store",
+    "default_store_folder": "workbench.store._store",
+    "input_hash": "workbench.store._store",
+    "package_versions": "workbench.store._store",
+    "PrecomputeSummary": "workbench.store._precompute",
+    "precompute": "workbench.store._precompute",
+}
+
+__all__ = sorted(_HOMES)
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

@@ -1,0 +1,339 @@
+"""Fill the explanation store for a dataset on a Dask cluster.
+
+The client finds which (row, method) entries the store lacks, sends them to the workers in
+chunks, and writes each chunk's results to the store as it completes, one transaction per
+chunk: a run killed at any point keeps every finished chunk, and a rerun computes only the
+rest. Each worker process loads the model once (cached by spec path and fingerprint) and
+explains its chunks with :func:`workbench.explain.explain_batch`; a row that cannot be
+explained is recorded with its error and the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from workbench._errors import StoreError
+from workbench.data import load_dataset, read_table
+from workbench.explain._explain import explain, explain_batch
+from workbench.explain._explanation import Explanation
+from workbench.explain._inputs import background_digest
+from workbench.explain._methods import default_method, method_info
+from workbench.models import ModelAdapter, load_model
+from workbench.spec import load_spec
+from workbench.store._names import SCHEDULER_ENV
+from workbench.store._store import ExplanationStore, StoredEntry, StoreKey, package_versions
+
+MSG_BAD_ROWS = "--rows must be a positive whole number; got {value!r}"
+MSG_BAD_WORKERS = "--workers must be a positive whole number; got {value!r}"
+MSG_WORKERS_AND_SCHEDULER = (
+    "give --workers (a local cluster) or --scheduler (an existing one), not both"
+)
+MSG_NO_SCHEDULER = (
+    "cannot reach the Dask scheduler at {address}: {detail}; start it (dask scheduler) or check "
+    "the address"
+)
+MSG_MODEL_CHANGED = (
+    "the model at {spec} on a worker has fingerprint {found}, not {expected}: the workers must "
+    "see the same model files as this machine (a shared path)"
+)
+# Chunks per worker: enough to balance uneven rows, few enough that a chunk is worth a task.
+CHUNKS_PER_WORKER = 4
+MAX_CHUNK_ROWS = 64
+
+# A worker process's loaded model (and tabular background), kept across its tasks.
+_loaded: dict[tuple[str, str], tuple[ModelAdapter, pd.DataFrame | None]] = {}
+
+
+@dataclass(frozen=True)
+class PrecomputeSummary:
+    """What a precompute run did: ``entries`` are rows times methods, a repeated row counted
+    once; each is ``computed``, ``reused`` from the store, or ``failed``."""
+
+    rows: int
+    methods: tuple[str, ...]
+    entries: int
+    computed: int
+    reused: int
+    failed: int
+    store: str
+    errors: tuple[dict[str, Any], ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return {
+            "rows": self.rows,
+            "methods": list(self.methods),
+            "entries": self.entries,
+            "computed": self.computed,
+            "reused": self.reused,
+            "failed": self.failed,
+            "store": self.store,
+            "errors": list(self.errors),
+        }
+
+
+@dataclass(frozen=True)
+class _ChunkJob:
+    """One task: explain these rows with one method on a worker."""
+
+    spec_path: str
+    fingerprint: str
+    trust_pickle: bool
+    background_path: str | None
+    method: str
+    params: dict[str, Any]
+    positions: tuple[int, ...]
+    items: Any  # messages (a list) or rows (a DataFrame)
+
+
+def precompute(
+    spec: str | Path,
+    *,
+    data: str | Path | None = None,
+    methods: Sequence[str] | None = None,
+    rows: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    store: str | Path | None = None,
+    trust_pickle: bool = False,
+    chunk_rows: int | None = None,
+    progress: bool = True,
+) -> PrecomputeSummary:
+    """Explain the first ``rows`` rows of ``data`` (default: the spec's) with each of
+    ``methods`` (default: the model's default method) into the store, reusing stored entries.
+
+    Runs on the Dask scheduler at ``scheduler`` (or ``$WORKBENCH_SCHEDULER``), else on a local
+    cluster of ``workers`` processes (default: one per core).
+    """
+    rows = _positive(rows, MSG_BAD_ROWS)
+    workers = _positive(workers, MSG_BAD_WORKERS)
+    if workers is not None and scheduler is not None:
+        raise StoreError(MSG_WORKERS_AND_SCHEDULER)
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    spec = load_spec(spec)
+    model = load_model(spec, trust_pickle=trust_pickle)
+    frame = load_dataset(spec, data=data)
+    if rows is not None:
+        frame = frame.iloc[:rows]
+    methods = tuple(dict.fromkeys(methods or (default_method(model),)))
+    settings = {name: method_info(model, name).settings(model.kind, {}) for name in methods}
+    items = _items(model, spec, frame)
+    background_path = None
+    digest = None
+    if model.kind == "tabular":
+        background_path = str(Path(data or spec.data).resolve())
+        digest = background_digest(read_table(background_path))
+    opened = ExplanationStore(store)
+    versions = package_versions()
+    keyed = []  # (position, method, key) of every entry
+    for name in methods:
+        key_params = settings[name] if digest is None else {**settings[name], "background": digest}
+        for position, value in enumerate(_hashable(model, items)):
+            key = StoreKey.of(
+                fingerprint=model.fingerprint,
+                item=value,
+                method=name,
+                params=key_params,
+                target=None,
+                versions=versions,
+            )
+            keyed.append((position, name, key))
+    unique = {}  # a repeated row is one entry
+    for position, name, key in keyed:
+        unique.setdefault(key.digest, (position, name, key))
+    stored = opened.get_many(key for _, _, key in unique.values())
+    reused = sum(1 for found in stored.values() if found.error is None)
+    missing: dict[str, list[tuple[int, StoreKey]]] = {name: [] for name in methods}
+    for digest, (position, name, key) in unique.items():
+        if digest not in stored or stored[digest].error is not None:
+            missing[name].append((position, key))
+    todo = sum(len(entries) for entries in missing.values())
+    computed = failed = 0
+    errors: list[dict[str, Any]] = []
+    if todo:
+        with _client(scheduler, workers) as client:
+            size = chunk_rows or _chunk_rows(todo, _worker_count(client))
+            jobs = []
+            for name, listed in missing.items():
+                for start in range(0, len(listed), size):
+                    chunk = listed[start : start + size]
+                    positions = tuple(position for position, _ in chunk)
+                    jobs.append(
+                        (
+                            [key for _, key in chunk],
+                            _ChunkJob(
+                                spec_path=str(spec.path.resolve()),
+                                fingerprint=model.fingerprint,
+                                trust_pickle=trust_pickle,
+                                background_path=background_path,
+                                method=name,
+                                params=settings[name],
+                                positions=positions,
+                                items=_subset(items, positions),
+                            ),
+                        )
+                    )
+            computed, failed, errors = _run(client, jobs, opened, todo=todo, progress=progress)
+    opened.close()
+    return PrecomputeSummary(
+        rows=len(frame),
+        methods=methods,
+        entries=len(unique),
+        computed=computed,
+        reused=reused,
+        failed=failed,
+        store=str(opened.path),
+        errors=tuple(errors),
+    )
+
+
+def _run(
+    client: Any,
+    jobs: list[tuple[list[StoreKey], _ChunkJob]],
+    store: ExplanationStore,
+    *,
+    todo: int,
+    progress: bool,
+) -> tuple[int, int, list[dict[str, Any]]]:
+    """Submit every chunk; store each one's results as it completes."""
+    from distributed import as_completed
+
+    futures = {client.submit(_explain_chunk, job, pure=False): (keys, job) for keys, job in jobs}
+    computed = failed = 0
+    errors: list[dict[str, Any]] = []
+    bar = tqdm(total=todo, desc="precompute", unit="entry", file=sys.stderr, disable=not progress)
+    try:
+        for future in as_completed(futures):
+            keys, job = futures.pop(future)
+            results = future.result()
+            entries = []
+            for key, position, (payload, error) in zip(keys, job.positions, results):
+                explanation = None if payload is None else Explanation.from_dict(payload)
+                entries.append((key, StoredEntry(explanation=explanation, error=error)))
+                if error is None:
+                    computed += 1
+                else:
+                    failed += 1
+                    errors.append({"row": position, "method": job.method, "error": error})
+            store.put_many(entries)
+            bar.update(len(entries))
+    finally:
+        bar.close()
+        for future in futures:
+            future.cancel()
+    errors.sort(key=lambda error: (error["row"], error["method"]))
+    return computed, failed, errors
+
+
+def _explain_chunk(job: _ChunkJob) -> list[tuple[dict[str, Any] | None, str | None]]:
+    """On a worker: each row's explanation as a dict, or the error that stopped it."""
+    model, background = _worker_model(job)
+    options = {"method": job.method, "background": background, "cache": None}
+    try:
+        explained = explain_batch(model, job.items, progress=False, **options, **job.params)
+        return [(explanation.to_dict(), None) for explanation in explained]
+    except Exception:  # noqa: BLE001 - one bad row must not lose the chunk: explain row by row
+        results = []
+        for position in range(len(job.items)):
+            item = (
+                job.items.iloc[[position]]
+                if isinstance(job.items, pd.DataFrame)
+                else job.items[position]
+            )
+            try:
+                explanation = explain(model, item, **options, **job.params)
+                results.append((explanation.to_dict(), None))
+            except Exception as err:  # noqa: BLE001 - recorded for the row, the run goes on
+                results.append((None, f"{type(err).__name__}: {err}"))
+        return results
+
+
+def _worker_model(job: _ChunkJob) -> tuple[ModelAdapter, pd.DataFrame | None]:
+    """The worker's model for ``job``, loaded on its first task and kept."""
+    key = (job.spec_path, job.fingerprint)
+    if key not in _loaded:
+        model = load_model(load_spec(job.spec_path), trust_pickle=job.trust_pickle)
+        if model.fingerprint != job.fingerprint:
+            raise StoreError(
+                MSG_MODEL_CHANGED.format(
+                    spec=job.spec_path, found=model.fingerprint, expected=job.fingerprint
+                )
+            )
+        background = None if job.background_path is None else read_table(job.background_path)
+        _loaded.clear()
+        _loaded[key] = (model, background)
+    return _loaded[key]
+
+
+@contextmanager
+def _client(scheduler: str | None, workers: int | None) -> Any:
+    """A client of the scheduler at ``scheduler``, else of a new local cluster."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as err:
+            raise StoreError(MSG_NO_SCHEDULER.format(address=scheduler, detail=err)) from None
+        with client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def _worker_count(client: Any) -> int:
+    return max(1, len(client.scheduler_info().get("workers", {})))
+
+
+def _chunk_rows(todo: int, workers: int) -> int:
+    return max(1, min(MAX_CHUNK_ROWS, math.ceil(todo / (workers * CHUNKS_PER_WORKER))))
+
+
+def _items(model: ModelAdapter, spec: Any, frame: pd.DataFrame) -> Any:
+    """The messages (a list) or the feature rows (a DataFrame) to explain."""
+    if model.kind == "text":
+        return frame[spec.text_column].tolist()
+    return frame[list(spec.feature_columns)].reset_index(drop=True)
+
+
+def _hashable(model: ModelAdapter, items: Any) -> list[Any]:
+    """Each input as the key hashes it: a message's text, a row's values by column."""
+    if model.kind == "text":
+        return list(items)
+    return json.loads(items.to_json(orient="records"))
+
+
+def _subset(items: Any, positions: tuple[int, ...]) -> Any:
+    if isinstance(items, pd.DataFrame):
+        return items.iloc[list(positions)].reset_index(drop=True)
+    return [items[position] for position in positions]
+
+
+def _positive(value: int | None, message: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise StoreError(message.format(value=value))
+    return value
