@@ -38,9 +38,16 @@ SECTIONS = (
 
 
 def _heading(text: str) -> ipywidgets.HTML:
-    heading = ipywidgets.HTML(f"<h3>{text}</h3>")
+    heading = ipywidgets.HTML(f"<h2>{text}</h2>")
     heading.add_class("wb-section")
     return heading
+
+
+def _section(heading: ipywidgets.HTML, *views: ipywidgets.Widget) -> ipywidgets.VBox:
+    """One section of the page: its heading and views, a labelled region once served."""
+    section = ipywidgets.VBox([heading, *views], layout=ipywidgets.Layout(width="100%"))
+    section.add_class("wb-section-box")
+    return section
 
 
 class EthicsReviewApp(CoreView):
@@ -107,23 +114,13 @@ class EthicsReviewApp(CoreView):
             traitlets.dlink((source, name), (self.report, target))
         return (
             ipywidgets.HTML(INTRO),
-            model,
-            self.picker,
-            self.status,
-            examples,
-            self.browser,
-            self.text_view,
-            self.row_view,
-            importance,
-            self.importance_view,
-            audit,
-            self.audit_panel,
-            findings,
-            self.findings,
-            decision,
-            self.review,
-            report,
-            self.report,
+            _section(model, self.picker, self.status),
+            _section(examples, self.browser, self.text_view, self.row_view),
+            _section(importance, self.importance_view),
+            _section(audit, self.audit_panel),
+            _section(findings, self.findings),
+            _section(decision, self.review),
+            _section(report, self.report),
         )
 
     def _open(self, _change: dict[str, Any] | None = None) -> None:

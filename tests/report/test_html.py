@@ -118,8 +118,16 @@ def test_calibration_table_and_reliability_curve_per_attribute(relapse):
 
 def test_tokens_are_highlighted_with_a_legend_and_tags(crisis):
     html = crisis.html
-    assert len(re.findall(r'<span class="tok" style="background: #[0-9a-f]{6};"', html)) > 20
-    assert len(re.findall(r'<span class="tok tag" style="background: #[0-9a-f]{6};"', html)) >= 6
+    shown = re.findall(
+        r'<span class="tok( tag)?" role="img" tabindex="0" aria-label="([^"]*)" title="\2" '
+        r'style="background: #[0-9a-f]{6}; color: #(?:000000|ffffff);"',
+        html,
+    )
+    assert len([label for tag, label in shown if not tag]) > 20
+    assert len([label for tag, label in shown if tag]) >= 6
+    said = re.compile(r".+: [+-]\d\.\d\d, (towards .+|away from .+|neutral)")
+    assert all(said.fullmatch(label) for _, label in shown), shown
+    assert html.count('<table class="top-words">') == len(crisis.content.examples)
     assert 'aria-label="Colour scale"' in html and "redacted identifier" in html
     assert "[EMAIL]" in html and "[PHONE]" in html
 
