@@ -96,9 +96,10 @@ def _environment() -> Environment:
     return environment
 
 
-def _legend() -> list[tuple[str, str]]:
+def _legend() -> list[tuple[str, str, str]]:
     steps = [2 * i / (LEGEND_STEPS - 1) - 1 for i in range(LEGEND_STEPS)]
-    return [(shade(step, 1.0), signed(step, 2)) for step in steps]
+    colours = [shade(step, 1.0) for step in steps]
+    return [(c, text_colour(c), signed(step, 2)) for c, step in zip(colours, steps)]
 
 
 def _audit_view(result: AuditResult | None) -> dict[str, Any] | None:
