@@ -78,6 +78,7 @@ def test_bias_table_breaches_and_intervals(crisis):
     assert html.count('class="breach"') >= len(
         [b for b in result.failing_breaches if " & " not in b.attribute]
     )
+    assert html.count('outside bound</span>') == html.count('class="breach"')
     assert "Possible breaches" in html and result.robust_breaches != result.breaches
 
 
