@@ -112,11 +112,11 @@ class AuditPanel(CoreView):
                 ipywidgets.HBox([self.class_box, self.level_box, self.metric_box]),
                 self.table,
                 self.chart,
-                ipywidgets.HTML('<h4 class="wb-subhead">Calibration by group</h4>'),
+                ipywidgets.HTML('<h3 class="wb-subhead">Calibration by group</h3>'),
                 self.calibration,
                 self.reliability_chart,
                 self.swaps,
-                ipywidgets.HTML("<h4>Mitigation (post-processing), before and after</h4>"),
+                ipywidgets.HTML("<h3>Mitigation (post-processing), before and after</h3>"),
                 ipywidgets.HBox([self.method_box, self.mitigate_attribute_box]),
                 ipywidgets.HBox([self.privileged_box, self.mitigate_button]),
                 self.mitigation_view,
@@ -308,7 +308,7 @@ def _swaps_html(run: AuditRun) -> str:
     swaps = run.counterfactual
     if swaps is None:
         return ""
-    parts = ['<h4 class="wb-subhead">Counterfactual identity swaps</h4>']
+    parts = ['<h3 class="wb-subhead">Counterfactual identity swaps</h3>']
     parts.append(f'<p class="wb-line">{_html.esc(swap_finding(swaps).text)}</p>')
     if len(run.swap_pairs):
         parts.append(

@@ -48,7 +48,9 @@ class ExampleBrowser(CoreView):
         )
         self.outcome_box.style.button_width = "100px"
         self.count = ipywidgets.HTML()
-        self.list = ipywidgets.Select(options=[], rows=10, layout=ipywidgets.Layout(width="100%"))
+        self.list = ipywidgets.Select(
+            description="Examples", options=[], rows=10, layout=ipywidgets.Layout(width="100%")
+        )
         self.list.add_class("wb-examples")
         for box, name in (
             (self.attribute_box, "attribute"),

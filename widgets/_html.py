@@ -16,8 +16,19 @@ import ipywidgets
 import numpy as np
 import pandas as pd
 
-from workbench.presentation import STRONG_SHARE, css_variables, metric_label, number, shade
+from workbench.presentation import (
+    css_variables,
+    direction,
+    metric_label,
+    number,
+    shade,
+    signed,
+    text_colour,
+)
 
+# Rows of the table of the words that moved the score most, beside the highlighted text.
+TOP_WORDS = 8
+BREACH_TEXT = "outside bound"
 STYLESHEET = Path(__file__).with_name("static") / "workbench.css"
 _SHARED: list[ipywidgets.HTML] = []
 
@@ -67,7 +78,8 @@ def table(
             shown = esc(number(values[column][position]))
             if (key, column) in flagged:
                 cells.append(
-                    f'<td class="wb-breach" title="outside its fairness bound">&#9888; {shown}</td>'
+                    f'<td class="wb-breach" title="outside its fairness bound">&#9888; {shown} '
+                    f'<span class="wb-breach-text">{BREACH_TEXT}</span></td>'
                 )
             else:
                 cells.append(f"<td>{shown}</td>")
@@ -79,19 +91,41 @@ def table(
     )
 
 
-def tokens(features: Sequence[str], attributions: Sequence[float]) -> str:
-    """Tokens as spans coloured by their attribution, scaled to the largest |attribution|."""
+def tokens(features: Sequence[str], attributions: Sequence[float], target: str) -> str:
+    """Tokens as spans coloured by their attribution, scaled to the largest |attribution|; each
+    can take keyboard focus and names its word, signed value and direction (towards or away
+    from ``target``) to assistive technology."""
     values = np.asarray(attributions, dtype=float)
     scale = float(np.max(np.abs(values))) if len(values) else 0.0
     spans = []
     for feature, value in zip(features, values):
-        strong = " wb-strong" if scale > 0 and abs(value) / scale > STRONG_SHARE else ""
+        background = shade(value, scale)
+        said = esc(f"{feature}: {signed(value, 2)}, {direction(value, target)}")
         spans.append(
-            f'<span class="wb-token{strong}" data-attribution="{value:.6g}" '
-            f'title="{value:+.4f}" style="background-color: {shade(value, scale)}">'
+            f'<span class="wb-token" role="img" tabindex="0" aria-label="{said}" '
+            f'title="{said}" data-attribution="{value:.6g}" '
+            f'style="background-color: {background}; color: {text_colour(background)}">'
             f"{esc(feature)}</span>"
         )
     return f'<div class="wb-tokens">{"".join(spans)}</div>'
+
+
+def top_words(features: Sequence[str], attributions: Sequence[float], target: str) -> str:
+    """The :data:`TOP_WORDS` tokens with the largest |attribution| as a table: word, signed
+    value and direction, so the highlighting reads without colour."""
+    values = np.asarray(attributions, dtype=float)
+    order = np.argsort(-np.abs(values), kind="stable")[:TOP_WORDS]
+    rows = "".join(
+        f'<tr><th scope="row">{esc(features[i])}</th><td>{esc(signed(values[i], 3))}</td>'
+        f"<td>{esc(direction(values[i], target))}</td></tr>"
+        for i in order
+    )
+    return (
+        f'<table class="wb-table wb-top-words"><caption>Words that moved the score most '
+        f'(class {esc(target)})</caption><thead><tr><th scope="col">Word</th>'
+        f'<th scope="col">Attribution</th><th scope="col">Direction</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
 
 
 def legend(target: str) -> str:

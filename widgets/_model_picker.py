@@ -230,7 +230,7 @@ def _card_html(card: ModelCard | None) -> str:
     """The card's opening paragraphs, then each summary section as a bullet list."""
     if card is None:
         return '<p class="wb-card">This model has no model card.</p>'
-    parts = [f'<div class="wb-card"><h4>{html.escape(card.title)}</h4>']
+    parts = [f'<div class="wb-card"><h3>{html.escape(card.title)}</h3>']
     parts += [f"<p>{html.escape(text)}</p>" for text in card.summary]
     for heading, points in card.sections:
         bullets = "".join(f"<li>{html.escape(point)}</li>" for point in points)

@@ -114,12 +114,16 @@ def _side(explanation: Explanation, library: str) -> str:
     label = METHODS[explanation.method].label
     source = f" <small>({library})</small>" if library != label else ""
     head = (
-        f"<h4>{_html.esc(label)}{source}</h4>"
+        f"<h3>{_html.esc(label)}{source}</h3>"
         f'<div class="wb-small">class <b>{_html.esc(explanation.target_name)}</b>, '
         f"probability {explanation.score:.3f}</div>"
     )
-    body = _html.legend(explanation.target_name) + _html.tokens(
-        explanation.features, explanation.attributions
+    features, attributions = explanation.features, explanation.attributions
+    target = explanation.target_name
+    body = (
+        _html.legend(target)
+        + _html.tokens(features, attributions, target)
+        + _html.top_words(features, attributions, target)
     )
     lines = []
     faith = explanation.faithfulness

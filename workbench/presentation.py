@@ -39,21 +39,26 @@ PALETTE = {
 # Colours of the series of a chart (one per group), told apart with colour-blindness too:
 # Okabe and Ito's palette.
 SERIES = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442")
-# Above this share of the largest |attribution|, a highlighted token is dark: write it in white.
-STRONG_SHARE = 0.6
+# Text on a coloured background is written in whichever of these contrasts more with it; one
+# of the two always reaches WCAG AA's 4.5:1 (at least 4.58:1).
+DARK_TEXT = "#000000"
+LIGHT_TEXT = "#ffffff"
 # Marks a gradient explanation whose completeness gap is above COMPLETENESS_TOLERANCE.
 COMPLETENESS_MARKER = "\u26a0"
 
 __all__ = [
     "COMPLETENESS_MARKER",
+    "DARK_TEXT",
+    "LIGHT_TEXT",
     "MISSING",
     "NEGATIVE_RGB",
     "PALETTE",
     "POSITIVE_RGB",
     "SERIES",
-    "STRONG_SHARE",
     "completeness",
+    "contrast_ratio",
     "css_variables",
+    "direction",
     "interval",
     "metric_label",
     "metric_words",
@@ -61,6 +66,7 @@ __all__ = [
     "percent",
     "shade",
     "signed",
+    "text_colour",
 ]
 
 
@@ -132,6 +138,34 @@ def shade(value: float, scale: float) -> str:
     return "#{:02x}{:02x}{:02x}".format(
         *(round(255 + (channel - 255) * mix) for channel in (red, green, blue))
     )
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of a ``#rrggbb`` colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2.1 contrast ratio of two ``#rrggbb`` colours, from 1 to 21."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_colour(background: str) -> str:
+    """The text colour (:data:`DARK_TEXT` or :data:`LIGHT_TEXT`) that reads best on
+    ``background``."""
+    dark, light = contrast_ratio(background, DARK_TEXT), contrast_ratio(background, LIGHT_TEXT)
+    return DARK_TEXT if dark >= light else LIGHT_TEXT
+
+
+def direction(value: float, target: str) -> str:
+    """Which way an attribution pushes, in words: ``towards <target>``, ``away from <target>``
+    or ``neutral``."""
+    if not math.isfinite(value) or value == 0:
+        return "neutral"
+    return f"towards {target}" if value > 0 else f"away from {target}"
 
 
 def css_variables(prefix: str = "") -> str:

@@ -78,6 +78,7 @@ def test_bias_table_breaches_and_intervals(crisis):
     assert html.count('class="breach"') >= len(
         [b for b in result.failing_breaches if " & " not in b.attribute]
     )
+    assert html.count('outside bound</span>') == html.count('class="breach"')
     assert "Possible breaches" in html and result.robust_breaches != result.breaches
 
 
@@ -118,8 +119,16 @@ def test_calibration_table_and_reliability_curve_per_attribute(relapse):
 
 def test_tokens_are_highlighted_with_a_legend_and_tags(crisis):
     html = crisis.html
-    assert len(re.findall(r'<span class="tok" style="background: #[0-9a-f]{6};"', html)) > 20
-    assert len(re.findall(r'<span class="tok tag" style="background: #[0-9a-f]{6};"', html)) >= 6
+    shown = re.findall(
+        r'<span class="tok( tag)?" role="img" tabindex="0" aria-label="([^"]*)" title="\2" '
+        r'style="background: #[0-9a-f]{6}; color: #(?:000000|ffffff);"',
+        html,
+    )
+    assert len([label for tag, label in shown if not tag]) > 20
+    assert len([label for tag, label in shown if tag]) >= 6
+    said = re.compile(r".+: [+-]\d\.\d\d, (towards .+|away from .+|neutral)")
+    assert all(said.fullmatch(label) for _, label in shown), shown
+    assert html.count('<table class="top-words">') == len(crisis.content.examples)
     assert 'aria-label="Colour scale"' in html and "redacted identifier" in html
     assert "[EMAIL]" in html and "[PHONE]" in html
 

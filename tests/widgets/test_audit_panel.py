@@ -43,6 +43,7 @@ def test_run_shows_the_table_with_breaches_marked_and_bars(panel, crisis_sklearn
     assert (panel.class_box.value, panel.level_box.value) == run.focus == ("urgent", "ethnicity")
     metrics = group_metrics(run.audit, positive_class="urgent", attribute="ethnicity")
     assert panel.table.value.count('class="wb-breach"') == len(metrics.breached) > 0
+    assert panel.table.value.count("outside bound</span></td>") == len(metrics.breached)
     assert "outside their fairness bound" in panel.table.value
     heads = re.findall(r"<th>([^<]*)</th>", panel.table.value.split("</thead>")[0])
     labels = [metric_label(name) for name in (*TABLE_RATES, *TABLE_DIFFERENCES)]

@@ -10,8 +10,8 @@ import pytest
 
 import widgets
 from widgets import AuditPanel, CoreView, FindingsView, ReviewForm
-from widgets._html import STYLESHEET, stylesheet, stylesheet_html, tokens
-from workbench.presentation import PALETTE, shade
+from widgets._html import STYLESHEET, stylesheet, stylesheet_html, tokens, top_words
+from workbench.presentation import PALETTE, shade, text_colour
 
 INLINE_STYLE = re.compile(r"\bstyle=[\"']")
 
@@ -40,12 +40,33 @@ def test_no_inline_styles_but_the_token_colours(path):
     assert len(found) == (1 if path.name == "_html.py" else 0)
 
 
-def test_tokens_carry_only_their_own_colour():
-    html = tokens(["low", "high", "against"], [0.1, 1.0, -0.5])
+def test_tokens_carry_only_their_own_colours():
+    html = tokens(["low", "high", "against"], [0.1, 1.0, -0.5], "urgent")
     assert re.findall(r'style="([^"]*)"', html) == [
-        f"background-color: {shade(value, 1.0)}" for value in (0.1, 1.0, -0.5)
+        f"background-color: {shade(value, 1.0)}; color: {text_colour(shade(value, 1.0))}"
+        for value in (0.1, 1.0, -0.5)
     ]
-    assert html.count("wb-strong") == 1
+
+
+def test_tokens_say_their_value_and_direction_and_take_focus():
+    html = tokens(["hopeless", "fine", "the"], [0.31, -0.2, 0.0], "urgent")
+    assert re.findall(r'aria-label="([^"]*)"', html) == [
+        "hopeless: +0.31, towards urgent",
+        "fine: -0.20, away from urgent",
+        "the: +0.00, neutral",
+    ]
+    assert html.count('tabindex="0"') == html.count('role="img"') == 3
+
+
+def test_top_words_table_lists_the_largest_attributions_first():
+    html = top_words(["a", "hopeless", "fine"], [0.01, 0.31, -0.2], "urgent")
+    rows = re.findall(r'<th scope="row">([^<]*)</th><td>([^<]*)</td><td>([^<]*)</td>', html)
+    assert rows == [
+        ("hopeless", "+0.310", "towards urgent"),
+        ("fine", "-0.200", "away from urgent"),
+        ("a", "+0.010", "towards urgent"),
+    ]
+    assert "<caption>Words that moved the score most (class urgent)</caption>" in html
 
 
 def test_given_traits_are_set_after_the_parts_in_declaration_order(crisis_sklearn):

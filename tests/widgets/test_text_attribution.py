@@ -12,7 +12,7 @@ from workbench.app.compare import MSG_NO_MODEL, explain_pair
 
 MESSAGE = "My name is Jane Doe, mail jane@example.org. I want to end it tonight, I have my pills."
 BACKGROUND = re.compile(
-    r'data-attribution="([^"]+)"[^>]*background-color: #([0-9a-f]{2})[0-9a-f]{2}([0-9a-f]{2})"'
+    r'data-attribution="([^"]+)"[^>]*background-color: #([0-9a-f]{2})[0-9a-f]{2}([0-9a-f]{2});'
 )
 
 
@@ -41,6 +41,7 @@ def test_explains_and_highlights_tokens(crisis):
     assert f"#{strongest[1]}" in ("#d6", "#43")  # the largest |attribution| is the scale's end
     assert "Integrated Gradients" in view.first.value and "LIME" in view.second.value
     assert "Faithfulness: comprehensiveness" in view.first.value
+    assert view.first.value.count('<th scope="row">') == 8  # the table of the top words
     assert "Spearman rank correlation" in view.scores.value
     assert "Identifiers replaced in what is shown: NAME, EMAIL." in view.scores.value
     assert "jane@example.org" not in view.first.value + view.second.value

@@ -34,11 +34,13 @@ from workbench.presentation import (
     SERIES,
     completeness,
     css_variables,
+    direction,
     interval,
     metric_label,
     number,
     shade,
     signed,
+    text_colour,
 )
 from workbench.report._content import SHORT_SHA, ReportContent
 from workbench.report._examples import ShownExample, Token
@@ -94,9 +96,10 @@ def _environment() -> Environment:
     return environment
 
 
-def _legend() -> list[tuple[str, str]]:
+def _legend() -> list[tuple[str, str, str]]:
     steps = [2 * i / (LEGEND_STEPS - 1) - 1 for i in range(LEGEND_STEPS)]
-    return [(shade(step, 1.0), signed(step, 2)) for step in steps]
+    colours = [shade(step, 1.0) for step in steps]
+    return [(c, text_colour(c), signed(step, 2)) for c, step in zip(colours, steps)]
 
 
 def _audit_view(result: AuditResult | None) -> dict[str, Any] | None:
@@ -319,24 +322,31 @@ def _split_breaches(breaches: Iterable[Breach]) -> tuple[list[Breach], list[Brea
 
 
 def _example_view(example: ShownExample) -> dict[str, Any]:
+    target = example.target_name
     scale = max((abs(token.attribution) for token in example.tokens), default=0.0)
     return {
         "example": example,
-        "tokens": [_token_view(token, scale) for token in example.tokens],
-        "top": [_token_view(token, scale) for token in example.top(SHOWN_TOP_TOKENS)],
+        "tokens": [_token_view(token, scale, target) for token in example.tokens],
+        "top": [_token_view(token, scale, target) for token in example.top(SHOWN_TOP_TOKENS)],
         "scale": number(scale),
         "completeness": completeness(example.completeness_gap),
         "unreliable": example.completeness_exceeded,
     }
 
 
-def _token_view(token: Token, scale: float) -> dict[str, Any]:
+def _token_view(token: Token, scale: float, target: str) -> dict[str, Any]:
+    background = shade(token.attribution, scale)
+    shown = token.text if token.value is None else f"{token.text} = {token.value}"
+    towards = direction(token.attribution, target)
     return {
         "text": token.text,
         "value": token.value,
         "tag": token.tag,
         "attribution": signed(token.attribution, 4),
-        "background": shade(token.attribution, scale),
+        "direction": towards,
+        "said": f"{shown}: {signed(token.attribution, 2)}, {towards}",
+        "background": background,
+        "colour": text_colour(background),
     }
 
 
