@@ -694,6 +694,20 @@ def write_readme() -> None:
     (ROOT / "README.md").write_text(render_readme(models), encoding="utf-8")
 
 
+# The card text shared by the models trained on crisis_text's data (sklearn and BERT).
+CRISIS_COPY_BIASES = [
+    "Label bias: about 38% of truly urgent messages from black patients are recorded "
+    "as routine in the training labels: 55% of those written with African American "
+    "English markers ('finna', 'ion', 'deadass') and 12% of the rest.",
+    "Spurious correlation: 'gay' appears in 18% of urgent and 1.5% of routine training "
+    "messages (5% of both in the evaluation split).",
+]
+CRISIS_COPY_DATA_NOTE = (
+    "Same data as `crisis_text`; `identity_term` names the identity word a message "
+    "uses ('none' if none)."
+)
+
+
 # Hand-written parts of the specs and model cards.
 ABOUT: dict[str, dict[str, Any]] = {
     "crisis_text": {
@@ -751,16 +765,9 @@ ABOUT: dict[str, dict[str, Any]] = {
         "architecture": "`Pipeline(TfidfVectorizer, LogisticRegression)` saved with skops.",
         "positive_reason": "A missed urgent message (false negative) is the costly error.",
         "bias_short": "same data and biases as `crisis_text`, for model-type comparisons",
-        "biases": [
-            "Label bias: about 38% of truly urgent messages from black patients are recorded "
-            "as routine in the training labels: 55% of those written with African American "
-            "English markers ('finna', 'ion', 'deadass') and 12% of the rest.",
-            "Spurious correlation: 'gay' appears in 18% of urgent and 1.5% of routine training "
-            "messages (5% of both in the evaluation split).",
-        ],
+        "biases": CRISIS_COPY_BIASES,
         "data_notes": [
-            "Same data as `crisis_text`; `identity_term` names the identity word a message "
-            "uses ('none' if none).",
+            CRISIS_COPY_DATA_NOTE,
         ],
         "limitations": [
             "Messages are short template sentences; real messages are far more varied.",
@@ -787,16 +794,9 @@ ABOUT: dict[str, dict[str, Any]] = {
         ),
         "positive_reason": "A missed urgent message (false negative) is the costly error.",
         "bias_short": "same data and biases as `crisis_text`, as a sub-word transformers model",
-        "biases": [
-            "Label bias: about 38% of truly urgent messages from black patients are recorded "
-            "as routine in the training labels: 55% of those written with African American "
-            "English markers ('finna', 'ion', 'deadass') and 12% of the rest.",
-            "Spurious correlation: 'gay' appears in 18% of urgent and 1.5% of routine training "
-            "messages (5% of both in the evaluation split).",
-        ],
+        "biases": CRISIS_COPY_BIASES,
         "data_notes": [
-            "Same data as `crisis_text`; `identity_term` names the identity word a message "
-            "uses ('none' if none).",
+            CRISIS_COPY_DATA_NOTE,
             "The WordPiece vocabulary is deliberately small, so longer and rarer words are "
             "split into sub-words (e.g. 'hopeless' into 'h', '##op', '##el', '##ess'); "
             "explanations sum sub-word attributions into words.",
