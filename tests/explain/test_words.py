@@ -148,3 +148,17 @@ def test_a_model_without_tokens_has_no_subword_view(callable_text_model):
         explain(callable_text_model, MESSAGES[0], method="feature_ablation", unit="subword",
                 cache=None)
     assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Café naïve über", ["café", "naïve", "über"]),
+        ("e\u0301cole", ["e\u0301cole"]),
+        ("I don\u2019t know, I can't", ["i", "don\u2019t", "know", ",", "i", "can't"]),
+        ("我很难过 help", ["我", "很", "难", "过", "help"]),
+        ("snake_case 42nd", ["snake", "_", "case", "42nd"]),
+    ],
+)
+def test_words_of_any_script_stay_whole(text, words):
+    assert split_words(text) == words

@@ -19,8 +19,14 @@ ModelKind = Literal["text", "tabular"]
 TextInputs = Sequence[str] | pd.Series | np.ndarray
 Inputs = TextInputs | pd.DataFrame
 T = TypeVar("T")
-# Words (with inner apostrophes) and punctuation marks of lower-cased text: the workbench's words.
-WORD_PATTERN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
+# The workbench's words of lower-cased text: runs of letters and digits in any script (accents and
+# combining marks included) with an inner apostrophe ("can't", "don’t"); each Chinese or
+# Japanese character, each punctuation mark or symbol, and each underscore on its own.
+_IDEOGRAPHS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_LETTER = rf"(?:(?![{_IDEOGRAPHS}])[^\W_]|[\u0300-\u036f])"
+WORD_PATTERN = re.compile(
+    rf"{_LETTER}+(?:['\u2019]{_LETTER}+)?|[{_IDEOGRAPHS}]|[^\s\w]|_"
+)
 ERROR_TEXT_SHOWN = 400
 
 MSG_BARE_STRING = (
