@@ -24,9 +24,7 @@ T = TypeVar("T")
 # Japanese character, each punctuation mark or symbol, and each underscore on its own.
 _IDEOGRAPHS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _LETTER = rf"(?:(?![{_IDEOGRAPHS}])[^\W_]|[\u0300-\u036f])"
-WORD_PATTERN = re.compile(
-    rf"{_LETTER}+(?:['\u2019]{_LETTER}+)?|[{_IDEOGRAPHS}]|[^\s\w]|_"
-)
+WORD_PATTERN = re.compile(rf"{_LETTER}+(?:['\u2019]{_LETTER}+)?|[{_IDEOGRAPHS}]|[^\s\w]|_")
 ERROR_TEXT_SHOWN = 400
 
 MSG_BARE_STRING = (
