@@ -228,68 +228,94 @@ def token_input(model: Any, text: str, *, unit: TextUnit = "word") -> TokenInput
     token joins the words its character span overlaps (the tokenizer's ``offsets``), or, for a
     tokenizer without offsets whose tokens are the words themselves, the word in its place.
     """
-    tokenizer = model.tokenizer
-    tokens = tuple(tokenizer.tokens(text))
-    ids = model.encode([text]).input_ids[0]
+    encoded = _encode(model, text)
+    tokens, ids, special = encoded.tokens, encoded.ids, encoded.special
     if len(tokens) != len(ids):
         raise ExplanationError(
             MSG_TOKENS_MISALIGNED.format(model=model.name, tokens=len(tokens), ids=len(ids))
         )
-    special = torch.isin(ids, torch.tensor(sorted(tokenizer.special_ids), dtype=ids.dtype))
-    truncated = len(tokens) >= tokenizer.max_length and tokenizer.is_truncated(text)
-    ordinary = np.flatnonzero(~special.numpy())
+    truncated = _truncated(model, text, encoded)
+    ordinary = np.flatnonzero(~special)
     if unit == "subword":
         features = tuple(tokens[i] for i in ordinary)
         membership = np.zeros((len(tokens), len(ordinary)))
         membership[ordinary, np.arange(len(ordinary))] = 1.0
         explained = f"{len(features)} tokens"
     else:
-        words = word_input(model, text)
+        words = _word_input(model, text, encoded, truncated)
         features = words.features
-        membership = _word_membership(model, text, tokens, special.numpy(), words.spans)
+        membership = _word_membership(model, encoded, words.spans)
         explained = f"{len(features)} words"
     return TokenInput(
         features=features,
         ids=ids,
-        special=special,
+        special=torch.from_numpy(special),
         membership=membership,
         truncated=truncated,
         notes=_text_notes(model, ids, tokens, truncated, explained),
     )
 
 
-def _word_membership(
-    model: Any,
-    text: str,
-    tokens: Sequence[str],
-    special: np.ndarray,
-    spans: Sequence[tuple[int, int]],
-) -> np.ndarray:
+@dataclass(frozen=True, eq=False)
+class _Encoded:
+    """A message as a text model's tokenizer reads it: readable tokens, ids, which ids are
+    special, and each token's character span (None when the tokenizer cannot tell, or when
+    tokens and ids do not align)."""
+
+    tokens: tuple[str, ...]
+    ids: torch.Tensor
+    special: np.ndarray
+    token_spans: list[tuple[int, int]] | None
+
+
+def _encode(model: Any, text: str) -> _Encoded:
+    """Tokenize ``text`` once for everything an explanation needs of its tokens."""
+    tokenizer = model.tokenizer
+    tokens = tuple(tokenizer.tokens(text))
+    ids = model.encode([text]).input_ids[0]
+    special = torch.isin(ids, torch.tensor(sorted(tokenizer.special_ids), dtype=ids.dtype)).numpy()
+    token_spans = _token_spans(model, text, tokens, special) if len(tokens) == len(ids) else None
+    return _Encoded(tokens=tokens, ids=ids, special=special, token_spans=token_spans)
+
+
+def _truncated(model: Any, text: str, encoded: _Encoded) -> bool:
+    """Whether the tokenizer cuts ``text``: only a message of ``max_length`` tokens can be cut."""
+    tokenizer = model.tokenizer
+    return len(encoded.tokens) >= tokenizer.max_length and tokenizer.is_truncated(text)
+
+
+def _word_membership(model: Any, encoded: _Encoded, spans: Sequence[tuple[int, int]]) -> np.ndarray:
     """Which word holds each token: the word its character span overlaps.
 
     A token over no word (a bare ``▁`` or ``Ġ`` prefix) joins the next word; special tokens and
     tokens past the last word read join none.
     """
-    membership = np.zeros((len(tokens), len(spans)))
-    token_spans = _token_spans(model, text, tokens, special)
+    special, token_spans = encoded.special, encoded.token_spans
+    membership = np.zeros((len(encoded.tokens), len(spans)))
     if token_spans is None:
         ordinary = np.flatnonzero(~special)
         if len(ordinary) != len(spans):
             raise ExplanationError(MSG_NO_OFFSETS.format(model=model.name))
         membership[ordinary, np.arange(len(spans))] = 1.0
         return membership
+    overlaps = _overlaps(token_spans, spans) & ~special[:, None]
+    membership[overlaps] = 1.0
     starts = np.array([start for start, _ in spans], dtype=int)
     ends = np.array([end for _, end in spans], dtype=int)
-    for position, (start, end) in enumerate(token_spans):
-        if special[position]:
-            continue
-        hits = np.flatnonzero((starts < end) & (start < ends))
-        if len(hits) == 0 and not (ends > start).any():
-            continue
-        if len(hits) == 0:
-            hits = np.flatnonzero(starts >= start)[:1]
-        membership[position, hits] = 1.0
+    for position in np.flatnonzero(~overlaps.any(axis=1) & ~special):
+        start = token_spans[position][0]
+        if (ends > start).any():
+            membership[position, np.flatnonzero(starts >= start)[:1]] = 1.0
     return membership
+
+
+def _overlaps(
+    token_spans: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]
+) -> np.ndarray:
+    """Whether each token's character span overlaps each word's: shape (tokens, words)."""
+    tokens = np.array(token_spans, dtype=int).reshape(-1, 2)
+    words = np.array(spans, dtype=int).reshape(-1, 2)
+    return (words[None, :, 0] < tokens[:, None, 1]) & (tokens[:, None, 0] < words[None, :, 1])
 
 
 def _token_spans(
@@ -328,12 +354,9 @@ def _merge_crossed_words(
     """``spans`` with the words one token covers together merged into one word, so that no
     token of the model is split between words (e.g. a tokenizer that reads "goodbye-note" as
     one token makes it one word, not three)."""
-    starts = np.array([start for start, _ in spans], dtype=int)
-    ends = np.array([end for _, end in spans], dtype=int)
-    joins_next = np.zeros(len(spans), dtype=bool)
-    for start, end in token_spans:
-        hits = np.flatnonzero((starts < end) & (start < ends))
-        joins_next[hits[:-1]] = True
+    overlaps = _overlaps(token_spans, spans)
+    # A token's words are consecutive: it joins word i to the next when it overlaps both.
+    joins_next = np.append((overlaps[:, :-1] & overlaps[:, 1:]).any(axis=0), False)
     merged: list[tuple[int, int]] = []
     opened = None
     for index, (start, end) in enumerate(spans):
@@ -350,6 +373,15 @@ def word_input(model: ModelAdapter, text: str) -> WordInput:
     This is the one word segmentation of a message that every text method shares; spans are
     positions in ``text`` as written.
     """
+    if getattr(model, "tokenizer", None) is None:
+        return _word_input(model, text, None, False)
+    encoded = _encode(model, text)
+    return _word_input(model, text, encoded, _truncated(model, text, encoded))
+
+
+def _word_input(model: Any, text: str, encoded: _Encoded | None, truncated: bool) -> WordInput:
+    """:func:`word_input` of ``text`` as the tokenizer read it (``encoded``, None for a model
+    without a tokenizer), cut to the words the tokenizer reads when it is ``truncated``."""
     pieces = [char.lower() for char in text]
     lowered = "".join(pieces)
     origin = np.repeat(np.arange(len(text)), [len(piece) for piece in pieces])
@@ -359,9 +391,8 @@ def word_input(model: ModelAdapter, text: str) -> WordInput:
         start = lowered.index(word, cursor)
         cursor = start + len(word)
         spans.append((int(origin[start]), int(origin[cursor - 1]) + 1))
-    tokenizer = getattr(model, "tokenizer", None)
-    truncated = tokenizer is not None and tokenizer.is_truncated(text)
     if truncated:
+        tokenizer = model.tokenizer
         low, high = 1, len(spans)
         while low < high:
             middle = (low + high + 1) // 2
@@ -371,22 +402,17 @@ def word_input(model: ModelAdapter, text: str) -> WordInput:
                 low = middle
         spans = spans[:low]
         text = text[: spans[-1][1]]
+        encoded = _encode(model, text)
     notes: tuple[str, ...] = ()
     features = tuple(words[: len(spans)])
-    if tokenizer is not None:
-        ids = model.encode([text]).input_ids[0]
-        tokens = tuple(tokenizer.tokens(text))
-        special = torch.isin(ids, torch.tensor(sorted(tokenizer.special_ids), dtype=ids.dtype))
-        token_spans = (
-            _token_spans(model, text, tokens, special.numpy()) if len(tokens) == len(ids) else None
-        )
-        if token_spans is not None:
-            merged = _merge_crossed_words(spans, token_spans)
+    if encoded is not None:
+        if encoded.token_spans is not None:
+            merged = _merge_crossed_words(spans, encoded.token_spans)
             if len(merged) != len(spans):
                 spans = merged
                 features = tuple(text[start:end].lower() for start, end in spans)
         read = f"{len(spans)} words"
-        notes = _text_notes(model, ids, tokens, truncated, read)
+        notes = _text_notes(model, encoded.ids, encoded.tokens, truncated, read)
     return WordInput(
         features=features,
         text=text,
