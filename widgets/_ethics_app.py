@@ -20,6 +20,7 @@ from widgets._text_attribution import TextAttributionView
 from workbench import WorkbenchError
 from workbench.app.browse import Subject, open_subject
 from workbench.app.catalog import open_listed_subject
+from workbench.app.chat import chatbot_note, is_generative
 
 INTRO = (
     '<section class="wb-intro" aria-label="About this data">Every model and record here is '
@@ -61,7 +62,8 @@ class EthicsReviewApp(CoreView):
     loads plotly's widget code first (seconds, once per kernel), so that the first chart
     appears quickly. ``models`` (catalog entries or spec paths) lists the models to choose
     from; by default the serve options' list, so ``EthicsReviewApp(models=[...])`` in JupyterLab
-    previews what the board will see.
+    previews what the board will see. A chatbot (a generative model) is listed too; choosing
+    it says that it is reviewed in the chatbot audit app.
     """
 
     subject = traitlets.Any(None, allow_none=True, help="The Subject under review, or None.")
@@ -125,8 +127,10 @@ class EthicsReviewApp(CoreView):
 
     def _open(self, _change: dict[str, Any] | None = None) -> None:
         spec, opened = self.picker.spec, self.picker.opened
-        if spec is None:
+        if spec is None or is_generative(spec):
             self.subject = None
+            if spec is not None:
+                self.status.note(chatbot_note(spec))
             return
         listed = opened is not None and opened.spec is spec
         self._run(

@@ -17,6 +17,7 @@ from workbench.app.catalog import (
     CatalogEntry,
     OpenedEntry,
     entry_for_spec,
+    of_kinds,
     open_entry,
     served_models,
 )
@@ -37,7 +38,8 @@ class ModelPicker(View):
     loaded), ``opened`` the chosen entry with its fingerprint, ``card`` its model card summary
     and ``error`` the message of the last ``WorkbenchError`` ('' when none). With ``allow_path``
     a text box loads any ``model.yaml``; leave it off in served apps, where people should choose
-    only among the listed models.
+    only among the listed models. ``kinds`` (e.g. ``("generative",)``) lists only the models of
+    those kinds (None: every model).
 
     The served list is read when the picker is built and, in a kernel that Voila pre-heats
     before its visitor arrives, read again (``relist``) when the visitor's page is requested,
@@ -56,11 +58,13 @@ class ModelPicker(View):
         *,
         models: list[CatalogEntry | str | Path] | None = None,
         allow_path: bool = False,
+        kinds: tuple[str, ...] | None = None,
         **kwargs: Any,
     ) -> None:
         self._entries: dict[str, CatalogEntry] = {}
         self._listing = False
         self.allow_path = allow_path
+        self.kinds = kinds
         super().__init__(**kwargs)
         if models is None:
             self.relist()
@@ -102,6 +106,8 @@ class ModelPicker(View):
         return (self.dropdown, *paths, self.summary)
 
     def _list(self, listed: list[CatalogEntry]) -> None:
+        if self.kinds is not None:
+            listed = of_kinds(listed, self.kinds)
         entries: dict[str, CatalogEntry] = {}
         for entry in listed:
             entries[_unique(entry.name, entries)] = entry

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,6 +100,22 @@ def served_models(environ: Mapping[str, str] | None = None) -> list[CatalogEntry
     if environ.get(ENV_SAMPLES) == "1" or not (entries or environ.get(ENV_CATALOG)):
         entries += [entry_for_spec(p) for p in sample_model_specs().values()]
     return entries
+
+
+def of_kinds(entries: Sequence[CatalogEntry], kinds: Collection[str]) -> list[CatalogEntry]:
+    """The entries whose spec describes a model of one of ``kinds`` (e.g. ``generative``); an
+    entry whose spec cannot be read is kept, so that choosing it says it could not be loaded."""
+    from workbench.spec import load_spec
+
+    kept = []
+    for entry in entries:
+        try:
+            kind = load_spec(entry.spec).kind
+        except (WorkbenchError, OSError):
+            kind = None
+        if kind is None or kind in kinds:
+            kept.append(entry)
+    return kept
 
 
 def open_entry(entry: CatalogEntry) -> OpenedEntry:
