@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
-import yaml
-from chat.chat_data import (
-    MAN,
-    biased_respond,
-    chat_model,
-    evaluation_data,
-)
+from chat.chat_data import MAN, biased_respond, chat_model, evaluation_data
+from chat.chatbot_spec import write_chatbot_spec
 
 from workbench import AuditError, DataError, ExplanationError, ReportError
 from workbench.app.catalog import MSG_VISITOR_LOAD_FAILED, entry_for_spec, of_kinds, open_entry
@@ -46,39 +40,11 @@ from workbench.audit import AuditOptions
 from workbench.spec import load_spec, sample_model_specs
 
 FAST = AuditOptions(bootstrap=50, seed=0)
-CHAT_CODE = textwrap.dedent(
-    """
-    from chat.chat_data import biased_respond
-
-
-    def respond(prompt):
-        return biased_respond(prompt)
-    """
-)
 
 
 @pytest.fixture(scope="module")
 def chatbot_spec(tmp_path_factory):
-    """A callable chatbot's spec folder: the biased stand-in, and prompts by women and men,
-    one of them holding a name and an email address."""
-    folder = tmp_path_factory.mktemp("support_stub")
-    data = evaluation_data()
-    data.loc[0, "prompt"] = "My name is Jane Doe, mail jane@example.org. " + data.loc[0, "prompt"]
-    data.to_csv(folder / "prompts.csv", index=False)
-    (folder / "chat.py").write_text(CHAT_CODE, encoding="utf-8")
-    spec = {
-        "name": "support_stub",
-        "kind": "generative",
-        "framework": "callable",
-        "entry": "chat.py:respond",
-        "generation": {"max_new_tokens": 40, "seed": 3},
-        "data": "prompts.csv",
-        "text_column": "prompt",
-        "protected_attributes": ["gender"],
-        "needs": {"refers_to_crisis": "needs_referral"},
-    }
-    (folder / "model.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
-    return load_spec(folder / "model.yaml")
+    return load_spec(write_chatbot_spec(tmp_path_factory.mktemp("chatbot")))
 
 
 @pytest.fixture(scope="module")
