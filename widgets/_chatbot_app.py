@@ -369,7 +369,7 @@ def _counterfactual_html(result: Any) -> str:
     whose responses differ most (redacted)."""
     rates = result.rates.set_index(["category", "group"])
     paired = result.paired.set_index(["category", "group"])
-    pairs = most_different_pairs(result)
+    pairs = most_different_pairs(result).set_index(["category", "group"])
     return (
         f'<p class="wb-line">Rate of <b>{_html.esc(result.outcome)}</b> by persona (same '
         "prompts, persona line written first):</p>"
@@ -394,6 +394,7 @@ def _counterfactual_html(result: Any) -> str:
         + _html.table(
             pairs,
             columns=list(pairs.columns),
+            index_name="category / persona",
             css_class="wb-different-pairs",
         )
     )

@@ -34,7 +34,7 @@ from workbench.data import read_table
 from workbench.explain import Explanation
 from workbench.models import GenerativeModel
 from workbench.privacy import redact
-from workbench.report import Example, build_report, redact_columns, render_html
+from workbench.report import Example, build_report, render_html, shown_pairs
 from workbench.spec import ModelSpec, load_spec
 
 if TYPE_CHECKING:
@@ -87,7 +87,8 @@ class ChatSubject:
     """A generative model with its evaluation prompts.
 
     ``data`` holds the prompts (``text_column``), the protected groups and, for each outcome
-    in ``needs`` (outcome -> column), whether a prompt needed it (0/1).
+    in ``needs`` (outcome -> column), whether a prompt needed it (0/1); ``scorers`` are the
+    built-in scorers and the spec's own, by name (empty: the built-ins).
     """
 
     model: GenerativeModel
@@ -95,7 +96,7 @@ class ChatSubject:
     text_column: str
     protected: tuple[str, ...]
     needs: Mapping[str, str] = field(default_factory=dict)
-    scorers: Sequence[Any] = ()
+    scorers: Mapping[str, Any] = field(default_factory=dict)
     spec: ModelSpec | None = field(default=None, repr=False)
 
     @property
@@ -179,7 +180,7 @@ def open_chat_subject(
         text_column=spec.text_column,
         protected=spec.protected_attributes,
         needs=dict(spec.needs),
-        scorers=tuple(scorers_from_spec(spec)),
+        scorers=scorers_from_spec(spec),
         spec=spec,
     )
 
@@ -350,8 +351,9 @@ def paired_finding(result: PromptCounterfactualResult) -> Finding:
 def most_different_pairs(
     result: PromptCounterfactualResult, *, count: int = SHOWN_PAIRS
 ) -> pd.DataFrame:
-    """The prompt pairs whose responses differ most, side by side, every text redacted."""
-    return redact_columns(result.most_different(count))
+    """The prompt pairs whose responses differ most, side by side, every text redacted, as
+    the report shows them."""
+    return shown_pairs(result, count=count)
 
 
 def explain_chat_response(
@@ -439,13 +441,9 @@ def _chosen(subject: ChatSubject | None) -> ChatSubject:
     return subject
 
 
-def _scorers(subject: ChatSubject) -> Any:
-    """The built-in scorers and the spec's own, or None (the built-ins) when it names none."""
-    from workbench.chat import BUILTIN_SCORERS
-
-    if not subject.scorers:
-        return None
-    return [*BUILTIN_SCORERS.values(), *subject.scorers]
+def _scorers(subject: ChatSubject) -> Mapping[str, Any] | None:
+    """The subject's scorers, or None (the built-ins) when it names none."""
+    return subject.scorers or None
 
 
 def _time_left(seconds: float) -> str:

@@ -8,7 +8,13 @@ and :func:`write_json` write it atomically. Example texts are redacted.
 
 from workbench._errors import ReportError
 from workbench._files import MSG_NOT_A_FOLDER
-from workbench.report._chat import OUTCOME_CLASS, ChatSection, chat_section, redact_columns
+from workbench.report._chat import (
+    OUTCOME_CLASS,
+    ChatSection,
+    chat_section,
+    redact_columns,
+    shown_pairs,
+)
 from workbench.report._choose import Choice, choose_examples
 from workbench.report._content import (
     MSG_NOT_REVIEW,
@@ -64,6 +70,7 @@ __all__ = [
     "markdown_to_html",
     "redact_columns",
     "redact_tokens",
+    "shown_pairs",
     "render_html",
     "write_html",
     "write_json",

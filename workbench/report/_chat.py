@@ -95,12 +95,10 @@ def chat_section(
         parts["outcome_rates"] = outcome_rates(outcome)
     if counterfactual is not None:
         variants = counterfactual.variants
-        most = counterfactual.most_different(pairs)
-        shown = most.loc[:, [column for column in PAIR_COLUMNS if column in most.columns]]
         parts.update(
             rates=counterfactual.rates.reset_index(drop=True),
             paired=counterfactual.paired.reset_index(drop=True),
-            pairs=redact_columns(shown) if redact_text else shown.reset_index(drop=True),
+            pairs=shown_pairs(counterfactual, count=pairs, redact_text=redact_text),
             variants=len(variants),
             categories=tuple(dict.fromkeys(variants["category"].astype(str))),
         )
@@ -108,6 +106,17 @@ def chat_section(
     return ChatSection(
         outcome=source.outcome, settings=source.settings.to_dict(), prompts=prompts, **parts
     )
+
+
+def shown_pairs(
+    result: PromptCounterfactualResult, *, count: int = SHOWN_PAIRS, redact_text: bool = True
+) -> pd.DataFrame:
+    """The ``count`` prompt pairs whose responses differ most, side by side (the columns of
+    :data:`PAIR_COLUMNS`), their prompts and responses redacted unless ``redact_text`` is
+    false."""
+    most = result.most_different(count)
+    shown = most.loc[:, [column for column in PAIR_COLUMNS if column in most.columns]]
+    return redact_columns(shown) if redact_text else shown.reset_index(drop=True)
 
 
 def outcome_rates(result: ChatAuditResult) -> pd.DataFrame:

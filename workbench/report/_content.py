@@ -202,6 +202,11 @@ def build_report(
     explained = [example.params for example in shown]
     results = {
         "audit_bootstrap": None if audit_result is None else {"seed": audit_result.options.seed},
+        "counterfactual_prompts_bootstrap": (
+            None
+            if chat_counterfactual is None
+            else {"seed": chat_counterfactual.audit.options.seed}
+        ),
         "mitigation": None if mitigation is None else mitigation.params,
         "generation": generation,
         **{f"explanation_{number}": params for number, params in enumerate(explained, start=1)},
