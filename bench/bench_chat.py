@@ -25,10 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from workbench.chat import prompt_counterfactuals
 
 import workbench
 from bench._common import RESULTS_DIR, write_results
+from workbench.chat import prompt_counterfactuals
 from workbench.data import read_table
 
 RESULTS = RESULTS_DIR / "chat.json"
