@@ -8,7 +8,7 @@ import pytest
 from chat.chat_data import MAN, biased_respond, chat_model, evaluation_data
 from chat.chatbot_spec import write_chatbot_spec
 
-from workbench import AuditError, DataError, ExplanationError, ReportError
+from workbench._errors import AuditError, DataError, ExplanationError, ReportError
 from workbench.app.catalog import MSG_VISITOR_LOAD_FAILED, entry_for_spec, of_kinds, open_entry
 from workbench.app.chat import (
     MSG_IS_CHATBOT,
@@ -96,8 +96,8 @@ def test_progress_says_how_much_is_done_and_the_time_left():
     assert progress_text("Generating", done=10, total=40, elapsed_s=5.0) == (
         "Generating: 10 of 40 prompts, about 15 s left"
     )
-    assert progress_text("Generating", done=10, total=1000, elapsed_s=2.0).endswith(
-        "about 6 min 36 s left"
+    assert progress_text("Generating", done=10, total=1000, elapsed_s=2.0) == (
+        "Generating: 10 of 1,000 prompts, about 3 min 18 s left"
     )
     assert progress_text("Generating", done=40, total=40, elapsed_s=9.0).endswith("almost done")
     shown, now = [], [100.0]
@@ -105,10 +105,10 @@ def test_progress_says_how_much_is_done_and_the_time_left():
     progress(0, 10)
     now[0] += 0.1
     progress(5, 10)  # too soon after the last: not shown
-    now[0] += 1.0
+    now[0] += 3.0
     progress(6, 10)
     progress(10, 10)  # the end is always shown
-    assert shown == ["Step: 10 prompts…", "Step: 6 of 10 prompts, about 1 s left", shown[-1]]
+    assert shown == ["Step: 10 prompts…", "Step: 6 of 10 prompts, about 3 s left", shown[-1]]
     assert shown[-1] == "Step: 10 of 10 prompts, almost done"
 
 

@@ -365,12 +365,12 @@ def explain_chat_response(
 ) -> ExplainedResponse:
     """Which words of ``prompt`` drove the chatbot's response to it (or the part ``span`` of
     the response): :func:`workbench.chat.explain_response`, shown redacted."""
-    from workbench.app.compare import MSG_EXPLAINED_REDACTED, shown_explanation
-    from workbench.chat import explain_response
-
     subject = _chosen(subject)
     if not str(prompt).strip():
         raise ExplanationError(MSG_NO_PROMPT)
+    from workbench.app.compare import MSG_EXPLAINED_REDACTED, shown_explanation
+    from workbench.chat import explain_response
+
     response = subject.model.generate([prompt])[0]
     settings: dict[str, Any] = {"target": response, "span": span or None}
     if method:
