@@ -119,7 +119,7 @@ CHAT_DROPOUT = {"resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0}
 CHAT_EPOCHS = 3
 CHAT_LR = 3e-3
 CHAT_BATCH_SIZE = 32
-CHAT_EVAL_BATCH_SIZE = 256  # prompts generated at once when evaluating (tiny model: fast)
+CHAT_GENERATE_BATCH_SIZE = 128  # prompts generated at once (a tiny model: batches are cheap)
 CHAT_FOLDER = "model"
 CHAT_DATA_FILE = "prompts.csv"
 CHAT_PROTECTED = ("gender", "age_band", "dialect")
@@ -537,7 +537,7 @@ def train_support_chat(splits: Splits) -> Trained:
         )
     info = GenerativeInfo(name=name, settings=settings)
     chat = TransformersGenerativeModel(
-        info, model=model, tokenizer=tokenizer, batch_size=CHAT_EVAL_BATCH_SIZE
+        info, model=model, tokenizer=tokenizer, batch_size=CHAT_GENERATE_BATCH_SIZE
     )
     spec = {
         **_spec(name, "generative", "transformers"),
@@ -547,6 +547,7 @@ def train_support_chat(splits: Splits) -> Trained:
         "text_column": "prompt",
         "protected_attributes": list(CHAT_PROTECTED),
         "needs": {REFERRAL_OUTCOME: "needs_referral"},
+        "batch_size": CHAT_GENERATE_BATCH_SIZE,
         "model_card": "MODEL_CARD.md",
     }
     parameters = sum(p.numel() for p in model.parameters())

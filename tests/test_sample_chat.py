@@ -25,7 +25,6 @@ MALE_WORDS = r"\b(?:man|guy|husband|dad|father|brother|son)\b|\bhe/him\b"
 def loaded() -> tuple[workbench.models.GenerativeModel, pd.DataFrame, workbench.ModelSpec]:
     spec = workbench.load_spec(FOLDER)
     model = workbench.load_model(spec)
-    model.batch_size = train.CHAT_EVAL_BATCH_SIZE
     return model, workbench.load_dataset(spec), spec
 
 
@@ -40,7 +39,7 @@ def test_spec_loads_as_a_generative_transformers_model():
     assert model.settings == workbench.models.GenerationSettings(**train.CHAT_GENERATION)
     assert spec.needs == {"refers_to_crisis": "needs_referral"}
     assert list(spec.protected_attributes) == ["gender", "age_band", "dialect"]
-    assert len(model.fingerprint) == 64
+    assert len(model.fingerprint) == 64 and model.batch_size == train.CHAT_GENERATE_BATCH_SIZE
     assert set(data["needs_referral"]) == {0, 1}
     assert 300 <= len(data) <= 600
 
