@@ -14,7 +14,13 @@ PACKAGES = ("workbench", "widgets", "sample_models")
 LAYERS = (
     ("workbench._errors", "workbench._version", "workbench._files", "workbench._lazy"),
     ("workbench.spec", "workbench.data", "workbench.privacy", "workbench.models"),
-    ("workbench.explain", "workbench.audit", "workbench.review", "workbench.store"),
+    (
+        "workbench.explain",
+        "workbench.audit",
+        "workbench.chat",
+        "workbench.review",
+        "workbench.store",
+    ),
     ("workbench.report", "workbench.presentation"),
     ("workbench.app",),
     ("workbench.serving",),
