@@ -1,6 +1,7 @@
 """Chatbots: a generative model's responses scored as outcomes (crisis referral, refusal,
 validation, unsafe advice, length, sentiment, the team's own), audited by group like a
-classifier's decisions, and the counterfactual prompt audit (persona lines, identity swaps)."""
+classifier's decisions, the counterfactual prompt audit (persona lines, identity swaps), and
+which words of a prompt drove the response."""
 
 from workbench._lazy import lazy_names
 
@@ -16,6 +17,7 @@ _HOMES = {
     "PromptCounterfactualResult": "workbench.chat._counterfactual",
     "ResponseScorer": "workbench.chat._scorers",
     "audit_responses": "workbench.chat._outcomes",
+    "explain_response": "workbench.chat._attribution",
     "persona_lines": "workbench.chat._counterfactual",
     "prompt_counterfactuals": "workbench.chat._counterfactual",
     "score_responses": "workbench.chat._outcomes",

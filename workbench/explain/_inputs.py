@@ -344,12 +344,9 @@ def _merge_crossed_words(
     return merged
 
 
-def word_input(model: ModelAdapter, text: str) -> WordInput:
-    """The message as its words (lower case), cut where the model's tokenizer stops reading.
-
-    This is the one word segmentation of a message that every text method shares; spans are
-    positions in ``text`` as written.
-    """
+def word_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """The message's words (lower case, as :func:`split_words` finds them) and their spans,
+    positions in ``text`` as written: the one word segmentation every explainer shares."""
     pieces = [char.lower() for char in text]
     lowered = "".join(pieces)
     origin = np.repeat(np.arange(len(text)), [len(piece) for piece in pieces])
@@ -359,6 +356,16 @@ def word_input(model: ModelAdapter, text: str) -> WordInput:
         start = lowered.index(word, cursor)
         cursor = start + len(word)
         spans.append((int(origin[start]), int(origin[cursor - 1]) + 1))
+    return words, spans
+
+
+def word_input(model: ModelAdapter, text: str) -> WordInput:
+    """The message as its words (lower case), cut where the model's tokenizer stops reading.
+
+    This is the one word segmentation of a message that every text method shares; spans are
+    positions in ``text`` as written.
+    """
+    words, spans = word_spans(text)
     tokenizer = getattr(model, "tokenizer", None)
     truncated = tokenizer is not None and tokenizer.is_truncated(text)
     if truncated:
