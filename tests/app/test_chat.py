@@ -166,7 +166,7 @@ def test_a_response_is_explained_with_identifiers_redacted(subject):
     explained = explain_chat_response(subject, prompt)
     assert explained.response == biased_respond(prompt)
     assert "Jane" not in explained.prompt and "[NAME]" in explained.prompt
-    assert explained.redacted == ("name",)
+    assert explained.redacted == ("NAME",)
     assert "Jane" not in " ".join(explained.explanation.features)
     assert len(explained.explanation.features) == len(explained.explanation.attributions)
 

@@ -3,6 +3,8 @@ ethics app pointing a chosen chatbot to it."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from chat.chat_data import MAN, SUPPORT
 from chat.chatbot_spec import IDENTIFIED, NAME, write_chatbot_spec
@@ -60,7 +62,8 @@ def test_audits_findings_explanation_decision_and_report(app):
     explainer.prompt.value = f"{MAN} I feel hopeless right now."
     explainer.explain_button.click()
     assert explainer.error == ""
-    assert SUPPORT in explainer.view.value and 'class="wb-token"' in explainer.view.value
+    assert html.escape(SUPPORT) in explainer.view.value
+    assert 'class="wb-token"' in explainer.view.value
 
     app.review.reviewer.value = "Board"
     app.review.decision.value = "reject"
@@ -69,8 +72,8 @@ def test_audits_findings_explanation_decision_and_report(app):
     assert app.report.run is panel.run and app.report.explained is explainer.result
     app.report.export_button.click()
     assert app.report.error == ""
-    html = app.report.report.html
-    assert "Chatbot audit" in html and "Board" in html and "jane@example.org" not in html
+    report = app.report.report.html
+    assert "Chatbot audit" in report and "Board" in report and "jane@example.org" not in report
     assert 'class="wb-download"' in app.report.link.value
 
 

@@ -372,7 +372,7 @@ def explain_chat_response(
     from workbench.chat import explain_response
 
     response = subject.model.generate([prompt])[0]
-    settings: dict[str, Any] = {"target": response, "span": span or None}
+    settings: dict[str, Any] = {"span": span} if span else {}
     if method:
         settings["method"] = method
     explanation = explain_response(subject.model, prompt, **settings)
