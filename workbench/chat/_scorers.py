@@ -391,13 +391,14 @@ def check_scorer_name(name: Any) -> str:
 
 def scorers_from_spec(
     spec_or_mappings: Any, *, base: str | Path | None = None
-) -> dict[str, ResponseScorer]:
-    """The built-in scorers followed by a spec's team scorers, by name.
+) -> tuple[ResponseScorer, ...]:
+    """The team's own scorers a spec names (to use beside the built-in ones).
 
     ``spec_or_mappings`` is a ``ModelSpec`` (its ``scorers``, files relative to its folder) or
     a list of mappings as the spec's ``scorers`` (files relative to ``base``, default the
     working folder): ``{name, phrases}``, ``{name, classifier, positive_class?, threshold?}`` or
-    ``{name, entry: file.py:function, binary?}``.
+    ``{name, entry: file.py:function, binary?}``. Names must differ from each other and from
+    the built-in scorers'.
     """
     if isinstance(spec_or_mappings, Sequence) and not isinstance(spec_or_mappings, str):
         mappings, folder = spec_or_mappings, Path(base) if base is not None else Path.cwd()
@@ -405,15 +406,15 @@ def scorers_from_spec(
         mappings, folder = spec_or_mappings.scorers, Path(spec_or_mappings.folder)
     else:
         raise SpecError(MSG_SPEC_NOT_LIST.format(kind=type(spec_or_mappings).__name__))
-    scorers = dict(BUILTIN_SCORERS)
+    scorers: dict[str, ResponseScorer] = {}
     for position, mapping in enumerate(mappings):
         scorer = _team_scorer(mapping, position=position, base=folder)
-        if scorer.name in scorers:
+        if scorer.name in scorers or scorer.name in BUILTIN_SCORERS:
             raise SpecError(
                 MSG_SPEC_REPEATED.format(name=scorer.name, builtins=list(BUILTIN_SCORERS))
             )
         scorers[scorer.name] = scorer
-    return scorers
+    return tuple(scorers.values())
 
 
 def _team_scorer(mapping: Any, *, position: int, base: Path) -> ResponseScorer:
