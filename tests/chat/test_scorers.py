@@ -199,6 +199,7 @@ def test_classifier_scorer_decides_on_the_response_with_a_sample_classifier():
     expected = (probabilities >= 0.5).astype(float)
     assert scorer.score(["a", "b"], responses).tolist() == expected.tolist()
     assert scorer.positive_class == "urgent" and scorer.binary
+    assert scorer.probabilities(["", "  "]).tolist() == [0.0, 0.0]
     high = ClassifierScorer("never", scorer.model, threshold=1.0)
     assert high.score(["a", "b"], responses).tolist() == (probabilities >= 1.0).tolist()
 

@@ -326,14 +326,17 @@ class ClassifierScorer(ResponseScorer):
         self.threshold = float(threshold)
 
     def probabilities(self, responses: Sequence[str]) -> np.ndarray:
-        """The classifier's probability of the positive class for each response."""
+        """The classifier's probability of the positive class for each response (0 for an
+        empty response, which says nothing)."""
         index = self.model.class_names.index(self.positive_class)
-        texts = [response if response.strip() else "." for response in responses]
-        return np.asarray(self.model.predict_proba(texts), dtype=np.float64)[:, index]
+        said = [position for position, text in enumerate(responses) if text.strip()]
+        found = np.zeros(len(responses))
+        if said:
+            predicted = self.model.predict_proba([responses[position] for position in said])
+            found[said] = np.asarray(predicted, dtype=np.float64)[:, index]
+        return found
 
     def _score(self, prompts: list[str], responses: list[str]) -> np.ndarray:
-        if not responses:
-            return np.zeros(0)
         return (self.probabilities(responses) >= self.threshold).astype(np.float64)
 
 
