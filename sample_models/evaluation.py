@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import ModelAdapter, ModelSpec, load_dataset, load_model, load_spec
+from workbench import ModelAdapter, ModelSpec, load_dataset, load_spec
+from workbench.models import load_classifier
 
 
 def predict_labels(model: ModelAdapter, frame: pd.DataFrame, spec: ModelSpec) -> np.ndarray:
@@ -53,9 +54,9 @@ def compute_metrics(
 
 
 def evaluate_spec(spec: str | ModelSpec) -> dict[str, Any]:
-    """Metrics of a model on its spec's data, computed through ``workbench.load_model``."""
+    """Metrics of a model on its spec's data, computed through ``load_classifier``."""
     spec = load_spec(spec)
-    model = load_model(spec)
+    model = load_classifier(spec, task="the sample models' evaluation")
     frame = load_dataset(spec)
     return compute_metrics(
         frame,

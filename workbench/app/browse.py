@@ -19,7 +19,7 @@ import pandas as pd
 from workbench._errors import DataError
 from workbench.audit import group_name
 from workbench.data import load_dataset
-from workbench.models import ModelAdapter, load_model
+from workbench.models import ModelAdapter, load_classifier
 from workbench.privacy import redact
 from workbench.spec import ModelSpec, load_spec
 
@@ -125,7 +125,7 @@ def open_subject(
     spec = load_spec(spec)
     if spec.label_column is None:
         raise DataError(MSG_NO_LABEL.format(path=spec.path))
-    model = load_model(spec, trust_pickle=trust_pickle)
+    model = load_classifier(spec, task="the ethics app", trust_pickle=trust_pickle)
     return make_subject(
         model,
         load_dataset(spec, data=data),

@@ -163,11 +163,11 @@ def open_listed_subject(opened: OpenedEntry) -> Subject:
 
 
 def load_listed_model(opened: OpenedEntry) -> ModelAdapter:
-    """``load_model`` for a listed model; a failure is logged and the visitor told plainly."""
-    from workbench.models import load_model
+    """``load_classifier`` for a listed model; a failure is logged and the visitor told plainly."""
+    from workbench.models import load_classifier
 
     try:
-        return load_model(opened.spec)
+        return load_classifier(opened.spec, task="the ethics app")
     except Exception as err:  # any failure of a team's model: log it, keep the app working
         entry = opened.entry
         log.error(MSG_OPERATOR_LOAD_FAILED.format(name=entry.name, spec=entry.spec, problem=err))

@@ -82,11 +82,13 @@ def run_explain(args: argparse.Namespace) -> int:
         raise ExplanationError(MSG_ROW_NEEDS_DATA)
     from workbench.data import read_table
     from workbench.explain import explain
-    from workbench.models import load_model
+    from workbench.models import load_classifier
     from workbench.spec import load_spec
 
     spec = load_spec(args.model)
-    model = load_model(spec, trust_pickle=args.trust_pickle, device=args.device)
+    model = load_classifier(
+        spec, task="`workbench explain`", trust_pickle=args.trust_pickle, device=args.device
+    )
     params = dict(_parse_param(value) for value in args.param)
     target = _parse_target(args.target, model.class_names)
     if model.kind == "text":
