@@ -273,3 +273,16 @@ def test_two_team_scorers_may_not_share_a_name(tmp_path):
     with pytest.raises(SpecError) as caught:
         scorers_from_spec(twice, base=tmp_path)
     assert str(caught.value) == MSG_SPEC_REPEATED.format(name="gp", builtins=list(BUILTIN_SCORERS))
+
+
+def test_a_chat_model_is_not_a_classifier_scorer(tmp_path):
+    from workbench.models._loading import MSG_GENERATIVE_NOT_CLASSIFIER
+
+    from .test_cli import write_chat_spec
+
+    spec = write_chat_spec(tmp_path, biased=False)
+    with pytest.raises(SpecError) as caught:
+        ClassifierScorer("judge", spec)
+    assert str(caught.value) == MSG_GENERATIVE_NOT_CLASSIFIER.format(
+        model="stub_chat", task="the classifier scorer 'judge'", spec=spec
+    )

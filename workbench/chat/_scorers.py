@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from workbench._errors import InputError, SpecError
-from workbench.models import ModelAdapter, import_object, load_model, run_model_code
+from workbench.models import ModelAdapter, import_object, load_classifier, run_model_code
 
 MSG_BAD_NAME = (
     "a scorer's name must be a word of letters, digits and underscores that starts with a "
@@ -295,7 +295,7 @@ class ClassifierScorer(ResponseScorer):
         threshold: float = 0.5,
     ) -> None:
         if isinstance(model_or_spec, str | Path):
-            model_or_spec = load_model(model_or_spec)
+            model_or_spec = load_classifier(model_or_spec, task=f"the classifier scorer {name!r}")
         if not isinstance(model_or_spec, ModelAdapter):
             raise SpecError(MSG_NOT_CLASSIFIER.format(name=name, kind=type(model_or_spec).__name__))
         model = model_or_spec

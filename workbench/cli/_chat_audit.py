@@ -168,7 +168,10 @@ def _progress(step: str) -> Callable[[int, int], None]:
         last[0] = now
         print(
             MSG_PROGRESS.format(
-                step=step, done=done, total=total, left=_left(now - started, done, total)
+                step=step,
+                done=done,
+                total=total,
+                left=time_left(now - started, done=done, total=total),
             ),
             file=sys.stderr,
         )
@@ -176,7 +179,8 @@ def _progress(step: str) -> Callable[[int, int], None]:
     return progress
 
 
-def _left(elapsed: float, done: int, total: int) -> str:
+def time_left(elapsed: float, *, done: int, total: int) -> str:
+    """The time left at the pace so far, or how long it took."""
     if done >= total:
         return f"done in {elapsed:.0f} s"
     if done == 0:
