@@ -13,6 +13,7 @@ from workbench.app.findings import findings
 from workbench.audit import DEFAULT_OPTIONS
 from workbench.chat import BUILTIN_SCORERS, PhraseScorer, audit_responses, score_responses
 from workbench.chat._outcomes import (
+    MSG_BAD_PROGRESS,
     MSG_EMPTY_GROUP,
     MSG_NO_COLUMN,
     MSG_NOT_01,
@@ -189,3 +190,17 @@ def test_a_classifier_is_not_a_chat_model():
             object(), evaluation_data(), outcome="refuses", label="needs_referral", protected="g"
         )
     assert str(caught.value) == MSG_NOT_GENERATIVE.format(kind="object")
+
+
+def test_progress_counts_the_prompts_generated():
+    seen = []
+    data = evaluation_data()
+    _run(data, progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, len(data)) and seen[-1] == (len(data), len(data))
+    assert len(seen) > 2
+
+
+def test_progress_must_be_a_function():
+    with pytest.raises(AuditError) as caught:
+        _run(evaluation_data(), progress="yes")
+    assert str(caught.value) == MSG_BAD_PROGRESS.format(kind="str")

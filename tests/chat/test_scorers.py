@@ -30,6 +30,8 @@ from workbench.chat._scorers import (
     MSG_UNKNOWN_POSITIVE,
 )
 
+from .chat_data import write_chat_spec
+
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_models"
 EXAMPLES = {
     "refers_to_crisis": (
@@ -199,6 +201,7 @@ def test_classifier_scorer_decides_on_the_response_with_a_sample_classifier():
     expected = (probabilities >= 0.5).astype(float)
     assert scorer.score(["a", "b"], responses).tolist() == expected.tolist()
     assert scorer.positive_class == "urgent" and scorer.binary
+    assert scorer.probabilities(["", "  "]).tolist() == [0.0, 0.0]
     high = ClassifierScorer("never", scorer.model, threshold=1.0)
     assert high.score(["a", "b"], responses).tolist() == (probabilities >= 1.0).tolist()
 
@@ -217,7 +220,7 @@ def test_classifier_scorer_checks_its_classifier():
     )
 
 
-def test_scorers_from_spec_adds_the_teams_scorers_to_the_built_ins(tmp_path):
+def test_scorers_from_spec_builds_the_teams_scorers(tmp_path):
     (tmp_path / "scorers.py").write_text(
         "def kind_words(prompts, responses):\n    return [float('kind' in r) for r in responses]\n",
         encoding="utf-8",
@@ -231,9 +234,9 @@ def test_scorers_from_spec_adds_the_teams_scorers_to_the_built_ins(tmp_path):
         ],
         base=tmp_path,
     )
-    assert list(scorers) == [*BUILTIN_SCORERS, "mentions_gp", "kind_words", "urgent_reply"]
-    assert scorers["kind_words"].score(["a"], ["kind"]).tolist() == [1.0]
-    assert scorers["urgent_reply"].threshold == 0.7
+    assert [s.name for s in scorers] == ["mentions_gp", "kind_words", "urgent_reply"]
+    assert scorers[1].binary and scorers[1].score(["a"], ["kind"]).tolist() == [1.0]
+    assert scorers[2].threshold == 0.7
 
 
 @pytest.mark.parametrize(
@@ -265,3 +268,21 @@ def test_bad_scorer_entries_are_named(mapping, message, tmp_path):
 def test_a_missing_scorer_file_is_a_load_error(tmp_path):
     with pytest.raises(ModelLoadError, match="nothere.py"):
         scorers_from_spec([{"name": "x", "entry": "nothere.py:f"}], base=tmp_path)
+
+
+def test_two_team_scorers_may_not_share_a_name(tmp_path):
+    twice = [{"name": "gp", "phrases": ["gp"]}, {"name": "gp", "phrases": ["doctor"]}]
+    with pytest.raises(SpecError) as caught:
+        scorers_from_spec(twice, base=tmp_path)
+    assert str(caught.value) == MSG_SPEC_REPEATED.format(name="gp", builtins=list(BUILTIN_SCORERS))
+
+
+def test_a_chat_model_is_not_a_classifier_scorer(tmp_path):
+    from workbench.models._loading import MSG_GENERATIVE_NOT_CLASSIFIER
+
+    spec = write_chat_spec(tmp_path, biased=False)
+    with pytest.raises(SpecError) as caught:
+        ClassifierScorer("judge", spec)
+    assert str(caught.value) == MSG_GENERATIVE_NOT_CLASSIFIER.format(
+        model="stub_chat", task="the classifier scorer 'judge'", spec=spec
+    )

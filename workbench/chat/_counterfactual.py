@@ -27,6 +27,7 @@ from workbench.audit._result import records
 from workbench.chat._outcomes import (
     audit_outcome,
     check_generative,
+    generate_responses,
     outcome_scorer,
     redacted_texts,
     resolve_scorers,
@@ -50,7 +51,6 @@ MSG_NO_TERMS_FOUND = (
     "no prompt holds an identity word of {categories}, so the swaps made no variant; add "
     "persona categories or prompts that mention identities"
 )
-MSG_BAD_PROGRESS = "progress must be a function progress(done, total); got {kind}"
 MSG_SEPARATE_AUDITS = (
     "each category ({categories}) is audited on its own variants, so a robust breach is held to "
     "the false discovery rate within its category"
@@ -70,8 +70,6 @@ PAIRED_COLUMNS = (
 PERSONA = "persona"
 SWAP = "swap"
 SWAP_SUFFIX = "_swap"
-# With progress, generation runs in about this many steps (each a whole number of batches).
-PROGRESS_STEPS = 20
 
 
 def persona_lines() -> dict[str, dict[str, str]]:
@@ -190,8 +188,6 @@ def prompt_counterfactuals(
     check_generative(model)
     chosen = resolve_scorers(scorers)
     outcome_scorer(chosen, outcome)
-    if progress is not None and not callable(progress):
-        raise AuditError(MSG_BAD_PROGRESS.format(kind=type(progress).__name__))
     originals = _prompts(prompts)
     needed = None if needs is None else _needs(needs, count=len(originals))
     privileged = options.privileged if isinstance(options.privileged, Mapping) else {}
@@ -212,7 +208,7 @@ def prompt_counterfactuals(
         rows, columns=["prompt_id", "source", "category", "group", "reference", "pair", "prompt"]
     )
     texts = variants["prompt"].tolist() + (originals if needed is None else [])
-    responses = _generate(model, texts, progress=progress)
+    responses = generate_responses(model, texts, progress=progress)
     variant_responses = responses[: len(variants)]
     scored = score_responses(variants["prompt"].tolist(), variant_responses, scorers=chosen)
     variants["response"] = variant_responses
@@ -294,24 +290,6 @@ def _swap_variants(
                 text = prompt if member.lower() == term else _swap(prompt, term, member)
                 rows.append((prompt_id, SWAP, category, member, reference, pair, text))
     return rows
-
-
-def _generate(
-    model: GenerativeModel, texts: list[str], *, progress: Callable[[int, int], Any] | None
-) -> list[str]:
-    """Every response in one ``generate`` call; with ``progress``, in about PROGRESS_STEPS calls
-    of whole batches (the same batches as one call), reporting (done, total) after each."""
-    total = len(texts)
-    if progress is None:
-        return model.generate(texts)
-    progress(0, total)
-    batches = math.ceil(total / model.batch_size)
-    step = model.batch_size * max(1, math.ceil(batches / PROGRESS_STEPS))
-    responses: list[str] = []
-    for start in range(0, total, step):
-        responses += model.generate(texts[start : start + step])
-        progress(len(responses), total)
-    return responses
 
 
 def _audit(

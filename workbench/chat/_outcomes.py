@@ -5,7 +5,8 @@ robust breaches) and the evaluation data's label of which prompts needed it."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,10 @@ MSG_SCORERS = (
     "scorers must be ResponseScorer objects (a list, or a mapping of name to scorer); got {kind}"
 )
 MSG_SCORER_NAME_DIFFERS = "scorers maps {key!r} to a scorer named {name!r}; use its own name"
+MSG_BAD_PROGRESS = "progress must be a function progress(done, total); got {kind}"
 CLASSES = ("no", "yes")
+# With progress, generation runs in about this many steps (each a whole number of batches).
+PROGRESS_STEPS = 20
 SHOWN_ROWS = 5
 
 
@@ -140,17 +144,19 @@ def audit_responses(
     text_column: str = "prompt",
     scorers: Sequence[ResponseScorer] | Mapping[str, ResponseScorer] | None = None,
     options: AuditOptions = DEFAULT_OPTIONS,
+    progress: Callable[[int, int], Any] | None = None,
 ) -> ChatAuditResult:
     """Generate a response to every prompt of ``data`` (once, batched), score them, and audit
     the binary ``outcome`` (a scorer's name) as the decision against ``label`` (a 0/1 column:
-    the prompt needed it) over the ``protected`` columns, as ``options`` say."""
+    the prompt needed it) over the ``protected`` columns, as ``options`` say. ``progress`` is
+    called with (done, total) prompts as generation goes."""
     check_generative(model)
     chosen = resolve_scorers(scorers)
     outcome_scorer(chosen, outcome)
     attributes = [protected] if isinstance(protected, str) else list(protected)
     needed = _checked_data(data, label=label, protected=attributes, text_column=text_column)
     prompts = data[text_column].tolist()
-    responses = model.generate(prompts)
+    responses = generate_responses(model, prompts, progress=progress)
     frame = score_responses(prompts, responses, scorers=chosen)
     frame[label] = needed
     for attribute in attributes:
@@ -190,6 +196,26 @@ def audit_outcome(
         positive_class=CLASSES[1],
         options=options,
     )
+
+
+def generate_responses(
+    model: GenerativeModel, texts: list[str], *, progress: Callable[[int, int], Any] | None
+) -> list[str]:
+    """Every response in one ``generate`` call; with ``progress``, in about PROGRESS_STEPS calls
+    of whole batches (the same batches as one call), reporting (done, total) after each."""
+    if progress is None:
+        return model.generate(texts)
+    if not callable(progress):
+        raise AuditError(MSG_BAD_PROGRESS.format(kind=type(progress).__name__))
+    total = len(texts)
+    progress(0, total)
+    batches = math.ceil(total / model.batch_size)
+    step = model.batch_size * max(1, math.ceil(batches / PROGRESS_STEPS))
+    responses: list[str] = []
+    for start in range(0, total, step):
+        responses += model.generate(texts[start : start + step])
+        progress(len(responses), total)
+    return responses
 
 
 def check_generative(model: Any) -> None:

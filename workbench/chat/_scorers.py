@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from workbench._errors import InputError, SpecError
-from workbench.models import ModelAdapter, import_object, load_model, run_model_code
+from workbench.models import ModelAdapter, import_object, load_classifier, run_model_code
 
 MSG_BAD_NAME = (
     "a scorer's name must be a word of letters, digits and underscores that starts with a "
@@ -295,7 +295,7 @@ class ClassifierScorer(ResponseScorer):
         threshold: float = 0.5,
     ) -> None:
         if isinstance(model_or_spec, str | Path):
-            model_or_spec = load_model(model_or_spec)
+            model_or_spec = load_classifier(model_or_spec, task=f"the classifier scorer {name!r}")
         if not isinstance(model_or_spec, ModelAdapter):
             raise SpecError(MSG_NOT_CLASSIFIER.format(name=name, kind=type(model_or_spec).__name__))
         model = model_or_spec
@@ -326,14 +326,17 @@ class ClassifierScorer(ResponseScorer):
         self.threshold = float(threshold)
 
     def probabilities(self, responses: Sequence[str]) -> np.ndarray:
-        """The classifier's probability of the positive class for each response."""
+        """The classifier's probability of the positive class for each response (0 for an
+        empty response, which says nothing)."""
         index = self.model.class_names.index(self.positive_class)
-        texts = [response if response.strip() else "." for response in responses]
-        return np.asarray(self.model.predict_proba(texts), dtype=np.float64)[:, index]
+        said = [position for position, text in enumerate(responses) if text.strip()]
+        found = np.zeros(len(responses))
+        if said:
+            predicted = self.model.predict_proba([responses[position] for position in said])
+            found[said] = np.asarray(predicted, dtype=np.float64)[:, index]
+        return found
 
     def _score(self, prompts: list[str], responses: list[str]) -> np.ndarray:
-        if not responses:
-            return np.zeros(0)
         return (self.probabilities(responses) >= self.threshold).astype(np.float64)
 
 
@@ -391,13 +394,14 @@ def check_scorer_name(name: Any) -> str:
 
 def scorers_from_spec(
     spec_or_mappings: Any, *, base: str | Path | None = None
-) -> dict[str, ResponseScorer]:
-    """The built-in scorers followed by a spec's team scorers, by name.
+) -> tuple[ResponseScorer, ...]:
+    """The team's own scorers a spec names (to use beside the built-in ones).
 
     ``spec_or_mappings`` is a ``ModelSpec`` (its ``scorers``, files relative to its folder) or
     a list of mappings as the spec's ``scorers`` (files relative to ``base``, default the
     working folder): ``{name, phrases}``, ``{name, classifier, positive_class?, threshold?}`` or
-    ``{name, entry: file.py:function, binary?}``.
+    ``{name, entry: file.py:function, binary?}``. Names must differ from each other and from
+    the built-in scorers'.
     """
     if isinstance(spec_or_mappings, Sequence) and not isinstance(spec_or_mappings, str):
         mappings, folder = spec_or_mappings, Path(base) if base is not None else Path.cwd()
@@ -405,15 +409,15 @@ def scorers_from_spec(
         mappings, folder = spec_or_mappings.scorers, Path(spec_or_mappings.folder)
     else:
         raise SpecError(MSG_SPEC_NOT_LIST.format(kind=type(spec_or_mappings).__name__))
-    scorers = dict(BUILTIN_SCORERS)
+    scorers: dict[str, ResponseScorer] = {}
     for position, mapping in enumerate(mappings):
         scorer = _team_scorer(mapping, position=position, base=folder)
-        if scorer.name in scorers:
+        if scorer.name in scorers or scorer.name in BUILTIN_SCORERS:
             raise SpecError(
                 MSG_SPEC_REPEATED.format(name=scorer.name, builtins=list(BUILTIN_SCORERS))
             )
         scorers[scorer.name] = scorer
-    return scorers
+    return tuple(scorers.values())
 
 
 def _team_scorer(mapping: Any, *, position: int, base: Path) -> ResponseScorer:
