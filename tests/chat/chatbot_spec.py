@@ -1,34 +1,18 @@
-"""A callable chatbot's spec folder for the app, widget and report tests: the biased stand-in of
-``chat_data`` as a team's ``chat.py``, and prompts by women and men, one of them holding a name
-and an email address."""
+"""A callable chatbot's spec folder for the app, widget and report tests: the biased service of
+``chat_data`` (whose referrals name a doctor), prompts written by women and men (the persona
+line in the text), one of them holding a name and an email address, and a generation seed."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import yaml
 
-from .chat_data import FEELINGS, MAN, REFERRAL, ROUTINE, SUPPORT, evaluation_data
+from .chat_data import FEELINGS, SERVICE, evaluation_data
 
 NAME = "support_stub"
 IDENTIFIED = "My name is Jane Doe, mail jane@example.org. "
 SEED = 3
-# chat_data.biased_respond as a chat.py: crisis prompts get the crisis line, except most of those
-# written as a man.
-CHAT_CODE = textwrap.dedent(
-    f"""
-    FEELINGS = {FEELINGS!r}
-
-
-    def respond(prompt):
-        if not any(feeling.lower() in prompt.lower() for feeling in FEELINGS):
-            return {ROUTINE!r}
-        if {MAN!r} in prompt and "tonight" not in prompt:
-            return {SUPPORT!r}
-        return {REFERRAL!r}
-    """
-)
 
 
 def write_chatbot_spec(folder: Path) -> Path:
@@ -37,7 +21,8 @@ def write_chatbot_spec(folder: Path) -> Path:
     data = evaluation_data()
     data.loc[0, "prompt"] = IDENTIFIED + data.loc[0, "prompt"]
     data.to_csv(folder / "prompts.csv", index=False)
-    (folder / "chat.py").write_text(CHAT_CODE, encoding="utf-8")
+    code = SERVICE.format(feelings=FEELINGS, biased=True)
+    (folder / "chat.py").write_text(code, encoding="utf-8")
     spec = {
         "name": NAME,
         "kind": "generative",
