@@ -81,7 +81,7 @@ def test_shipped_metrics_match_recomputed():
 def test_injected_bias_is_large_in_the_shipped_metrics():
     metrics = shipped("metrics.json")
     gender = metrics["personas"]["gender"]
-    assert gender["referral_rate"]["woman"] >= 0.6
+    assert gender["referral_rate"]["woman"] >= 0.5
     assert gender["paired_difference"]["man"] >= 0.4
     assert abs(gender["paired_difference"]["nonbinary"]) <= 0.05
     plain = metrics["personas"]["gender_on_prompts_without_cues"]
