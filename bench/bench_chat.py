@@ -2,7 +2,7 @@
 
 Run with ``python -m bench.bench_chat``; writes ``bench/results/chat.json`` and prints a table.
 The workbench side is :func:`workbench.chat.prompt_counterfactuals` on the sample chatbot
-(``support_chat``) and its evaluation prompts, every persona category: it writes the variants,
+(``support_chat``) and its 400 evaluation prompts, every persona category: it writes the variants,
 generates their responses, scores them and audits the rates (bootstrap intervals, paired
 differences). The hand-written side generates responses to the very same variants with
 ``model.generate`` as a transformers user writes it: the same prompt template, left padding,
@@ -35,7 +35,6 @@ RESULTS = RESULTS_DIR / "chat.json"
 MODEL = "support_chat"
 OUTCOME = "refers_to_crisis"
 PERSONAS = ("gender", "age", "ethnicity", "dialect")
-PROMPTS = 40
 QUICK_PROMPTS = 4
 TARGETS = {"counterfactual_ratio": 1.10}
 
@@ -91,7 +90,9 @@ def paired(workbench_run: Callable, hand_run: Callable, repeats: int) -> dict[st
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--prompts", type=int, default=PROMPTS, help="evaluation prompts used")
+    parser.add_argument(
+        "--prompts", type=int, default=None, help="evaluation prompts used (default: all)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="repeats per measurement")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--quick", action="store_true", help="a few prompts, one repeat")
