@@ -75,7 +75,10 @@ class ChatAuditPanel(CoreView):
     def _build(self) -> tuple[ipywidgets.Widget, ...]:
         self.outcome_box = ipywidgets.Dropdown(description="Outcome")
         self.outcome_button = ipywidgets.Button(
-            description="Run outcome audit", button_style="primary", icon="balance-scale"
+            description="Run outcome audit",
+            button_style="primary",
+            icon="balance-scale",
+            layout=ipywidgets.Layout(width="auto"),
         )
         self.outcome_button.add_class("wb-run-outcome")
         self.level_box = ipywidgets.Dropdown(description="Attribute")
@@ -103,7 +106,10 @@ class ChatAuditPanel(CoreView):
             ]
         )
         self.counterfactual_button = ipywidgets.Button(
-            description="Run counterfactual audit", button_style="primary", icon="users"
+            description="Run counterfactual audit",
+            button_style="primary",
+            icon="users",
+            layout=ipywidgets.Layout(width="auto"),
         )
         self.counterfactual_button.add_class("wb-run-counterfactual")
         self.counterfactual_view = ipywidgets.HTML()
@@ -212,7 +218,10 @@ class ResponseExplainer(CoreView):
             layout=ipywidgets.Layout(width="100%"),
         )
         self.explain_button = ipywidgets.Button(
-            description="Explain response", button_style="primary", icon="search"
+            description="Explain response",
+            button_style="primary",
+            icon="search",
+            layout=ipywidgets.Layout(width="auto"),
         )
         self.explain_button.add_class("wb-explain-response")
         self.view = ipywidgets.HTML()

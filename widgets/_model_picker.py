@@ -217,7 +217,8 @@ def _listing_html(opened: OpenedEntry) -> str:
 
 
 def _summary_html(spec: Any) -> str:
-    """Render a ModelSpec as a small table and its description; every value is escaped."""
+    """Render a ModelSpec as a small table (without the rows a chatbot has no value for:
+    classes, positive class) and its description; every value is escaped."""
     rows = (
         ("Name", spec.name),
         ("Kind", spec.kind),
@@ -226,7 +227,9 @@ def _summary_html(spec: Any) -> str:
         ("Positive class", spec.positive_class),
     )
     cells = "".join(
-        f"<tr><th>{label}</th><td>{html.escape(str(value))}</td></tr>" for label, value in rows
+        f"<tr><th>{label}</th><td>{html.escape(str(value))}</td></tr>"
+        for label, value in rows
+        if value or label == "Name"
     )
     description = html.escape(spec.description)
     return f'<table class="wb-spec">{cells}</table><p class="wb-description">{description}</p>'

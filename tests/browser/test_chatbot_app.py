@@ -37,9 +37,13 @@ def test_chatbot_review_from_audit_to_report(browser, chatbot_app, tmp_path, art
     page.goto(chatbot_app.url)
     select = page.locator(f"{PICKER} select")
     select.wait_for(state="visible")
-    expect(select.locator("option")).to_have_text([CHATBOT])
-    expect(page.locator(f"{SUMMARY} table.wb-spec td").first).to_have_text(CHATBOT)
-    expect(page.locator(".wb-response-explainer select option").first).to_be_attached()
+    expect(select.locator("option")).to_have_text([CHATBOT], timeout=STEP_TIMEOUT_MS)
+    expect(page.locator(f"{SUMMARY} table.wb-spec td").first).to_have_text(
+        CHATBOT, timeout=STEP_TIMEOUT_MS
+    )
+    expect(page.locator(".wb-response-explainer select option").first).to_be_attached(
+        timeout=STEP_TIMEOUT_MS
+    )
     _idle(page)
     found = {"first page": _violations(page)}
 
@@ -49,18 +53,21 @@ def test_chatbot_review_from_audit_to_report(browser, chatbot_app, tmp_path, art
         if (label.strip() == "gender") != box.is_checked():
             box.click()
     panel.locator("button.wb-run-counterfactual").click()
-    expect(panel.locator(".wb-status")).to_contain_text("prompts", timeout=STEP_TIMEOUT_MS)
     expect(panel.locator("table.wb-paired")).to_be_visible(timeout=AUDIT_TIMEOUT_MS)
-    expect(panel.locator("table.wb-different-pairs tbody tr").first).to_be_visible()
+    expect(panel.locator("table.wb-different-pairs tbody tr").first).to_be_visible(
+        timeout=STEP_TIMEOUT_MS
+    )
     findings = page.locator(".wb-findings")
-    expect(findings).to_contain_text("Counterfactual prompts (gender)")
-    expect(findings.locator("li.wb-warning, li.wb-breach").first).to_be_visible()
-    expect(findings).to_contain_text("man")
+    expect(findings).to_contain_text("Counterfactual prompts (gender)", timeout=STEP_TIMEOUT_MS)
+    expect(findings.locator("li.wb-warning, li.wb-breach").first).to_be_visible(
+        timeout=STEP_TIMEOUT_MS
+    )
+    expect(findings).to_contain_text("man", timeout=STEP_TIMEOUT_MS)
 
     explainer = page.locator(".wb-response-explainer")
     explainer.locator("button.wb-explain-response").click()
     expect(explainer.locator(".wb-token").first).to_be_visible(timeout=AUDIT_TIMEOUT_MS)
-    expect(explainer).to_contain_text("Response")
+    expect(explainer).to_contain_text("Response", timeout=STEP_TIMEOUT_MS)
 
     review = page.locator(".wb-review-form")
     review.locator(".widget-text input").fill(REVIEWER)
