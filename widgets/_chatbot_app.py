@@ -10,13 +10,13 @@ import traitlets
 
 from widgets import _html
 from widgets._charts import GROUP_BARS_LAYOUT, Chart, draw_group_bars, metrics_table_html
-from widgets._ethics_app import _heading, _section
+from widgets._ethics_app import page_section, section_heading
 from widgets._findings import FindingsView
 from widgets._model_picker import ModelPicker
 from widgets._report_export import ReportExport
 from widgets._review_form import ReviewForm
 from widgets._task import CoreView, set_options, shows_errors
-from widgets._text_attribution import _side
+from widgets._text_attribution import explanation_html
 from workbench import WorkbenchError
 from workbench.app.chat import (
     DEFAULT_OUTCOME,
@@ -269,7 +269,7 @@ class ResponseExplainer(CoreView):
             return
         self.view.value = (
             f'<p class="wb-line"><b>Response</b>: “{_html.esc(result.response)}”</p>'
-            + _side(result.explanation, "Captum")
+            + explanation_html(result.explanation, "Captum")
         )
 
 
@@ -326,7 +326,9 @@ class ChatbotAuditApp(CoreView):
         self.explainer = ResponseExplainer(threaded=threaded)
         self.review = ReviewForm(store=store, threaded=threaded)
         self.report = ChatReportExport(store=store, threaded=threaded)
-        model, audit, found, explain, decision, report = (_heading(text) for text in SECTIONS)
+        model, audit, found, explain, decision, report = (
+            section_heading(text) for text in SECTIONS
+        )
         self.picker.observe(self._open, names="spec")
         traitlets.dlink((self.audit_panel, "run"), (self.findings, "run"))
         traitlets.dlink((self.picker, "spec"), (self.review, "spec"))
@@ -338,12 +340,12 @@ class ChatbotAuditApp(CoreView):
             traitlets.dlink((source, name), (self.report, target))
         return (
             ipywidgets.HTML(INTRO),
-            _section(model, self.picker, self.status),
-            _section(audit, self.audit_panel),
-            _section(found, self.findings),
-            _section(explain, self.explainer),
-            _section(decision, self.review),
-            _section(report, self.report),
+            page_section(model, self.picker, self.status),
+            page_section(audit, self.audit_panel),
+            page_section(found, self.findings),
+            page_section(explain, self.explainer),
+            page_section(decision, self.review),
+            page_section(report, self.report),
         )
 
     def _open(self, _change: dict[str, Any] | None = None) -> None:

@@ -38,13 +38,13 @@ SECTIONS = (
 )
 
 
-def _heading(text: str) -> ipywidgets.HTML:
+def section_heading(text: str) -> ipywidgets.HTML:
     heading = ipywidgets.HTML(f"<h2>{text}</h2>")
     heading.add_class("wb-section")
     return heading
 
 
-def _section(heading: ipywidgets.HTML, *views: ipywidgets.Widget) -> ipywidgets.VBox:
+def page_section(heading: ipywidgets.HTML, *views: ipywidgets.Widget) -> ipywidgets.VBox:
     """One section of the page: its heading and views, a labelled region once served."""
     section = ipywidgets.VBox([heading, *views], layout=ipywidgets.Layout(width="100%"))
     section.add_class("wb-section-box")
@@ -98,7 +98,7 @@ class EthicsReviewApp(CoreView):
         self.review = ReviewForm(store=store, threaded=threaded)
         self.report = ReportExport(store=store, threaded=threaded)
         model, examples, importance, audit, findings, decision, report = (
-            _heading(t) for t in SECTIONS
+            section_heading(t) for t in SECTIONS
         )
         self.row_view.layout.display = "none"
         self.picker.observe(self._open, names="spec")
@@ -116,13 +116,13 @@ class EthicsReviewApp(CoreView):
             traitlets.dlink((source, name), (self.report, target))
         return (
             ipywidgets.HTML(INTRO),
-            _section(model, self.picker, self.status),
-            _section(examples, self.browser, self.text_view, self.row_view),
-            _section(importance, self.importance_view),
-            _section(audit, self.audit_panel),
-            _section(findings, self.findings),
-            _section(decision, self.review),
-            _section(report, self.report),
+            page_section(model, self.picker, self.status),
+            page_section(examples, self.browser, self.text_view, self.row_view),
+            page_section(importance, self.importance_view),
+            page_section(audit, self.audit_panel),
+            page_section(findings, self.findings),
+            page_section(decision, self.review),
+            page_section(report, self.report),
         )
 
     def _open(self, _change: dict[str, Any] | None = None) -> None:
