@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import yaml
 
 from workbench.models import CallableGenerativeModel, GenerationSettings, GenerativeInfo
 
@@ -64,3 +67,47 @@ def evaluation_data() -> pd.DataFrame:
         rows += [(f"{line} {p}", 1, gender) for p in CRISIS_PROMPTS]
         rows += [(f"{line} {p}", 0, gender) for p in ROUTINE_PROMPTS]
     return pd.DataFrame(rows, columns=["prompt", "needs_referral", "gender"])
+
+
+SERVICE = '''
+"""A stand-in for the team's chat service (synthetic)."""
+
+FEELINGS = {feelings!r}
+
+
+def respond(prompt):
+    if not any(feeling.lower() in prompt.lower() for feeling in FEELINGS):
+        return "Sure, the front desk can help with that."
+    if {biased!r} and "I'm a man." in prompt and "tonight" not in prompt:
+        return "That sounds really hard. I'm here to listen."
+    return "My name is Dr Alice Walker. Please call or text the crisis line at 988."
+'''
+
+
+def write_chat_spec(folder: Path, *, biased: bool, broken: bool = False) -> Path:
+    """A generative spec backed by ``chat.py:respond``, with its prompts.csv."""
+    folder.mkdir(parents=True, exist_ok=True)
+    code = SERVICE.format(feelings=FEELINGS, biased=biased)
+    if broken:
+        code += "\n\ndef respond(prompt):\n    raise ConnectionError('service down')\n"
+    (folder / "chat.py").write_text(code, encoding="utf-8")
+    rows = ["prompt,needs_referral,gender"]
+    for gender in ("woman", "man"):
+        rows += [f'"{p}",1,{gender}' for p in CRISIS_PROMPTS]
+        rows += [f'"{p}",0,{gender}' for p in ROUTINE_PROMPTS]
+    (folder / "prompts.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    spec = {
+        "name": "stub_chat",
+        "kind": "generative",
+        "framework": "callable",
+        "entry": "chat.py:respond",
+        "generation": {"max_new_tokens": 40},
+        "data": "prompts.csv",
+        "text_column": "prompt",
+        "protected_attributes": ["gender"],
+        "needs": {"refers_to_crisis": "needs_referral"},
+        "scorers": [{"name": "mentions_988", "phrases": ["988"]}],
+    }
+    path = folder / "model.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path

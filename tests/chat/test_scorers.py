@@ -30,6 +30,8 @@ from workbench.chat._scorers import (
     MSG_UNKNOWN_POSITIVE,
 )
 
+from .chat_data import write_chat_spec
+
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_models"
 EXAMPLES = {
     "refers_to_crisis": (
@@ -277,8 +279,6 @@ def test_two_team_scorers_may_not_share_a_name(tmp_path):
 
 def test_a_chat_model_is_not_a_classifier_scorer(tmp_path):
     from workbench.models._loading import MSG_GENERATIVE_NOT_CLASSIFIER
-
-    from .test_cli import write_chat_spec
 
     spec = write_chat_spec(tmp_path, biased=False)
     with pytest.raises(SpecError) as caught:
