@@ -12,6 +12,7 @@ import transformers
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 from workbench import ModelLoadError, SpecError, UnsafeFormatError, load_spec
+from workbench.app.browse import open_subject
 from workbench.cli import main
 from workbench.cli._models import CHECK_PROMPTS
 from workbench.models import (
@@ -183,10 +184,9 @@ def test_a_pickle_only_folder_is_refused_unless_trusted(spec_writer, tmp_path):
 
 
 def test_a_device_this_machine_lacks_is_refused(gpt2_spec):
-    if torch.cuda.device_count() > 3:
-        pytest.skip("this machine has a fourth GPU")  # pragma: no cover
-    with pytest.raises(ModelLoadError, match="asks for device 'cuda:3'"):
-        load_model(gpt2_spec, device="cuda:3")
+    missing = f"cuda:{torch.cuda.device_count()}"
+    with pytest.raises(ModelLoadError, match=f"asks for device '{missing}'"):
+        load_model(gpt2_spec, device=missing)
 
 
 def test_loading_prints_nothing_on_stderr(gpt2_spec, capfd):
@@ -375,20 +375,30 @@ def test_where_a_classifier_is_needed_a_generative_model_is_refused(spec_writer)
     )
 
 
-@pytest.mark.parametrize("verb", ["audit", "explain"])
-def test_audit_and_explain_send_a_generative_model_to_chat_audit(
-    spec_writer, tmp_path, verb, capsys
+@pytest.mark.parametrize(
+    "arguments, task",
+    [
+        (["audit", "--json", "out.json"], "`workbench audit`"),
+        (["explain", "--text", "hello", "--json", "out.json"], "`workbench explain`"),
+        (["report", "--out", "out.html"], "the report"),
+    ],
+)
+def test_classifier_verbs_send_a_generative_model_to_chat_audit(
+    spec_writer, arguments, task, capsys, monkeypatch, tmp_path
 ):
+    monkeypatch.chdir(tmp_path)
     path = callable_spec(spec_writer)
-    extra = ["--text", "hello"] if verb == "explain" else []
-    code = main([verb, "--model", str(path), *extra, "--json", str(tmp_path / "out.json")])
-    assert code == 2
+    assert main([arguments[0], "--model", str(path), *arguments[1:]]) == 2
     err = capsys.readouterr().err
-    assert (
-        f"model 'service-chat' is generative (prompt in, response out); `workbench {verb}` "
-        "needs a classifier" in err
-    )
-    assert "workbench chat-audit --model" in err
+    message = MSG_GENERATIVE_NOT_CLASSIFIER.format(model="service-chat", task=task, spec=path)
+    assert message in err.replace("\n", " ")
+    assert not (tmp_path / "out.json").exists() and not (tmp_path / "out.html").exists()
+
+
+def test_the_ethics_app_refuses_a_generative_model_by_name(spec_writer):
+    path = callable_spec(spec_writer)
+    with pytest.raises(SpecError, match="is generative .* the ethics app needs a classifier"):
+        open_subject(path)
 
 
 def test_check_answers_two_prompts_of_the_data_and_prints_the_settings(spec_writer, capsys):
