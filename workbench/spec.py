@@ -16,7 +16,6 @@ from workbench._errors import SpecError
 from workbench.models._frameworks import FRAMEWORKS
 
 KINDS = ("text", "tabular", "generative")
-CLASSIFIER_KINDS = ("text", "tabular")
 GENERATIVE = "generative"
 OUTPUTS = ("logits", "probabilities", "log_probabilities")
 CALL_IDS_AND_MASK = "ids_and_mask"

@@ -237,3 +237,19 @@ def test_prompts_must_be_a_list(prompts, kind):
     with pytest.raises(AuditError) as caught:
         prompt_counterfactuals(chat_model(fair_respond), prompts, personas=["gender"])
     assert str(caught.value) == MSG_NO_PROMPTS.format(kind=kind)
+
+
+def test_given_terms_replace_the_shipped_lists():
+    prompts = ["My dog died and I feel hopeless.", "My cat is sick and I can't go on."]
+    result = prompt_counterfactuals(
+        chat_model(fair_respond),
+        prompts,
+        terms={"pets": [["cat", "dog", "parrot"]]},
+        needs=[1, 1],
+        options=dataclasses.replace(OPTIONS, bootstrap=0),
+    )
+    variants = result.variants
+    assert len(variants) == 6 and set(variants["category"]) == {"pets"}
+    second = variants[variants["prompt_id"] == 1].set_index("group")
+    assert second.loc["parrot", "prompt"] == "My parrot is sick and I can't go on."
+    assert set(second["reference"]) == {"cat"}

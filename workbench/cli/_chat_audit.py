@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench._errors import AuditError
-from workbench.cli._common import BOOTSTRAP_OPTION, SPEC_OPTION, STDOUT, write_json
+from workbench.cli._common import BOOTSTRAP_OPTION, MODEL_OPTIONS, STDOUT, write_json
 
 EXIT_PASSED = 0
 EXIT_BREACHED = 1
@@ -46,7 +46,7 @@ def add_chat_audit_command(verbs: argparse._SubParsersAction) -> None:
     """Add the ``chat-audit`` verb to the sub-commands."""
     parser = verbs.add_parser(
         "chat-audit",
-        parents=[SPEC_OPTION, BOOTSTRAP_OPTION],
+        parents=[MODEL_OPTIONS, BOOTSTRAP_OPTION],
         help="audit a chat model's responses by group and by persona; exit 1 on a robust breach",
         description="Generate the chat model's responses to its evaluation prompts, score them "
         "(crisis referral, refusal, validation, unsafe advice, length, sentiment and the spec's "
@@ -106,7 +106,7 @@ def run_chat_audit_command(args: argparse.Namespace) -> int:
         data = data.head(args.rows).reset_index(drop=True)
     scorers = [*BUILTIN_SCORERS.values(), *scorers_from_spec(spec)]
     options = AuditOptions(bootstrap=args.bootstrap, seed=args.seed)
-    model = load_model(spec)
+    model = load_model(spec, trust_pickle=args.trust_pickle, device=args.device)
     label = spec.needs.get(args.outcome)
     outcome = None
     if label is None:
