@@ -3,6 +3,7 @@ from a config, with a byte-level BPE vocabulary trained here) and of plain calla
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -306,3 +307,52 @@ def test_the_method_table_offers_generative_methods(chat):
     assert applicable_methods(referral_bot()) == ("feature_ablation", "shapley_sampling")
     assert default_method(chat) == "feature_ablation"
     assert all("generative" in METHODS[name].kinds for name in GENERATIVE_METHODS)
+
+
+def test_the_explain_verb_prints_and_writes_the_words_of_a_generative_spec(
+    chat, spec_writer, tmp_path, capsys
+):
+    from workbench.cli import main
+
+    path = spec_writer(
+        name="tiny chat",
+        kind="generative",
+        framework="transformers",
+        weights="model",
+        generation={"max_new_tokens": 6, "seed": 0, "prompt_template": TEMPLATE},
+    )
+    chat.model.save_pretrained(path.parent / "model")
+    chat.tokenizer.save_pretrained(path.parent / "model")
+    out = tmp_path / "out.json"
+    arguments = ["--text", "i feel hopeless", "--target", REPLY, "--span", CRISIS_LINE]
+    code = main(["explain", "--model", str(path), *arguments, "--json", str(out)])
+    assert code == 0
+    payload = json.loads(out.read_text())
+    expected = explain_response(chat, "i feel hopeless", target=REPLY, span=CRISIS_LINE)
+    assert payload["kind"] == "generative" and payload["method"] == "feature_ablation"
+    assert payload["target_name"] == CRISIS_LINE and payload["params"]["span"] == CRISIS_LINE
+    assert [item["feature"] for item in payload["attributions"]] == ["i", "feel", "hopeless"]
+    np.testing.assert_allclose(
+        [item["attribution"] for item in payload["attributions"]], expected.attributions
+    )
+    printed = capsys.readouterr().out
+    assert f"which prompt words drove log_probability of '{CRISIS_LINE}'" in printed
+    assert "  hopeless " in printed and f"wrote {out}" in printed
+
+
+def test_the_explain_verb_refuses_chat_options_for_a_classifier(spec_writer, tmp_path, capsys):
+    from workbench.cli import main
+    from workbench.cli._explain import MSG_CLASSIFIER_OPTION
+
+    path = spec_writer(
+        name="word logits",
+        kind="text",
+        framework="callable",
+        entry="tiny.py:predict",
+        classes=["routine", "urgent"],
+        positive_class="urgent",
+    )
+    arguments = ["--text", "i feel hopeless", "--span", "x", "--json", str(tmp_path / "o.json")]
+    assert main(["explain", "--model", str(path), *arguments]) == 2
+    message = MSG_CLASSIFIER_OPTION.format(option="--span", model="word logits")
+    assert message in capsys.readouterr().err
