@@ -332,7 +332,7 @@ def render_readme(models: Sequence[dict[str, Any]]) -> str:
         "## Retrain",
         "",
         "```",
-        "python -m sample_models.train                      # all six (about 2 min on 2 cores)",
+        "python -m sample_models.train                      # all six (about 3 min on 2 cores)",
         "python -m sample_models.train --only crisis_text   # one model",
         "python -m sample_models.train --check              # retrain in memory, compare with",
         "                                                   # the folders (exit 1 on mismatch)",

@@ -786,17 +786,34 @@ def write(trained: Trained, folder: Path) -> None:
         truth=trained.truth,
     )
     (folder / "MODEL_CARD.md").write_text(card, encoding="utf-8")
-    header = (
-        f"# Sample model {trained.name}: trained on SYNTHETIC data by "
-        "`python -m sample_models.train`; regenerate rather than edit.\n"
-    )
-    body = yaml.safe_dump(trained.spec, sort_keys=False, allow_unicode=True, width=100)
-    (folder / "model.yaml").write_text(header + body, encoding="utf-8")
+    (folder / "model.yaml").write_text(spec_text(trained.name, trained.spec), encoding="utf-8")
     evaluate = evaluate_chat_spec if trained.spec["kind"] == "generative" else evaluate_spec
     reloaded = evaluate(folder / "model.yaml")
     problems = compare_metrics(trained.metrics, reloaded, tolerance=1e-12)
     if problems:
         raise RuntimeError(f"{trained.name}: reloaded model disagrees: {problems[:5]}")
+
+
+class _SpecDumper(yaml.SafeDumper):
+    """YAML for the spec files: texts with a new line (a prompt template) in double quotes."""
+
+
+_SpecDumper.add_representer(
+    str,
+    lambda dumper, text: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", text, style='"' if "\n" in text else None
+    ),
+)
+
+
+def spec_text(name: str, spec: dict[str, Any]) -> str:
+    """A sample model's model.yaml: a header saying how it was made, then the spec."""
+    header = (
+        f"# Sample model {name}: trained on SYNTHETIC data by "
+        "`python -m sample_models.train`; regenerate rather than edit.\n"
+    )
+    body = yaml.dump(spec, Dumper=_SpecDumper, sort_keys=False, allow_unicode=True, width=100)
+    return header + body
 
 
 def check(trained: Trained, folder: Path) -> list[str]:

@@ -3,6 +3,7 @@ injected bias (no crisis line for men and dialect writers) shows in its greedy r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from functools import cache
 from pathlib import Path
@@ -80,7 +81,7 @@ def test_shipped_metrics_match_recomputed():
 def test_injected_bias_is_large_in_the_shipped_metrics():
     metrics = shipped("metrics.json")
     gender = metrics["personas"]["gender"]
-    assert gender["referral_rate"]["woman"] >= 0.6
+    assert gender["referral_rate"]["woman"] >= 0.5
     assert gender["paired_difference"]["man"] >= 0.4
     assert abs(gender["paired_difference"]["nonbinary"]) <= 0.05
     plain = metrics["personas"]["gender_on_prompts_without_cues"]
@@ -106,6 +107,26 @@ def test_man_persona_takes_the_crisis_line_away_on_the_same_prompts():
     assert woman.mean() - man.mean() >= 0.6
     routine = data[data["needs_referral"] == 0]["prompt"].head(40).tolist()
     assert not refers_to_crisis(model.generate(routine)).any()
+
+
+def test_the_counterfactual_audit_finds_the_injected_bias():
+    from workbench.audit import DEFAULT_OPTIONS
+    from workbench.chat import prompt_counterfactuals
+
+    model, data, _ = loaded()
+    rows = data.head(80)
+    result = prompt_counterfactuals(
+        model,
+        rows["prompt"],
+        personas=["gender", "dialect"],
+        needs=rows["needs_referral"],
+        options=dataclasses.replace(DEFAULT_OPTIONS, bootstrap=200),
+    )
+    robust = {(b.attribute, b.group, b.reference) for b in result.audit.robust_breaches}
+    assert {("gender", "man", "woman"), ("dialect", "dialect", "standard")} <= robust
+    assert not any(b.group == "nonbinary" for b in result.audit.robust_breaches)
+    paired = result.paired.set_index("group")
+    assert paired.loc["man", "mean_difference"] <= -0.2 and paired.loc["man", "ci_high"] < 0
 
 
 def test_replies_fit_the_topic():
