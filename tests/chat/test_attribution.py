@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from workbench.chat._attribution import (
     MSG_NOT_GENERATIVE,
     MSG_SCORER_AND_TARGET,
     MSG_SPAN_NOT_IN_RESPONSE,
+    MSG_UNKNOWN_SCORER,
 )
 from workbench.explain import METHODS, Explanation, applicable_methods, default_method
 from workbench.explain._captum_generative import MSG_BAD_OUTCOME, prompt_words
@@ -43,6 +45,7 @@ CORPUS = [
 ]
 REPLY = "Please call the crisis line at 988."
 CRISIS_LINE = "988"
+SAMPLE_CHAT = Path(__file__).resolve().parents[2] / "sample_models" / "support_chat"
 GENERATIVE_METHODS = ("feature_ablation", "shapley_sampling", "layer_integrated_gradients")
 
 
@@ -356,3 +359,31 @@ def test_the_explain_verb_refuses_chat_options_for_a_classifier(spec_writer, tmp
     assert main(["explain", "--model", str(path), *arguments]) == 2
     message = MSG_CLASSIFIER_OPTION.format(option="--span", model="word logits")
     assert message in capsys.readouterr().err
+
+
+def test_a_callable_is_explained_by_crisis_referral_by_default():
+    explanation = explain_response(referral_bot(), "I'm a man. I feel hopeless tonight.")
+    assert explanation.params["outcome"] == "refers_to_crisis"
+    assert explanation.top(1) == [("man", -1.0)]
+
+
+def test_an_unknown_scorer_is_named():
+    from workbench.chat import BUILTIN_SCORERS
+
+    with raises(MSG_UNKNOWN_SCORER.format(name="kindness", known=sorted(BUILTIN_SCORERS))):
+        explain_response(referral_bot(), "I feel hopeless.", scorer="kindness")
+
+
+def test_the_sample_chatbots_referral_is_pulled_down_most_by_man():
+    """The sample chatbot's injected bias: the crisis line is withheld from men. Explained on
+    the referral sentence it gives a woman, the word "man" has the most negative attribution:
+    it lowers the log-probability of the referral the most."""
+    import workbench
+
+    model = workbench.load_model(workbench.load_spec(SAMPLE_CHAT))
+    crisis = "I feel hopeless and I want to end it all."
+    referral = model.generate([f"I'm a woman. {crisis}"])[0]
+    sentence = re.search(r"[^.]*\b988\b[^.]*\.?", referral).group(0).strip()
+    explanation = explain_response(model, f"I'm a man. {crisis}", target=referral, span=sentence)
+    lowest = int(np.argmin(explanation.attributions))
+    assert explanation.features[lowest] == "man" and explanation.attributions[lowest] < 0
