@@ -379,7 +379,6 @@ def test_where_a_classifier_is_needed_a_generative_model_is_refused(spec_writer)
     "arguments, task",
     [
         (["audit", "--json", "out.json"], "`workbench audit`"),
-        (["explain", "--text", "hello", "--json", "out.json"], "`workbench explain`"),
         (["report", "--out", "out.html"], "the report"),
     ],
 )

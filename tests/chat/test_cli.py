@@ -15,6 +15,8 @@ from workbench.cli._chat_audit import MSG_BAD_ROWS, MSG_NOT_GENERATIVE, time_lef
 from .chat_data import write_chat_spec
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_models"
+
+
 def test_the_injected_bias_fails_the_chat_audit(tmp_path, capsys):
     spec = write_chat_spec(tmp_path / "biased", biased=True)
     out = tmp_path / "chat.json"

@@ -1,7 +1,7 @@
 """Chatbots: a generative model's responses scored as outcomes (crisis referral, refusal,
 validation, unsafe advice, length, sentiment, the team's own), audited by group like a
 classifier's decisions, the counterfactual prompt audit (persona lines, identity swaps), and
-which words of a prompt drove the response."""
+which words of a prompt drove a response (``explain_response``)."""
 
 from workbench._lazy import lazy_names
 

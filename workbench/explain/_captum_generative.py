@@ -269,7 +269,9 @@ def _target_tokens(
     offsets = encoded.get("offset_mapping")
     if offsets is None:
         raise ExplanationError(MSG_NO_OFFSETS.format(model=model.name))
-    start, end = target.start + len(target.joiner), target.end + len(target.joiner)
+    # The explained text's tokens; from the start of the response, the joiner's too.
+    start = target.start + len(target.joiner) if target.start else 0
+    end = target.end + len(target.joiner)
     rows = [i for i, (low, high) in enumerate(offsets) if low < end and start < high]
     if not rows:
         raise ExplanationError(MSG_SPAN_NO_TOKENS.format(span=text[start:end]))
