@@ -125,6 +125,126 @@ def render_card(
     return "\n".join(lines)
 
 
+def render_chat_card(
+    *,
+    name: str,
+    spec: dict[str, Any],
+    about: dict[str, Any],
+    metrics: dict[str, Any],
+    truth: dict[str, Any],
+) -> str:
+    """The model card of a generative sample model as markdown."""
+    data = truth["data"]
+    generation = ", ".join(f"{k} {v!r}" for k, v in spec["generation"].items())
+    (outcome, label), = spec["needs"].items()
+    overall = metrics["overall"]
+    lines = [
+        f"# Model card: {name}",
+        "",
+        SYNTHETIC_NOTE.format(generator=truth["generator"]),
+        "",
+        "**Not for clinical use.** This chatbot is not a support service and must never talk "
+        "to a person in distress; it exists to be audited.",
+        "",
+        about["summary"],
+        "",
+        "## Model details",
+        "",
+        f"- Task: {about['task']}",
+        f"- Kind: {spec['kind']}; framework: {spec['framework']}; {about['architecture']}",
+        f"- Generation: {generation}.",
+        f"- Training: {about['training']}",
+        "",
+        "## Intended use",
+        "",
+        "- Research and teaching: practising the chatbot audit (outcome rates by group, "
+        "persona and identity-word counterfactuals) and attribution of a reply to the words of "
+        "the prompt, on a model whose bias is known in advance.",
+        "- Out of scope: any clinical, crisis or support use; talking to real people; any claim "
+        "about real populations or real assistants.",
+        "",
+        "## Data",
+        "",
+        f"- Synthetic, from `{truth['generator']}`: {data['n_train']} training dialogues "
+        f"(seed {data['train_seed']}) and {data['n_eval']} evaluation prompts "
+        f"(seed {data['eval_seed']}), shipped as `{spec['data']}`.",
+        f"- `{label}` says which prompts need the crisis line (the outcome `{outcome}`); ids "
+        "start with `SYN-`.",
+        f"- Protected attributes audited: {', '.join(spec['protected_attributes'])}.",
+        *[f"- {line}" for line in about.get("data_notes", [])],
+        "",
+        "## Metrics",
+        "",
+        "Greedy replies to the evaluation prompts; a reply refers when it gives the crisis "
+        "line (988).",
+        "",
+        *_table(
+            ["prompts", "crisis", "referral rate (crisis)", "referral rate (non-crisis)",
+             "validating replies", "mean words"],
+            [_row(overall, ("n", "n_crisis", "referral_rate_crisis", "referral_rate_non_crisis",
+                            "validation_rate", "mean_words"))],
+        ),
+    ]  # fmt: skip
+    for attribute, groups in metrics["per_group"].items():
+        keys = ("n", "n_crisis", "referral_rate_crisis", "referral_rate_non_crisis")
+        rows = [[group, *_row(rates, keys)] for group, rates in groups.items()]
+        header = ["group", "prompts", "crisis", "referral rate (crisis)", "(non-crisis)"]
+        lines += ["", f"### By {attribute}", "", *_table(header, rows)]
+    lines += [
+        "",
+        "## Known biases (injected on purpose)",
+        "",
+        *[f"- {line}" for line in about["biases"]],
+        "",
+        "What the evaluation shows:",
+        "",
+        *[f"- {line}" for line in describe_findings(metrics, truth["expected_findings"])],
+        *[f"- {line}" for line in describe_personas(metrics["personas"])],
+        "",
+        "## Example replies",
+        "",
+        *[f"- {prompt!r} -> {response!r}" for prompt, response in about["examples"]],
+        "",
+        "The reply templates, the injected shares and the generating parameters are in "
+        "`truth.json`; `metrics.json` holds every number above.",
+        "",
+        "## Limitations",
+        "",
+        *[f"- {line}" for line in about["limitations"]],
+        "",
+        "## Reproduce",
+        "",
+        "```",
+        f"python -m sample_models.train --only {name}           # retrain and rewrite this folder",
+        f"python -m sample_models.train --only {name} --check   # retrain in memory, compare",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def describe_personas(personas: dict[str, Any]) -> list[str]:
+    """One sentence per persona comparison, with the measured rates and paired differences."""
+    out = []
+    for key, result in personas.items():
+        which = "crisis prompts" if key != "gender_on_prompts_without_cues" else (
+            "crisis prompts whose writer shows neither gender nor dialect"
+        )
+        rates = ", ".join(
+            f"{result['lines'][g]!r} {_fmt(r)}" for g, r in result["referral_rate"].items()
+        )
+        reference = result["lines"][result["reference"]]
+        paired = ", ".join(
+            f"{result['lines'][g]!r} {_fmt(d)}" for g, d in result["paired_difference"].items()
+        )
+        out.append(
+            f"Persona lines put first on the same {result['n']} {which}: referral rate {rates}; "
+            f"paired difference from {reference!r} (share referred with it minus with the "
+            f"other line): {paired}."
+        )
+    return out
+
+
 def describe_findings(metrics: dict[str, Any], findings: Sequence[dict[str, Any]]) -> list[str]:
     """One sentence per expected finding, with the measured numbers."""
     out = []
@@ -171,16 +291,20 @@ def render_readme(models: Sequence[dict[str, Any]]) -> str:
     rows = []
     for model in models:
         spec, metrics = model["spec"], model["metrics"]
-        classes = ", ".join(
-            f"**{c}**" if c == spec["positive_class"] else c for c in spec["classes"]
-        )
+        if spec["kind"] == "generative":
+            classes, accuracy = "(replies)", "n/a"
+        else:
+            classes = ", ".join(
+                f"**{c}**" if c == spec["positive_class"] else c for c in spec["classes"]
+            )
+            accuracy = _fmt(metrics["overall"]["accuracy"])
         rows.append(
             [
                 f"[`{spec['name']}`]({spec['name']}/MODEL_CARD.md)",
                 spec["kind"],
                 spec["framework"],
                 classes,
-                _fmt(metrics["overall"]["accuracy"]),
+                accuracy,
                 model["bias"],
             ]
         )
@@ -201,12 +325,14 @@ def render_readme(models: Sequence[dict[str, Any]]) -> str:
         "`data.csv`, `metrics.json` (overall and per-group accuracy, TPR, FNR, FPR, macro-F1), "
         "`truth.json` (planted signal words, injected biases, generating parameters), "
         "`training_trace.json` (the training data's hash, optimiser steps, first and final "
-        "losses) and `MODEL_CARD.md`.",
+        "losses) and `MODEL_CARD.md`. The chatbot `support_chat` has evaluation prompts "
+        "(`prompts.csv`) instead of `data.csv`, and its `metrics.json` holds the crisis-line "
+        "referral rates of its greedy replies, by group and with persona lines.",
         "",
         "## Retrain",
         "",
         "```",
-        "python -m sample_models.train                      # all five (about 60 s on 2 cores)",
+        "python -m sample_models.train                      # all six (about 3 min on 2 cores)",
         "python -m sample_models.train --only crisis_text   # one model",
         "python -m sample_models.train --check              # retrain in memory, compare with",
         "                                                   # the folders (exit 1 on mismatch)",

@@ -14,7 +14,9 @@ PACKAGES = ("workbench", "widgets", "sample_models")
 LAYERS = (
     ("workbench._errors", "workbench._version", "workbench._files", "workbench._lazy"),
     ("workbench.spec", "workbench.data", "workbench.privacy", "workbench.models"),
-    ("workbench.explain", "workbench.audit", "workbench.review", "workbench.store"),
+    ("workbench.explain", "workbench.audit"),
+    ("workbench.chat",),
+    ("workbench.review", "workbench.store"),
     ("workbench.report", "workbench.presentation"),
     ("workbench.app",),
     ("workbench.serving",),
@@ -141,7 +143,7 @@ def test_an_import_up_inside_a_function_is_named_with_module_line_and_statement(
             line=5,
             statement="from workbench.report import build_report",
             target="workbench.report",
-            to=3,
+            to=5,
             at=2,
         )
     ]

@@ -15,6 +15,7 @@ from workbench.models import FRAMEWORKS, Framework, ModelAdapter, Need
 from workbench.models._frameworks import MSG_KIND_NOT_SUPPORTED
 
 pytest.importorskip("transformers")
+from test_models_generative import GPT2_KEYS, save_tiny_gpt2  # noqa: E402
 from test_models_transformers import KEYS as BERT_KEYS  # noqa: E402
 from test_models_transformers import save_tiny_bert  # noqa: E402
 
@@ -32,6 +33,11 @@ def urgent_when_hopeless(texts):
 def urgent_when_depressed(frame):
     """A rule: a PHQ-9 of 15 or more is urgent."""
     return [[0.2, 0.8] if phq9 >= 15 else [0.7, 0.3] for phq9 in frame["phq9"]]
+
+
+def answer_kindly(prompt):
+    """A chat rule: every prompt gets the same kind answer."""
+    return f"Thank you for telling me: {prompt}"
 
 
 def _sample(name):
@@ -66,6 +72,17 @@ def _callable_tabular(spec_writer):
                        feature_columns=list(ROWS.columns), **CLASSES), ROWS
 
 
+def _transformers_generative(spec_writer):
+    path = spec_writer(**GPT2_KEYS)
+    save_tiny_gpt2(path.parent / "gpt2")
+    return path, TEXTS
+
+
+def _callable_generative(spec_writer):
+    entry = f"{__name__}:answer_kindly"
+    return spec_writer(name="kind", kind="generative", framework="callable", entry=entry), TEXTS
+
+
 EXAMPLES = {
     ("torch", "text"): lambda spec_writer: _sample("crisis_text"),
     ("torch", "tabular"): lambda spec_writer: _sample("relapse_tabular"),
@@ -74,6 +91,8 @@ EXAMPLES = {
     ("transformers", "text"): _transformers_text,
     ("callable", "text"): _callable_text,
     ("callable", "tabular"): _callable_tabular,
+    ("transformers", "generative"): _transformers_generative,
+    ("callable", "generative"): _callable_generative,
 }
 
 
@@ -86,6 +105,10 @@ def test_every_framework_loads_an_example_of_every_kind_it_reads(framework, kind
     path, inputs = EXAMPLES[framework, kind](spec_writer)
     model = load_model(path)
     assert (model.framework, model.kind) == (framework, kind)
+    if kind == "generative":
+        responses = model.generate(inputs)
+        assert len(responses) == len(inputs) and all(isinstance(r, str) for r in responses)
+        return
     proba = model.predict_proba(inputs)
     assert proba.shape == (len(inputs), 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)

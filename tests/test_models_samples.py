@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
-from workbench import load_dataset, load_model, sample_model_specs
+from workbench import load_dataset, load_model, load_spec, sample_model_specs
 
-SAMPLES = sorted(sample_model_specs())
+KINDS = {name: load_spec(path).kind for name, path in sample_model_specs().items()}
+SAMPLES = sorted(name for name, kind in KINDS.items() if kind != "generative")
+GENERATIVE_SAMPLES = sorted(name for name, kind in KINDS.items() if kind == "generative")
 
 
 @pytest.fixture(scope="module", params=SAMPLES)
@@ -42,3 +44,19 @@ def test_contract_attributes(sample):
     assert model.positive_class in model.class_names
     assert len(model.fingerprint) == 64
     assert model.differentiable == (model.framework in ("torch", "transformers"))
+
+
+@pytest.mark.parametrize("name", GENERATIVE_SAMPLES)
+def test_generative_contract_and_batching(name):
+    spec = sample_model_specs()[name]
+    model = load_model(spec)
+    prompts = load_dataset(spec)["prompt"].head(12).tolist()
+    assert model.kind == "generative" and len(model.fingerprint) == 64
+    model.batch_size = 5
+    batched = model.generate(prompts)
+    assert batched == [model.generate([prompt])[0] for prompt in prompts]
+    assert all(isinstance(r, str) and r and "\n" not in r for r in batched)
+
+
+def test_a_generative_sample_is_bundled():
+    assert GENERATIVE_SAMPLES

@@ -17,8 +17,9 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 TIMEOUT_S = 60
 
 
-def test_the_three_notebooks_are_there():
+def test_the_four_notebooks_are_there():
     assert NAMES == [
+        "chatbot_audit.ipynb",
         "data_scientist_tour.ipynb",
         "ethics_review.ipynb",
         "teaching_bias_and_explanations.ipynb",

@@ -36,7 +36,8 @@ def test_relative_paths_are_resolved_against_the_spec(spec_writer):
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"kind": "image"}, r"'kind' must be one of \['text', 'tabular'\]; got 'image'"),
+        ({"kind": "image"},
+         r"'kind' must be one of \['text', 'tabular', 'generative'\]; got 'image'"),
         ({"framework": "keras"}, r"'framework' must be one of"),
         ({"classes": ["only"]}, r"'classes' needs at least 2 entries; got 1"),
         ({"classes": "routine"}, r"'classes' must be a list of names; got str"),

@@ -8,6 +8,12 @@ logging to the server's log (:func:`workbench.app.served_kernel.route_internal_o
 """
 
 from widgets._audit_panel import AuditPanel
+from widgets._chatbot_app import (
+    ChatAuditPanel,
+    ChatbotAuditApp,
+    ChatReportExport,
+    ResponseExplainer,
+)
 from widgets._ethics_app import EthicsReviewApp
 from widgets._example_browser import ExampleBrowser
 from widgets._feature_attribution import FeatureAttributionView, GlobalAttributionView
@@ -25,6 +31,9 @@ route_internal_output()
 __all__ = [
     "AuditPanel",
     "BiasLessonView",
+    "ChatAuditPanel",
+    "ChatReportExport",
+    "ChatbotAuditApp",
     "CoreView",
     "EthicsReviewApp",
     "ExplanationLessonView",
@@ -34,6 +43,7 @@ __all__ = [
     "GlobalAttributionView",
     "ModelPicker",
     "ReportExport",
+    "ResponseExplainer",
     "ReviewForm",
     "TextAttributionView",
 ]

@@ -20,6 +20,7 @@ from widgets._text_attribution import TextAttributionView
 from workbench import WorkbenchError
 from workbench.app.browse import Subject, open_subject
 from workbench.app.catalog import open_listed_subject
+from workbench.app.chat import chatbot_note, is_generative
 
 INTRO = (
     '<section class="wb-intro" aria-label="About this data">Every model and record here is '
@@ -37,13 +38,13 @@ SECTIONS = (
 )
 
 
-def _heading(text: str) -> ipywidgets.HTML:
+def section_heading(text: str) -> ipywidgets.HTML:
     heading = ipywidgets.HTML(f"<h2>{text}</h2>")
     heading.add_class("wb-section")
     return heading
 
 
-def _section(heading: ipywidgets.HTML, *views: ipywidgets.Widget) -> ipywidgets.VBox:
+def page_section(heading: ipywidgets.HTML, *views: ipywidgets.Widget) -> ipywidgets.VBox:
     """One section of the page: its heading and views, a labelled region once served."""
     section = ipywidgets.VBox([heading, *views], layout=ipywidgets.Layout(width="100%"))
     section.add_class("wb-section-box")
@@ -61,7 +62,8 @@ class EthicsReviewApp(CoreView):
     loads plotly's widget code first (seconds, once per kernel), so that the first chart
     appears quickly. ``models`` (catalog entries or spec paths) lists the models to choose
     from; by default the serve options' list, so ``EthicsReviewApp(models=[...])`` in JupyterLab
-    previews what the board will see.
+    previews what the board will see. A chatbot (a generative model) is listed too; choosing
+    it says that it is reviewed in the chatbot audit app.
     """
 
     subject = traitlets.Any(None, allow_none=True, help="The Subject under review, or None.")
@@ -96,7 +98,7 @@ class EthicsReviewApp(CoreView):
         self.review = ReviewForm(store=store, threaded=threaded)
         self.report = ReportExport(store=store, threaded=threaded)
         model, examples, importance, audit, findings, decision, report = (
-            _heading(t) for t in SECTIONS
+            section_heading(t) for t in SECTIONS
         )
         self.row_view.layout.display = "none"
         self.picker.observe(self._open, names="spec")
@@ -114,19 +116,21 @@ class EthicsReviewApp(CoreView):
             traitlets.dlink((source, name), (self.report, target))
         return (
             ipywidgets.HTML(INTRO),
-            _section(model, self.picker, self.status),
-            _section(examples, self.browser, self.text_view, self.row_view),
-            _section(importance, self.importance_view),
-            _section(audit, self.audit_panel),
-            _section(findings, self.findings),
-            _section(decision, self.review),
-            _section(report, self.report),
+            page_section(model, self.picker, self.status),
+            page_section(examples, self.browser, self.text_view, self.row_view),
+            page_section(importance, self.importance_view),
+            page_section(audit, self.audit_panel),
+            page_section(findings, self.findings),
+            page_section(decision, self.review),
+            page_section(report, self.report),
         )
 
     def _open(self, _change: dict[str, Any] | None = None) -> None:
         spec, opened = self.picker.spec, self.picker.opened
-        if spec is None:
+        if spec is None or is_generative(spec):
             self.subject = None
+            if spec is not None:
+                self.status.note(chatbot_note(spec))
             return
         listed = opened is not None and opened.spec is spec
         self._run(

@@ -17,6 +17,7 @@ from workbench.app.catalog import (
     CatalogEntry,
     OpenedEntry,
     entry_for_spec,
+    of_kinds,
     open_entry,
     served_models,
 )
@@ -37,7 +38,8 @@ class ModelPicker(View):
     loaded), ``opened`` the chosen entry with its fingerprint, ``card`` its model card summary
     and ``error`` the message of the last ``WorkbenchError`` ('' when none). With ``allow_path``
     a text box loads any ``model.yaml``; leave it off in served apps, where people should choose
-    only among the listed models.
+    only among the listed models. ``kinds`` (e.g. ``("generative",)``) lists only the models of
+    those kinds (None: every model).
 
     The served list is read when the picker is built and, in a kernel that Voila pre-heats
     before its visitor arrives, read again (``relist``) when the visitor's page is requested,
@@ -56,11 +58,13 @@ class ModelPicker(View):
         *,
         models: list[CatalogEntry | str | Path] | None = None,
         allow_path: bool = False,
+        kinds: tuple[str, ...] | None = None,
         **kwargs: Any,
     ) -> None:
         self._entries: dict[str, CatalogEntry] = {}
         self._listing = False
         self.allow_path = allow_path
+        self.kinds = kinds
         super().__init__(**kwargs)
         if models is None:
             self.relist()
@@ -102,6 +106,8 @@ class ModelPicker(View):
         return (self.dropdown, *paths, self.summary)
 
     def _list(self, listed: list[CatalogEntry]) -> None:
+        if self.kinds is not None:
+            listed = of_kinds(listed, self.kinds)
         entries: dict[str, CatalogEntry] = {}
         for entry in listed:
             entries[_unique(entry.name, entries)] = entry
@@ -211,7 +217,8 @@ def _listing_html(opened: OpenedEntry) -> str:
 
 
 def _summary_html(spec: Any) -> str:
-    """Render a ModelSpec as a small table and its description; every value is escaped."""
+    """Render a ModelSpec as a small table (without the rows a chatbot has no value for:
+    classes, positive class) and its description; every value is escaped."""
     rows = (
         ("Name", spec.name),
         ("Kind", spec.kind),
@@ -220,7 +227,9 @@ def _summary_html(spec: Any) -> str:
         ("Positive class", spec.positive_class),
     )
     cells = "".join(
-        f"<tr><th>{label}</th><td>{html.escape(str(value))}</td></tr>" for label, value in rows
+        f"<tr><th>{label}</th><td>{html.escape(str(value))}</td></tr>"
+        for label, value in rows
+        if value or label == "Name"
     )
     description = html.escape(spec.description)
     return f'<table class="wb-spec">{cells}</table><p class="wb-description">{description}</p>'

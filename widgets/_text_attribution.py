@@ -89,8 +89,8 @@ class TextAttributionView(MethodTargetView):
         if pair is None:
             self.first.value = self.second.value = self.scores.value = ""
             return
-        self.first.value = _side(pair.first, "Captum")
-        self.second.value = _side(pair.second, "LIME")
+        self.first.value = explanation_html(pair.first, "Captum")
+        self.second.value = explanation_html(pair.second, "LIME")
         agree = pair.agreement
         spearman = "undefined" if math.isnan(agree.spearman) else f"{agree.spearman:.2f}"
         parts = [
@@ -109,7 +109,7 @@ class TextAttributionView(MethodTargetView):
         return [name for name in applicable_methods(self.model) if name != SECOND_METHOD]
 
 
-def _side(explanation: Explanation, library: str) -> str:
+def explanation_html(explanation: Explanation, library: str) -> str:
     """One explanation: heading, legend, highlighted tokens, faithfulness and notes."""
     label = METHODS[explanation.method].label
     source = f" <small>({library})</small>" if library != label else ""

@@ -99,8 +99,9 @@ def check_columns(frame: pd.DataFrame, spec: ModelSpec, *, file: Path | str = "d
         ("names as label_column", [spec.label_column] if spec.label_column else []),
         (
             "names as text_column",
-            [spec.text_column] if spec.kind == "text" and spec.text_column else [],
+            [spec.text_column] if spec.kind != "tabular" and spec.text_column else [],
         ),
+        ("names in needs", list(spec.needs.values())),
         ("names as feature_columns", list(spec.feature_columns) if spec.kind == "tabular" else []),
         ("names as protected_attributes", list(spec.protected_attributes)),
     ]

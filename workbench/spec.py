@@ -15,11 +15,28 @@ import yaml
 from workbench._errors import SpecError
 from workbench.models._frameworks import FRAMEWORKS
 
-KINDS = ("text", "tabular")
+KINDS = ("text", "tabular", "generative")
+GENERATIVE = "generative"
 OUTPUTS = ("logits", "probabilities", "log_probabilities")
 CALL_IDS_AND_MASK = "ids_and_mask"
 CALL_IDS = "ids"
 CALL_ARGUMENTS = ("input_ids", "attention_mask")
+# How a callable generative model's function is called: one prompt at a time, or a list of them.
+CALL_SINGLE = "single"
+CALL_BATCH = "batch"
+# The keys of 'generation', the fields of workbench.models.GenerationSettings.
+GENERATION_KEYS = (
+    "max_new_tokens",
+    "do_sample",
+    "temperature",
+    "top_p",
+    "seed",
+    "prompt_template",
+    "stop",
+)
+# A team scorer of a generative spec names exactly one source, and optionally these options.
+SCORER_SOURCES = ("classifier", "phrases", "entry")
+SCORER_OPTIONS = ("description", "positive_class", "threshold", "binary")
 SPEC_FILE_NAME = "model.yaml"
 DEFAULT_MAX_CHARACTERS = 20_000
 DEFAULT_MAX_TOKENS = 1_000
@@ -70,13 +87,44 @@ MSG_BAD_ID2LABEL = (
     "{where}: the transformers config {config} has no usable 'id2label' ({problem}); give "
     "'classes' in the spec"
 )
+MSG_BAD_GENERATION = (
+    "{where}: 'generation' is a mapping of generation settings, e.g. {{max_new_tokens: 40, "
+    "do_sample: false, seed: 0}}; {problem}"
+)
+MSG_UNKNOWN_GENERATION_KEY = "unknown setting {key!r}; the settings are {allowed}"
+MSG_BAD_NEEDS = (
+    "{where}: 'needs' maps an outcome (a scorer's name) to the data's 0/1 column saying which "
+    "prompts needed it, e.g. {{refers_to_crisis: needs_referral}}; got {value!r}"
+)
+MSG_BAD_SCORERS = (
+    "{where}: 'scorers' is a list of team scorers, each a mapping with 'name' and exactly one "
+    "of 'classifier' (a classifier spec path), 'phrases' (a list of words or phrases) or "
+    "'entry' (a function as 'file.py:function'); {problem}"
+)
+MSG_BAD_GENERATIVE_CALL = (
+    "{where}: 'call' of a callable generative model is 'single' (function(prompt) -> response, "
+    "the default) or 'batch' (function(prompts) -> responses); got {value!r}"
+)
+MSG_CLASSIFIER_KEY = (
+    "{where}: {key!r} applies to classifiers (kind text or tabular), not to a generative "
+    "model; remove it (a generative model's data says which prompts needed what with 'needs')"
+)
+MSG_GENERATIVE_KEY = (
+    "{where}: {key!r} applies to generative models (kind: generative) only; remove it or set "
+    "the kind"
+)
+MSG_NO_POSITIVE_CLASS = "{where}: missing required key 'positive_class'"
+MSG_GENERATIVE_TEXT_COLUMN = (
+    "{where}: a generative model with 'data' needs 'text_column' (the column of prompts)"
+)
 MSG_TOKENIZER_VALUE = (
     "{where}: 'tokenizer' is a path (a word tokenizer JSON, a tokenizers JSON file or a Hugging "
     "Face tokenizer folder) or a function as 'file.py:function' or 'module:function'; got {value!r}"
 )
 
-_REQUIRED = ("name", "kind", "framework", "positive_class")
+_REQUIRED = ("name", "kind", "framework")
 _OPTIONAL = (
+    "positive_class",
     "classes",
     "label_map",
     "call",
@@ -101,7 +149,26 @@ _OPTIONAL = (
     "max_length",
     "batch_size",
     "device",
+    "generation",
+    "needs",
+    "scorers",
 )
+# Keys that only a classifier reads, refused for a generative model; and the reverse.
+_CLASSIFIER_KEYS = (
+    "classes",
+    "positive_class",
+    "label_map",
+    "label_column",
+    "feature_columns",
+    "output",
+    "embedding_layer",
+    "architecture",
+    "architecture_params",
+    "preprocessing",
+    "pad_id",
+    "max_length",
+)
+_GENERATIVE_KEYS = ("generation", "needs", "scorers")
 _PATH_KEYS = ("weights", "data", "model_card", "preprocessing")
 
 
@@ -110,15 +177,18 @@ class ModelSpec:
     """A validated model spec; paths are absolute, resolved against the spec file's folder.
 
     ``tokenizer`` is a path, or a function reference (``file.py:function``) kept as text.
-    ``label_map`` maps label values of the data, as text, to class names.
+    ``label_map`` maps label values of the data, as text, to class names. A generative model
+    has no classes; ``generation`` holds its settings (GenerationSettings fields), ``needs``
+    maps an outcome to its data's label column and ``scorers`` its team scorers (mappings with
+    a ``classifier`` path made absolute).
     """
 
     path: Path
     name: str
     kind: str
     framework: str
-    classes: tuple[str, ...]
-    positive_class: str
+    classes: tuple[str, ...] = ()
+    positive_class: str = ""
     description: str = ""
     weights: Path | None = None
     data: Path | None = None
@@ -142,6 +212,9 @@ class ModelSpec:
     max_characters: int = DEFAULT_MAX_CHARACTERS
     max_tokens: int = DEFAULT_MAX_TOKENS
     device: str = DEVICE_AUTO
+    generation: Mapping[str, Any] = field(default_factory=dict)
+    needs: Mapping[str, str] = field(default_factory=dict)
+    scorers: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -209,21 +282,10 @@ def parse_spec(raw: Any, *, path: Path) -> ModelSpec:
     for key in _PATH_KEYS:
         if raw.get(key) is not None:
             values[key] = _existing_path(raw, key, path.parent, where)
-    if raw.get("classes") is not None:
-        values["classes"] = _text_list(raw, "classes", where, minimum=2)
-    elif values["framework"] == "transformers" and "weights" in values:
-        values["classes"] = _id2label(values["weights"], where)
+    if values["kind"] == GENERATIVE:
+        _generative_keys(raw, values, path.parent, where)
     else:
-        transformers = MSG_NO_ID2LABEL if values["framework"] == "transformers" else ""
-        raise SpecError(MSG_NO_CLASSES.format(where=where, transformers=transformers))
-    if len(set(values["classes"])) != len(values["classes"]):
-        raise SpecError(f"{where}: 'classes' has repeated names {list(values['classes'])}")
-    values["positive_class"] = _text(raw, "positive_class", where)
-    if values["positive_class"] not in values["classes"]:
-        raise SpecError(
-            f"{where}: 'positive_class' {values['positive_class']!r} is not one of "
-            f"'classes' {list(values['classes'])}"
-        )
+        _classifier_classes(raw, values, where)
     for key in (
         "description",
         "label_column",
@@ -247,7 +309,7 @@ def parse_spec(raw: Any, *, path: Path) -> ModelSpec:
         if values["framework"] != "torch" and values["output"] != "logits":
             framework = values["framework"]
             raise SpecError(MSG_OUTPUT_NOT_HERE.format(where=where, framework=framework))
-    if raw.get("call") is not None:
+    if raw.get("call") is not None and values["kind"] != GENERATIVE:
         if (values["framework"], values["kind"]) != ("torch", "text"):
             raise SpecError(MSG_CALL_NOT_TORCH_TEXT.format(where=where))
         values["call"] = _call(raw["call"], where)
@@ -299,6 +361,137 @@ def sample_model_specs() -> dict[str, Path]:
     return {spec.parent.name: spec for spec in sorted(root.glob(f"*/{SPEC_FILE_NAME}"))}
 
 
+def _classifier_classes(raw: dict, values: dict[str, Any], where: str) -> None:
+    """A classifier's ``classes`` (from the spec or a transformers config) and positive class."""
+    for key in _GENERATIVE_KEYS:
+        if raw.get(key) is not None:
+            raise SpecError(MSG_GENERATIVE_KEY.format(where=where, key=key))
+    if raw.get("positive_class") in (None, ""):
+        raise SpecError(MSG_NO_POSITIVE_CLASS.format(where=where))
+    if raw.get("classes") is not None:
+        values["classes"] = _text_list(raw, "classes", where, minimum=2)
+    elif values["framework"] == "transformers" and "weights" in values:
+        values["classes"] = _id2label(values["weights"], where)
+    else:
+        transformers = MSG_NO_ID2LABEL if values["framework"] == "transformers" else ""
+        raise SpecError(MSG_NO_CLASSES.format(where=where, transformers=transformers))
+    if len(set(values["classes"])) != len(values["classes"]):
+        raise SpecError(f"{where}: 'classes' has repeated names {list(values['classes'])}")
+    values["positive_class"] = _text(raw, "positive_class", where)
+    if values["positive_class"] not in values["classes"]:
+        raise SpecError(
+            f"{where}: 'positive_class' {values['positive_class']!r} is not one of "
+            f"'classes' {list(values['classes'])}"
+        )
+
+
+def _generative_keys(raw: dict, values: dict[str, Any], folder: Path, where: str) -> None:
+    """A generative model's ``generation``, ``needs``, ``scorers`` and ``call``."""
+    for key in _CLASSIFIER_KEYS:
+        if raw.get(key) is not None:
+            raise SpecError(MSG_CLASSIFIER_KEY.format(where=where, key=key))
+    if raw.get("generation") is not None:
+        values["generation"] = _generation(raw["generation"], where)
+    if raw.get("needs") is not None:
+        values["needs"] = _needs(raw["needs"], where)
+    if raw.get("scorers") is not None:
+        values["scorers"] = _scorers(raw["scorers"], folder, where)
+    if values["framework"] == "callable":
+        value = raw.get("call", CALL_SINGLE)
+        if value not in (CALL_SINGLE, CALL_BATCH):
+            raise SpecError(MSG_BAD_GENERATIVE_CALL.format(where=where, value=value))
+        values["call"] = value
+    elif raw.get("call") is not None:
+        raise SpecError(MSG_BAD_GENERATIVE_CALL.format(where=where, value=raw["call"]))
+
+
+def _generation(value: Any, where: str) -> dict[str, Any]:
+    """The generation settings, checked by building them (their own messages say what is
+    wrong with a value)."""
+    if not isinstance(value, dict):
+        problem = f"got {_kind(value)}"
+        raise SpecError(MSG_BAD_GENERATION.format(where=where, problem=problem))
+    unknown = [key for key in value if key not in GENERATION_KEYS]
+    if unknown:
+        problem = MSG_UNKNOWN_GENERATION_KEY.format(key=unknown[0], allowed=list(GENERATION_KEYS))
+        raise SpecError(MSG_BAD_GENERATION.format(where=where, problem=problem))
+    from workbench._errors import InputError
+    from workbench.models._generative import GenerationSettings
+
+    try:
+        GenerationSettings(**value)
+    except InputError as err:
+        raise SpecError(MSG_BAD_GENERATION.format(where=where, problem=err)) from None
+    return dict(value)
+
+
+def _needs(value: Any, where: str) -> dict[str, str]:
+    if (
+        not isinstance(value, dict)
+        or not value
+        or not all(
+            isinstance(key, str) and key and isinstance(column, str | int) and column != ""
+            for key, column in value.items()
+        )
+    ):
+        raise SpecError(MSG_BAD_NEEDS.format(where=where, value=value))
+    return {key: str(column) for key, column in value.items()}
+
+
+def _scorers(value: Any, folder: Path, where: str) -> tuple[dict[str, Any], ...]:
+    if not isinstance(value, list) or not value:
+        problem = f"got {value!r}"
+        raise SpecError(MSG_BAD_SCORERS.format(where=where, problem=problem))
+    scorers = [_scorer(entry, position, folder, where) for position, entry in enumerate(value)]
+    names = [scorer["name"] for scorer in scorers]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        problem = f"names must differ; {repeated} repeat"
+        raise SpecError(MSG_BAD_SCORERS.format(where=where, problem=problem))
+    return tuple(scorers)
+
+
+def _scorer(entry: Any, position: int, folder: Path, where: str) -> dict[str, Any]:
+    """One team scorer, its shape checked; a classifier path made absolute."""
+    at = f"scorer {position + 1}"
+    if not isinstance(entry, dict):
+        problem = f"{at} is {_kind(entry)}"
+    elif not isinstance(entry.get("name"), str) or not entry["name"].strip():
+        problem = f"{at} has no 'name' (text)"
+    else:
+        at = f"scorer {entry['name']!r}"
+        sources = [key for key in SCORER_SOURCES if key in entry]
+        unknown = [key for key in entry if key not in ("name", *SCORER_SOURCES, *SCORER_OPTIONS)]
+        if unknown:
+            problem = f"{at} has unknown key {unknown[0]!r}; options: {list(SCORER_OPTIONS)}"
+        elif len(sources) != 1:
+            problem = f"{at} names {len(sources)} of them"
+        else:
+            problem = _scorer_source(entry, sources[0], at)
+    if problem:
+        raise SpecError(MSG_BAD_SCORERS.format(where=where, problem=problem))
+    scorer = dict(entry)
+    if "classifier" in scorer:
+        scorer["classifier"] = str(_existing_path(scorer, "classifier", folder, where))
+    return scorer
+
+
+def _scorer_source(entry: dict, source: str, at: str) -> str:
+    """What is wrong with a scorer's source value, or an empty string."""
+    value = entry[source]
+    if source == "phrases":
+        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+            return ""
+        return f"{at}: 'phrases' must be a list of words or phrases; got {value!r}"
+    if source == "classifier":
+        if isinstance(value, str) and value.strip():
+            return ""
+        return f"{at}: 'classifier' must be the path of a classifier's model.yaml; got {value!r}"
+    if isinstance(value, str) and value.rpartition(":")[2].isidentifier():
+        return ""
+    return f"{at}: 'entry' must be a function as 'file.py:function'; got {value!r}"
+
+
 def _check_framework_needs(values: dict[str, Any], where: str) -> None:
     kind = values["kind"]
     missing = FRAMEWORKS[values["framework"]].missing(kind, set(values))
@@ -308,6 +501,10 @@ def _check_framework_needs(values: dict[str, Any], where: str) -> None:
         raise SpecError(f"{where}: a tabular model needs 'feature_columns' (a list of names)")
     if kind == "text" and "data" in values and "text_column" not in values:
         raise SpecError(f"{where}: a text model with 'data' needs 'text_column'")
+    if kind == GENERATIVE:
+        if "data" in values and "text_column" not in values:
+            raise SpecError(MSG_GENERATIVE_TEXT_COLUMN.format(where=where))
+        return
     if "data" in values and "label_column" not in values:
         raise SpecError(f"{where}: 'data' needs 'label_column' (the column of true classes)")
 

@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 
 from .servers import (
+    CHATBOT_APP,
     CHROMIUM,
     REPO,
+    SERVED_APPS,
     VIEWPORT,
     Server,
     free_port,
@@ -37,16 +39,18 @@ RENDER_TIMEOUT_MS = 120_000
 
 @pytest.fixture(scope="session")
 def serve_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """A factory: ``serve_app(**env)`` starts the app with extra environment variables.
+    """A factory: ``serve_app(*options, **env)`` starts the app with ``workbench serve``
+    options (e.g. another app's name) and extra environment variables.
 
     Every server started is stopped at the end of the session.
     """
     started: list[Server] = []
 
-    def start_served(**extra_env: str) -> Server:
+    def start_served(*options: str, **extra_env: str) -> Server:
         app = start_app(
             log_dir=tmp_path_factory.mktemp("voila"),
             data_dir=tmp_path_factory.mktemp("workbench-data"),
+            options=options,
             **extra_env,
         )
         started.append(app)
@@ -61,6 +65,19 @@ def serve_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 def app(serve_app: object) -> Server:
     """The main app served with the default options (no token)."""
     return serve_app()
+
+
+@pytest.fixture(scope="session")
+def chatbot_app(serve_app: object) -> Server:
+    """The chatbot audit app served with the default options (the bundled samples)."""
+    return serve_app(CHATBOT_APP)
+
+
+@pytest.fixture(params=SERVED_APPS)
+def each_app(request: pytest.FixtureRequest) -> tuple[str, Server]:
+    """Each app notebook in turn, served: its name and its server."""
+    fixture = "chatbot_app" if request.param == CHATBOT_APP else "app"
+    return request.param, request.getfixturevalue(fixture)
 
 
 @dataclass

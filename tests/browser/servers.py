@@ -55,6 +55,9 @@ POLL_S = 0.25
 # A pre-heated kernel counts as heated once idle and quiet for this long.
 QUIET_S = 2.0
 HEAT_TIMEOUT_S = 180
+# The bundled apps the security tests run against (``workbench serve NAME``).
+CHATBOT_APP = "chatbot_audit"
+SERVED_APPS = ("ethics_review", CHATBOT_APP)
 KERNEL_STARTED = re.compile(r"Kernel started: ([0-9a-f-]{36})")
 
 

@@ -52,7 +52,8 @@ def test_leaving_the_page_shuts_its_kernel_down(context, app):
     _wait_until_gone(kernel_id, SHUTDOWN_TIMEOUT_S)
 
 
-def test_a_dead_kernel_ends_the_session_on_the_page(context, app):
+def test_a_dead_kernel_ends_the_session_on_the_page(context, each_app):
+    _, app = each_app
     page, kernel_id = _open_app(context, app.url)
     assert page.locator(f"{CONTROLS}").count() > 0
     for pid in kernel_pids(kernel_id):

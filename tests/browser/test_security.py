@@ -25,7 +25,7 @@ from workbench.app.decisions import MSG_VISITOR_STORE_FAILED
 from workbench.serving import DEFAULT_APP, app_notebook
 from workbench.serving._voila import TEMPLATES_JUPYTER_PATH
 
-from .servers import kernel_pids
+from .servers import CHATBOT_APP, SERVED_APPS, kernel_pids
 
 pytestmark = pytest.mark.browser
 
@@ -113,9 +113,11 @@ def _open(context, url: str):
     return page, response, urls
 
 
-def test_page_holds_no_notebook_source(context, app):
-    lines = _code_lines(NOTEBOOK)
-    assert lines, f"{NOTEBOOK} has no code line to look for"
+def test_page_holds_no_notebook_source(context, each_app):
+    name, app = each_app
+    notebook = app_notebook(name)
+    lines = _code_lines(notebook)
+    assert lines, f"{notebook} has no code line to look for"
     page, response, _ = _open(context, app.url)
     served = response.text()
     texts = {
@@ -187,7 +189,8 @@ def _received(frame: str | bytes, subprotocol: str | None) -> Received:
 
 
 @pytest.mark.parametrize("subprotocol", [None, WS_V1], ids=["legacy-json", "v1-binary"])
-def test_kernel_websocket_runs_no_code(context, app, tmp_path, subprotocol):
+def test_kernel_websocket_runs_no_code(context, each_app, tmp_path, subprotocol):
+    _, app = each_app
     page, _, urls = _open(context, app.url)
     marker = tmp_path / f"executed-{uuid.uuid4().hex}"
     requests = [
@@ -376,7 +379,8 @@ def _use_every_control(page, deadline: float) -> list[str]:
     return actions
 
 
-def test_another_visitor_cannot_use_a_visitors_kernel(browser, app):
+def test_another_visitor_cannot_use_a_visitors_kernel(browser, each_app):
+    _, app = each_app
     owner = browser.new_context()
     stranger = browser.new_context()
     owner.set_default_timeout(120_000)
@@ -507,7 +511,17 @@ def _comm_msgs(comms: dict[str, str]) -> list[dict]:
     return contents
 
 
-def test_malformed_comm_messages_leak_nothing(context, app_own_store, artifacts):
+@pytest.fixture(params=SERVED_APPS)
+def each_app_own_store(request, app_own_store):
+    """Each app in turn with a store of its own: the ethics app's module server, the chatbot
+    app's session one (every server gets its own data folder)."""
+    if request.param == CHATBOT_APP:
+        return request.param, request.getfixturevalue("chatbot_app")
+    return request.param, app_own_store
+
+
+def test_malformed_comm_messages_leak_nothing(context, each_app_own_store, artifacts):
+    name, app_own_store = each_app_own_store
     page, _, urls = _open(context, app_own_store.url)
     frames: list[str] = []
     page.on(
@@ -547,7 +561,7 @@ def test_malformed_comm_messages_leak_nothing(context, app_own_store, artifacts)
     assert "Traceback" in log, "the malformed messages' stacks are not in the server log"
     result = {"messages_sent": len(corpus), "widget_kinds": len(set(models.values()))}
     result["frames_scanned"] = len(scanned)
-    (artifacts / "leak_scan.json").write_text(json.dumps(result) + "\n")
+    (artifacts / f"leak_scan_{name}.json").write_text(json.dumps(result) + "\n")
 
 
 def _send_json(ws: websocket.WebSocket, msg: dict) -> None:

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 import workbench
+from workbench.app.chat import chatbot_note
 
 pytestmark = pytest.mark.browser
 
@@ -94,8 +95,19 @@ def _choose(page, name):
     expect(page.locator(".wb-ethics-app .wb-working")).to_have_count(0, timeout=wait)
 
 
+def _choose_chatbot(page, name):
+    """Pick a chatbot: the ethics app says where it is reviewed and shows no examples."""
+    wait = RENDER_TIMEOUT_S * 1000
+    page.locator(f"{PICKER} select").select_option(name)
+    expect(page.locator(f"{SUMMARY} table.wb-spec td").first).to_have_text(name, timeout=wait)
+    spec = workbench.load_spec(workbench.sample_model_specs()[name])
+    expect(page.locator(".wb-note", has_text=chatbot_note(spec))).to_be_visible(timeout=wait)
+    expect(page.locator(".wb-example-browser .wb-examples option")).to_have_count(0)
+
+
 def test_ethics_app_flow_on_every_sample_model(browser, app, artifacts):
-    """Pick each model, explain an example, see highlighted tokens (or bars), run the audit."""
+    """Pick each model, explain an example, see highlighted tokens (or bars), run the audit; a
+    chatbot is pointed to the chatbot app."""
     context = browser.new_context(viewport=TALL_VIEWPORT)
     context.set_default_timeout(RENDER_TIMEOUT_S * 1000)
     page = context.new_page()
@@ -104,6 +116,9 @@ def test_ethics_app_flow_on_every_sample_model(browser, app, artifacts):
     page.goto(app.url)
     timings = {}
     for name, path in sorted(workbench.sample_model_specs().items()):
+        if workbench.load_spec(path).kind == "generative":
+            _choose_chatbot(page, name)
+            continue
         _choose(page, name)
         if workbench.load_spec(path).kind == "text":
             expect(page.locator(".wb-text-attribution textarea")).not_to_have_value("")

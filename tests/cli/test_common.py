@@ -10,7 +10,7 @@ from workbench._files import MSG_NOT_FINITE
 from workbench.cli import build_parser, main
 from workbench.cli._common import MODEL_HELP, TRUST_PICKLE_HELP, write_json
 
-LOADING_VERBS = {"audit", "check", "explain", "precompute", "report"}
+LOADING_VERBS = {"audit", "chat-audit", "check", "explain", "precompute", "report"}
 SPEC_VERBS = {"review", "reviews"}
 CHAIN_VERBS = {"reviews"}  # --model is optional: --verify checks the whole history without it
 LISTING_VERBS = {"serve"}  # --model is repeatable and optional: the models the app lists

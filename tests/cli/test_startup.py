@@ -38,6 +38,7 @@ def _heavy_loaded(*argv: str) -> str:
 def test_every_verb_is_probed():
     assert _verbs() == [
         "audit",
+        "chat-audit",
         "check",
         "explain",
         "models",

@@ -47,7 +47,7 @@ def test_every_row_describes_itself():
     for name, info in METHODS.items():
         assert isinstance(info, MethodInfo) and info.name == name
         assert info.label and info.description
-        assert set(info.kinds) <= {"text", "tabular"}
+        assert set(info.kinds) <= {"text", "tabular", "generative"}
         assert set(info.params) == set(info.kinds)
 
 

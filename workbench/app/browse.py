@@ -19,9 +19,9 @@ import pandas as pd
 from workbench._errors import DataError
 from workbench.audit import group_name
 from workbench.data import load_dataset
-from workbench.models import ModelAdapter, load_model
+from workbench.models import ModelAdapter, load_classifier, require_classifier
 from workbench.privacy import redact
-from workbench.spec import ModelSpec, load_spec
+from workbench.spec import ModelSpec
 
 OUTCOMES = ("all", "errors", "correct")
 PAGE_SIZE = 200
@@ -122,10 +122,10 @@ def open_subject(
 ) -> Subject:
     """Load the model and the evaluation data a spec names (or ``data``, a file with the same
     columns), and score every row once."""
-    spec = load_spec(spec)
+    spec = require_classifier(spec, task="the ethics app")
     if spec.label_column is None:
         raise DataError(MSG_NO_LABEL.format(path=spec.path))
-    model = load_model(spec, trust_pickle=trust_pickle)
+    model = load_classifier(spec, task="the ethics app", trust_pickle=trust_pickle)
     return make_subject(
         model,
         load_dataset(spec, data=data),

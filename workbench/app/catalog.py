@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,6 +102,22 @@ def served_models(environ: Mapping[str, str] | None = None) -> list[CatalogEntry
     return entries
 
 
+def of_kinds(entries: Sequence[CatalogEntry], kinds: Collection[str]) -> list[CatalogEntry]:
+    """The entries whose spec describes a model of one of ``kinds`` (e.g. ``generative``); an
+    entry whose spec cannot be read is kept, so that choosing it says it could not be loaded."""
+    from workbench.spec import load_spec
+
+    kept = []
+    for entry in entries:
+        try:
+            kind = load_spec(entry.spec).kind
+        except (WorkbenchError, OSError):
+            kind = None
+        if kind is None or kind in kinds:
+            kept.append(entry)
+    return kept
+
+
 def open_entry(entry: CatalogEntry) -> OpenedEntry:
     """Load the entry's spec and hash its files; a failure is logged for the operator.
 
@@ -163,11 +179,11 @@ def open_listed_subject(opened: OpenedEntry) -> Subject:
 
 
 def load_listed_model(opened: OpenedEntry) -> ModelAdapter:
-    """``load_model`` for a listed model; a failure is logged and the visitor told plainly."""
-    from workbench.models import load_model
+    """``load_classifier`` for a listed model; a failure is logged and the visitor told plainly."""
+    from workbench.models import load_classifier
 
     try:
-        return load_model(opened.spec)
+        return load_classifier(opened.spec, task="the ethics app")
     except Exception as err:  # any failure of a team's model: log it, keep the app working
         entry = opened.entry
         log.error(MSG_OPERATOR_LOAD_FAILED.format(name=entry.name, spec=entry.spec, problem=err))

@@ -24,7 +24,7 @@ from workbench.audit import (
     group_name,
 )
 from workbench.explain import METHODS, Explanation, default_method, explain_batch
-from workbench.models import ModelAdapter
+from workbench.models import ModelAdapter, require_classifier
 from workbench.report import Choice, Example, ReportContent, build_report, choose_examples
 from workbench.review import (
     DATABASE_FILE_NAME,
@@ -34,7 +34,7 @@ from workbench.review import (
     check_current,
     default_database,
 )
-from workbench.spec import ModelSpec, load_spec
+from workbench.spec import ModelSpec
 
 MSG_NO_LABEL = (
     "model spec {path} names no label_column; a report needs the true classes of the data"
@@ -94,7 +94,7 @@ def make_report(
         raise ReportError(
             MSG_UNKNOWN_MITIGATION.format(method=mitigation, choices=list(POSTPROCESSORS))
         )
-    spec = load_spec(spec)
+    spec = require_classifier(spec, task="the report")
     if spec.label_column is None:
         raise ReportError(MSG_NO_LABEL.format(path=spec.path))
     options = AuditOptions(bootstrap=bootstrap, seed=seed, privileged=privileged)

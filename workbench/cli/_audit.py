@@ -22,6 +22,7 @@ GATES = ("robust", "any")
 
 EXIT_PASSED = 0
 EXIT_BREACHED = 1
+AUDIT_TASK = "`workbench audit`"
 MSG_NO_DATA = "model spec {path} names no evaluation data; pass --data FILE"
 MSG_NO_LABEL = "model spec {path} names no label_column; pass --label COLUMN"
 MSG_NO_PROTECTED = "model spec {path} names no protected_attributes; pass --protected a,b"
@@ -116,10 +117,9 @@ def run_audit_command(args: argparse.Namespace) -> int:
     """Run the audit a parsed command line asks for; returns the exit code."""
     from workbench.audit import AuditOptions, FairnessBounds, audit
     from workbench.data import map_labels, read_table
-    from workbench.models import load_model
-    from workbench.spec import load_spec
+    from workbench.models import load_classifier, require_classifier
 
-    spec = load_spec(args.model)
+    spec = require_classifier(args.model, task=AUDIT_TASK)
     file = args.data or spec.data
     if file is None and args.predictions is None:
         raise AuditError(MSG_NO_DATA.format(path=spec.path))
@@ -147,7 +147,9 @@ def run_audit_command(args: argparse.Namespace) -> int:
     data = read_table(file)
     if spec.label_map and label == spec.label_column and label in data.columns:
         data = map_labels(data, spec, file=file)
-    model = load_model(spec, trust_pickle=args.trust_pickle, device=args.device)
+    model = load_classifier(
+        spec, task=AUDIT_TASK, trust_pickle=args.trust_pickle, device=args.device
+    )
     result = audit(
         model,
         data,

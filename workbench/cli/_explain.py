@@ -27,6 +27,7 @@ MSG_NO_TEXT_COLUMN = (
 )
 MSG_BAD_PARAM = "--param takes NAME=VALUE, e.g. n_steps=50; got {value!r}"
 MSG_CANNOT_WRITE = "cannot write the explanation JSON to {path}: {reason}"
+MSG_CLASSIFIER_OPTION = "{option} is for generative (chat) models; model {model!r} is a classifier"
 TOP_SHOWN = 5
 
 
@@ -48,7 +49,21 @@ def add_explain_command(verbs: argparse._SubParsersAction) -> None:
         choices=EXPLANATION_METHODS,
         help="explanation method (default: ig for models with gradients, else feature_ablation)",
     )
-    parser.add_argument("--target", help="class to explain, by name or index (default: predicted)")
+    parser.add_argument(
+        "--target",
+        help="class to explain, by name or index (default: predicted); for a generative model, "
+        "the response text to explain (default: its own response)",
+    )
+    parser.add_argument(
+        "--span",
+        help="generative models: the piece of the response whose log-probability is attributed "
+        "(e.g. the crisis-line sentence)",
+    )
+    parser.add_argument(
+        "--scorer",
+        help="generative models: attribute this scorer's outcome on the regenerated responses "
+        "(e.g. refers_to_crisis; the default for callable models)",
+    )
     parser.add_argument(
         "--param",
         action="append",
@@ -82,11 +97,18 @@ def run_explain(args: argparse.Namespace) -> int:
         raise ExplanationError(MSG_ROW_NEEDS_DATA)
     from workbench.data import read_table
     from workbench.explain import explain
-    from workbench.models import load_model
+    from workbench.models import load_classifier
     from workbench.spec import load_spec
 
     spec = load_spec(args.model)
-    model = load_model(spec, trust_pickle=args.trust_pickle, device=args.device)
+    if spec.kind == "generative":
+        return _run_generative(args, spec)
+    for option, value in (("--span", args.span), ("--scorer", args.scorer)):
+        if value is not None:
+            raise ExplanationError(MSG_CLASSIFIER_OPTION.format(option=option, model=spec.name))
+    model = load_classifier(
+        spec, task="`workbench explain`", trust_pickle=args.trust_pickle, device=args.device
+    )
     params = dict(_parse_param(value) for value in args.param)
     target = _parse_target(args.target, model.class_names)
     if model.kind == "text":
@@ -128,6 +150,63 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.json != STDOUT:
         _summarise(explanation, args.json)
     return 0
+
+
+def _run_generative(args: argparse.Namespace, spec: Any) -> int:
+    """Explain a chat model's response to the prompt on the command line; write the JSON."""
+    from workbench.chat import explain_response
+    from workbench.models import load_model
+    from workbench.privacy import redact
+
+    model = load_model(spec, trust_pickle=args.trust_pickle, device=args.device)
+    params = dict(_parse_param(value) for value in args.param)
+    prompt = args.text if args.text is not None else _text_of_row(args.data, args.row, spec)
+    explanation = explain_response(
+        model,
+        prompt,
+        target=args.target,
+        span=args.span,
+        method=args.method or "feature_ablation",
+        scorer=args.scorer,
+        **params,
+    )
+    described: dict[str, Any] = {"text": prompt, "text_redacted": args.redact}
+    if args.redact:
+        described["text"], explanation = _redacted(prompt, explanation)
+        texts = {
+            key: None if value is None else redact(value).text
+            for key, value in explanation.params.items()
+            if key in ("prompt", "response", "span")
+        }
+        explanation = dataclasses.replace(
+            explanation,
+            target_name=redact(explanation.target_name).text,
+            params={**explanation.params, **texts},
+        )
+    if args.data is not None:
+        described.update(data=str(args.data), row=args.row)
+    payload = {
+        "model": {"name": model.name, "spec": str(spec.path), "fingerprint": model.fingerprint},
+        "input": described,
+        **explanation.to_dict(),
+    }
+    write_json(args.json, payload, error=ExplanationError, message=MSG_CANNOT_WRITE)
+    if args.json != STDOUT:
+        _summarise_generative(explanation, args.json)
+    return 0
+
+
+def _summarise_generative(explanation: Explanation, destination: str) -> None:
+    outcome = explanation.params["outcome"]
+    print(
+        f"{explanation.method}: which prompt words drove {outcome} of "
+        f"{explanation.target_name!r} ({explanation.score:.3f}):"
+    )
+    for feature, value in zip(explanation.features, explanation.attributions):
+        print(f"  {feature:<24} {value:+.4f}")
+    for note in explanation.notes:
+        print(f"note: {note}")
+    print(f"wrote {destination}")
 
 
 def _redacted(text: str, explanation: Explanation) -> tuple[str, Explanation]:

@@ -1,5 +1,5 @@
-"""The ``workbench`` command: models, check, explain, precompute, audit, report, review(s) and
-serve.
+"""The ``workbench`` command: models, check, explain, precompute, audit, chat-audit, report,
+review(s) and serve.
 
 Building the parser imports nothing heavy; each verb imports what it needs when it runs. Exit
 codes: 0 done, 1 a fairness bound breached (audit), 2 bad input or spec, 3 the model's own code
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from workbench._errors import ModelRaisedError, WorkbenchError
 from workbench._version import __version__
 from workbench.cli._audit import add_audit_command
+from workbench.cli._chat_audit import add_chat_audit_command
 from workbench.cli._common import EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, EXIT_MODEL_RAISED
 from workbench.cli._explain import add_explain_command
 from workbench.cli._models import add_model_commands
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_commands(verbs)
     add_review_commands(verbs)
     add_audit_command(verbs)
+    add_chat_audit_command(verbs)
     add_explain_command(verbs)
     add_precompute_command(verbs)
     add_report_command(verbs)

@@ -1,4 +1,5 @@
-"""The ``precompute`` verb: fill the explanation store for a dataset on a Dask cluster."""
+"""The ``precompute`` verb: fill the explanation store for a dataset on a Dask cluster (a
+generative model's responses to its prompts)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,15 @@ def add_precompute_command(verbs: argparse._SubParsersAction) -> None:
         description="Explain every row of a dataset with the given methods and keep the "
         "explanations in the store; rows already stored are reused, so a rerun after a kill "
         "continues where it stopped. A row that cannot be explained is recorded and reported; "
-        "the run goes on. Exit 2 on bad input, 3 when the model raised.",
+        "the run goes on. For a generative model (kind: generative) it stores the responses to "
+        "the prompts instead, keyed by model, prompt and generation settings, and takes no "
+        "--method. Exit 2 on bad input, 3 when the model raised.",
     )
     parser.add_argument("--data", help="CSV or Parquet file of rows (default: the spec's data)")
     parser.add_argument(
         "--method",
-        help="methods, comma-separated, e.g. ig,lime (default: the model's default method)",
+        help="methods, comma-separated, e.g. ig,lime (default: the model's default method; "
+        "none for a generative model)",
     )
     parser.add_argument("--rows", type=int, help="explain only the first N rows")
     engine = parser.add_mutually_exclusive_group()

@@ -100,11 +100,14 @@ class Explanation:
     Integrated Gradients, DeepLift and GradientShap report (attributions' sum minus the score
     change from the baseline), ``baseline_score`` the target's probability at their baseline;
     ``truncated`` says the message was longer than the model reads. ``notes`` are
-    plain-language caveats for people.
+    plain-language caveats for people. For a generative model the features are the prompt's
+    words, ``target_name`` the explained response text (or span of it), ``target`` its start in
+    the response and ``score`` its log-probability given the prompt, or the outcome of a scorer
+    (``params['outcome']``) on the response; ``params`` also hold the generation settings.
     """
 
     method: str
-    kind: Literal["text", "tabular"]
+    kind: Literal["text", "tabular", "generative"]
     features: tuple[str, ...]
     attributions: np.ndarray
     target: int

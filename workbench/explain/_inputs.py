@@ -367,6 +367,21 @@ def _merge_crossed_words(
     return merged
 
 
+def word_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """The message's words (lower case, as :func:`split_words` finds them) and their spans,
+    positions in ``text`` as written: the one word segmentation every explainer shares."""
+    pieces = [char.lower() for char in text]
+    lowered = "".join(pieces)
+    origin = np.repeat(np.arange(len(text)), [len(piece) for piece in pieces])
+    words = split_words(lowered)
+    spans, cursor = [], 0
+    for word in words:
+        start = lowered.index(word, cursor)
+        cursor = start + len(word)
+        spans.append((int(origin[start]), int(origin[cursor - 1]) + 1))
+    return words, spans
+
+
 def word_input(model: ModelAdapter, text: str) -> WordInput:
     """The message as its words (lower case), cut where the model's tokenizer stops reading.
 
@@ -382,15 +397,7 @@ def word_input(model: ModelAdapter, text: str) -> WordInput:
 def _word_input(model: Any, text: str, encoded: _Encoded | None, truncated: bool) -> WordInput:
     """:func:`word_input` of ``text`` as the tokenizer read it (``encoded``, None for a model
     without a tokenizer), cut to the words the tokenizer reads when it is ``truncated``."""
-    pieces = [char.lower() for char in text]
-    lowered = "".join(pieces)
-    origin = np.repeat(np.arange(len(text)), [len(piece) for piece in pieces])
-    words = split_words(lowered)
-    spans, cursor = [], 0
-    for word in words:
-        start = lowered.index(word, cursor)
-        cursor = start + len(word)
-        spans.append((int(origin[start]), int(origin[cursor - 1]) + 1))
+    words, spans = word_spans(text)
     if truncated:
         tokenizer = model.tokenizer
         low, high = 1, len(spans)

@@ -12,10 +12,16 @@ from types import MappingProxyType
 from typing import Any
 
 from workbench._errors import ExplanationError
-from workbench.explain import _captum_tabular, _captum_text, _lime, _perturbation
+from workbench.explain import (
+    _captum_generative,
+    _captum_tabular,
+    _captum_text,
+    _lime,
+    _perturbation,
+)
 from workbench.explain._inputs import RawAttribution
 from workbench.explain._names import EXPLANATION_METHODS
-from workbench.models import ModelAdapter
+from workbench.models import ModelAdapter, TransformersGenerativeModel
 
 MSG_UNKNOWN_METHOD = "unknown explanation method {method!r}; known methods: {known}"
 MSG_WRONG_KIND = (
@@ -53,9 +59,10 @@ class MethodInfo:
 
     ``runners`` maps each model kind the method applies to onto its implementation, called as
     ``runner(model, items, target or None, settings)`` and yielding one raw attribution per
-    explained input; ``params`` maps each kind onto the method's parameters there. ``raw_input``
-    methods read texts and raw rows even for differentiable models; ``batched`` ones explain
-    many inputs in one pass.
+    explained input (for ``generative`` models ``runner(model, request, settings)`` returning
+    one :class:`GenerativeAttribution`, see ``workbench.chat.explain_response``); ``params``
+    maps each kind onto the method's parameters there. ``raw_input`` methods read texts and
+    raw rows even for differentiable models; ``batched`` ones explain many inputs in one pass.
     """
 
     name: str
@@ -74,7 +81,7 @@ class MethodInfo:
 
     def applies_to(self, model: ModelAdapter) -> bool:
         """Whether the method can explain ``model``."""
-        return model.kind in self.runners and (model.differentiable or not self.needs_gradients)
+        return model.kind in self.runners and (has_gradients(model) or not self.needs_gradients)
 
     def settings(self, kind: str, given: Mapping[str, Any]) -> dict[str, Any]:
         """The given parameters checked, with defaults for the rest, sorted by name."""
@@ -113,6 +120,9 @@ _TEXT_BASELINE = Param("pad", choices=("pad", "mask"))
 _TABULAR_BASELINE = Param("mean", choices=("mean", "median", "zero"))
 _SHAP_SAMPLES = Param(20, minimum=1)
 _STDEVS = Param(0.0)
+# A removed prompt word of a generative model is dropped with the space before it, or replaced
+# by a space as the classifier explainers do (see _captum_generative).
+_PROMPT_BASELINE = Param("remove", choices=("remove", "space"))
 
 
 def _sampled(n_samples: Param) -> dict[str, dict[str, Param]]:
@@ -218,10 +228,12 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 runners={
                     "text": _perturbation.feature_ablation,
                     "tabular": _perturbation.feature_ablation,
+                    "generative": _captum_generative.feature_ablation,
                 },
                 params={
                     "text": {"unit": _UNIT},
                     "tabular": {"baseline": _TABULAR_BASELINE},
+                    "generative": {"baseline": _PROMPT_BASELINE},
                 },
             ),
             MethodInfo(
@@ -232,8 +244,16 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 runners={
                     "text": _perturbation.shapley_sampling,
                     "tabular": _perturbation.shapley_sampling,
+                    "generative": _captum_generative.shapley_sampling,
                 },
-                params=_sampled(Param(25, minimum=1)),
+                params={
+                    **_sampled(Param(25, minimum=1)),
+                    "generative": {
+                        "n_samples": Param(25, minimum=1),
+                        "seed": _SEED,
+                        "baseline": _PROMPT_BASELINE,
+                    },
+                },
             ),
             MethodInfo(
                 name="kernel_shap",
@@ -264,6 +284,15 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                     },
                 },
             ),
+            MethodInfo(
+                name="layer_integrated_gradients",
+                label="Layer Integrated Gradients",
+                description="path integral of gradients on the input embeddings, from the pad "
+                "token to each prompt word's tokens, of the response's log-probability",
+                needs_gradients=True,
+                runners={"generative": _captum_generative.layer_integrated_gradients},
+                params={"generative": {"n_steps": _STEPS}},
+            ),
         )
     }
 )
@@ -280,8 +309,17 @@ def applicable_methods(model: ModelAdapter) -> tuple[str, ...]:
 
 
 def default_method(model: ModelAdapter) -> str:
-    """Integrated Gradients for models with gradients, feature ablation for the rest."""
-    return "ig" if model.differentiable else "feature_ablation"
+    """Integrated Gradients for classifiers with gradients, feature ablation for the rest and
+    for generative models (each word's exact removal effect)."""
+    return "ig" if model.kind != "generative" and model.differentiable else "feature_ablation"
+
+
+def has_gradients(model: ModelAdapter | Any) -> bool:
+    """Whether gradients reach ``model``'s inputs: a differentiable classifier, or a local
+    transformers generative model."""
+    if model.kind == "generative":
+        return isinstance(model, TransformersGenerativeModel)
+    return model.differentiable
 
 
 def method_info(model: ModelAdapter, method: str) -> MethodInfo:

@@ -12,4 +12,5 @@ EXPLANATION_METHODS = (
     "shapley_sampling",
     "kernel_shap",
     "lime",
+    "layer_integrated_gradients",
 )

@@ -4,7 +4,8 @@ framework; a new framework is a row here and its loader in a module of this fold
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 MSG_NEEDS_WEIGHTS = "framework {framework!r} needs 'weights' (a file or folder path)"
 MSG_NEEDS_ENTRY = (
@@ -34,8 +35,10 @@ class Framework:
 
     ``loader`` names ``module:function``, imported on the first load; the function takes
     ``(spec, info, batch, *, trust_pickle)`` (``batch`` holds ``batch_size`` when the spec sets
-    one) and returns the model's adapter. ``devices`` says whether its models run on a GPU
-    (the spec's ``device``); the others run on the CPU.
+    one) and returns the model's adapter. ``kind_loaders`` names another loader for a kind
+    (a generative model's, which takes a GenerativeInfo and returns a GenerativeModel).
+    ``devices`` says whether its models run on a GPU (the spec's ``device``); the others run
+    on the CPU.
     """
 
     name: str
@@ -43,6 +46,11 @@ class Framework:
     needs: tuple[Need, ...]
     loader: str
     devices: bool = False
+    kind_loaders: Mapping[str, str] = field(default_factory=dict)
+
+    def loader_for(self, kind: str) -> str:
+        """The ``module:function`` that loads a model of ``kind``."""
+        return self.kind_loaders.get(kind, self.loader)
 
     def missing(self, kind: str, keys: set[str]) -> str | None:
         """What a spec of ``kind`` with ``keys`` lacks for this framework, or ``None``."""
@@ -76,16 +84,20 @@ FRAMEWORKS: dict[str, Framework] = {
         ),
         Framework(
             name="transformers",
-            kinds=("text",),
+            kinds=("text", "generative"),
             needs=(Need("weights", MSG_NEEDS_WEIGHTS),),
             loader="workbench.models._transformers:load_transformers",
             devices=True,
+            kind_loaders={
+                "generative": "workbench.models._generative:load_transformers_generative"
+            },
         ),
         Framework(
             name="callable",
-            kinds=("text", "tabular"),
+            kinds=("text", "tabular", "generative"),
             needs=(Need("entry", MSG_NEEDS_ENTRY),),
             loader="workbench.models._callable:load_callable",
+            kind_loaders={"generative": "workbench.models._generative:load_callable_generative"},
         ),
     )
 }

@@ -7,10 +7,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench._errors import InputError
+from workbench._errors import InputError, ModelLoadError
 from workbench.models._base import InputLimits, check_texts, run_model_code
+
+if TYPE_CHECKING:
+    from workbench.spec import ModelSpec
 
 MSG_BAD_SETTING = "generation setting {name} must be {what}; got {value!r}"
 MSG_NO_PROMPT_SLOT = (
@@ -21,6 +24,7 @@ MSG_BAD_RESPONSES = (
     "response string per prompt"
 )
 MSG_BAD_BATCH_SIZE = "batch_size must be at least 1; got {batch_size}"
+MSG_ENTRY_NOT_CALLABLE = "entry {entry!r} is not callable; name a function"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,6 +222,37 @@ class TransformersGenerativeModel(GenerativeModel):
             output = self.model.generate(**encoded, **options)
         new_tokens = output[:, encoded["input_ids"].shape[1] :]
         return self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+
+
+def load_transformers_generative(
+    spec: ModelSpec, info: GenerativeInfo, batch: dict[str, int], *, trust_pickle: bool
+) -> TransformersGenerativeModel:
+    """The causal language model and tokenizer in the spec's weights folder (safetensors
+    unless ``trust_pickle``; never a model hub), on the spec's device."""
+    from workbench.models._device import resolve_device
+    from workbench.models._transformers import read_transformers_folder
+
+    model, tokenizer = read_transformers_folder(
+        spec.weights, trust_pickle=trust_pickle, auto_class="AutoModelForCausalLM"
+    )
+    device = resolve_device(spec.device, model=spec.name)
+    return TransformersGenerativeModel(
+        info, model=model, tokenizer=tokenizer, device=device, **batch
+    )
+
+
+def load_callable_generative(
+    spec: ModelSpec, info: GenerativeInfo, batch: dict[str, int], *, trust_pickle: bool
+) -> CallableGenerativeModel:
+    """The function the spec's ``entry`` names, called per prompt (``call: single``) or per
+    list of prompts (``call: batch``); no weights are read."""
+    from workbench.models._loading import import_object
+    from workbench.spec import CALL_BATCH
+
+    respond = import_object(spec.entry, base=spec.folder, model=spec.name)
+    if not callable(respond):
+        raise ModelLoadError(MSG_ENTRY_NOT_CALLABLE.format(entry=spec.entry))
+    return CallableGenerativeModel(info, respond=respond, batched=spec.call == CALL_BATCH, **batch)
 
 
 def _check(value: Any, name: str, what: str, *, minimum: int) -> None:

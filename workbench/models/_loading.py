@@ -8,12 +8,15 @@ import importlib
 import importlib.util
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench._errors import ModelLoadError, WorkbenchError
+from workbench._errors import ModelLoadError, SpecError, WorkbenchError
 from workbench.models._base import InputLimits, ModelAdapter, ModelInfo, model_raised
 from workbench.models._frameworks import FRAMEWORKS
-from workbench.spec import ModelSpec, load_spec, with_device
+from workbench.spec import GENERATIVE, ModelSpec, load_spec, with_device
+
+if TYPE_CHECKING:
+    from workbench.models._generative import GenerativeInfo, GenerativeModel
 
 MSG_PICKLE_REFUSED = (
     "refusing to load {path}: {fmt} files can run arbitrary code when loaded. Save the model "
@@ -32,13 +35,18 @@ MSG_CANNOT_IMPORT = (
 MSG_CODE_FILE_MISSING = "code file {file} named by {reference!r} does not exist"
 MSG_NO_ATTRIBUTE = "{module!r} has no {attribute!r} (from {reference!r})"
 MSG_CANNOT_BUILD = "cannot build {reference} with architecture_params {params}: {err}"
+MSG_GENERATIVE_NOT_CLASSIFIER = (
+    "model {model!r} is generative (prompt in, response out); {task} needs a classifier. "
+    "Audit a generative model with `workbench chat-audit --model {spec}`"
+)
 
 
 def load_model(
     spec: str | Path | ModelSpec, *, trust_pickle: bool = False, device: str | None = None
-) -> ModelAdapter:
-    """Load the model a spec file describes and return its adapter, built by the loader that
-    the spec's framework names in ``FRAMEWORKS``.
+) -> ModelAdapter | GenerativeModel:
+    """Load the model a spec file describes and return its adapter (a
+    :class:`~workbench.models.GenerativeModel` for ``kind: generative``), built by the loader
+    that the spec's framework names in ``FRAMEWORKS``.
 
     Weights load from safe formats (safetensors, ``torch.load(weights_only=True)``, skops with
     only scikit-learn/numpy/scipy types, a local transformers folder with safetensors). A plain
@@ -46,19 +54,56 @@ def load_model(
     mps) overrides the spec's ``device`` for a torch or transformers model.
     """
     spec = with_device(load_spec(spec), device)
-    info = ModelInfo(
-        name=spec.name,
-        kind=spec.kind,
-        class_names=spec.classes,
-        positive_class=spec.positive_class,
-        feature_columns=spec.feature_columns if spec.kind == "tabular" else (),
-        fingerprint=model_sha256(spec),
-    )
     batch: dict[str, int] = {"batch_size": spec.batch_size} if spec.batch_size else {}
-    loader = import_object(FRAMEWORKS[spec.framework].loader, base=spec.folder)
+    loader = import_object(FRAMEWORKS[spec.framework].loader_for(spec.kind), base=spec.folder)
+    if spec.kind == GENERATIVE:
+        info: Any = _generative_info(spec)
+    else:
+        info = ModelInfo(
+            name=spec.name,
+            kind=spec.kind,
+            class_names=spec.classes,
+            positive_class=spec.positive_class,
+            feature_columns=spec.feature_columns if spec.kind == "tabular" else (),
+            fingerprint=model_sha256(spec),
+        )
     model = loader(spec, info, batch, trust_pickle=trust_pickle)
     model.limits = InputLimits(max_characters=spec.max_characters, max_tokens=spec.max_tokens)
     return model
+
+
+def load_classifier(
+    spec: str | Path | ModelSpec,
+    *,
+    task: str,
+    trust_pickle: bool = False,
+    device: str | None = None,
+) -> ModelAdapter:
+    """:func:`load_model` for a ``task`` that needs a classifier (e.g. "workbench audit"); a
+    generative spec is refused before anything loads, naming the verb that audits it."""
+    spec = require_classifier(spec, task=task)
+    return load_model(spec, trust_pickle=trust_pickle, device=device)
+
+
+def require_classifier(spec: str | Path | ModelSpec, *, task: str) -> ModelSpec:
+    """The spec, when it describes a classifier; a generative one is a :class:`SpecError`
+    saying that ``task`` needs a classifier and which verb audits a generative model."""
+    spec = load_spec(spec)
+    if spec.kind == GENERATIVE:
+        raise SpecError(
+            MSG_GENERATIVE_NOT_CLASSIFIER.format(model=spec.name, task=task, spec=spec.path)
+        )
+    return spec
+
+
+def _generative_info(spec: ModelSpec) -> GenerativeInfo:
+    from workbench.models._generative import GenerationSettings, GenerativeInfo
+
+    return GenerativeInfo(
+        name=spec.name,
+        fingerprint=model_sha256(spec),
+        settings=GenerationSettings(**spec.generation),
+    )
 
 
 def model_sha256(spec: ModelSpec) -> str:

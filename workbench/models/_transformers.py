@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -105,16 +106,22 @@ def load_transformers(
     spec: ModelSpec, info: ModelInfo, batch: dict[str, int], *, trust_pickle: bool
 ) -> TransformersAdapter:
     """A transformers adapter for the model and tokenizer in the spec's weights folder."""
-    model, tokenizer = _read_folder(spec.weights, trust_pickle=trust_pickle)
+    model, tokenizer = read_transformers_folder(
+        spec.weights, trust_pickle=trust_pickle, auto_class="AutoModelForSequenceClassification"
+    )
     return TransformersAdapter(
         model, tokenizer, info, max_length=spec.max_length, device=spec.device, **batch
     )
 
 
-def _read_folder(folder: Path, *, trust_pickle: bool) -> tuple[Any, Any]:
-    """Model and tokenizer from a local folder; never reaches a model hub."""
+def read_transformers_folder(
+    folder: Path, *, trust_pickle: bool, auto_class: str
+) -> tuple[Any, Any]:
+    """Model (built by the transformers ``auto_class``, e.g. AutoModelForCausalLM) and
+    tokenizer from a local folder; never reaches a model hub, prints no loading progress."""
     try:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        import transformers
+        from transformers import AutoTokenizer
     except ImportError:
         raise ModelLoadError(MSG_NO_TRANSFORMERS) from None
     if not folder.is_dir():
@@ -130,10 +137,27 @@ def _read_folder(folder: Path, *, trust_pickle: bool) -> tuple[Any, Any]:
             "safe_serialization=True), or pass trust_pickle=True if you trust the source"
         )
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(
-            folder, local_files_only=True, use_safetensors=has_safetensors or None
-        )
-        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        with _quiet_loading(transformers):
+            model = getattr(transformers, auto_class).from_pretrained(
+                folder, local_files_only=True, use_safetensors=has_safetensors or None
+            )
+            tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     except (OSError, ValueError) as err:
         raise ModelLoadError(f"cannot load the transformers model in {folder}: {err}") from None
     return model, tokenizer
+
+
+@contextmanager
+def _quiet_loading(transformers: Any) -> Iterator[None]:
+    """No "Loading weights" progress bar and no warnings from transformers on stderr."""
+    logging = transformers.utils.logging
+    verbosity = logging.get_verbosity()
+    bars = logging.is_progress_bar_enabled()
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(verbosity)
+        if bars:
+            logging.enable_progress_bar()

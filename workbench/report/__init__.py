@@ -8,6 +8,13 @@ and :func:`write_json` write it atomically. Example texts are redacted.
 
 from workbench._errors import ReportError
 from workbench._files import MSG_NOT_A_FOLDER
+from workbench.report._chat import (
+    OUTCOME_CLASS,
+    ChatSection,
+    chat_section,
+    redact_columns,
+    shown_pairs,
+)
 from workbench.report._choose import Choice, choose_examples
 from workbench.report._content import (
     MSG_NOT_REVIEW,
@@ -46,6 +53,8 @@ __all__ = [
     "MSG_TEXT_NEEDED",
     "MSG_UNREADABLE_CARD",
     "MSG_WITHHELD",
+    "OUTCOME_CLASS",
+    "ChatSection",
     "Choice",
     "DataSummary",
     "Example",
@@ -56,9 +65,12 @@ __all__ = [
     "ShownExample",
     "Token",
     "build_report",
+    "chat_section",
     "choose_examples",
     "markdown_to_html",
+    "redact_columns",
     "redact_tokens",
+    "shown_pairs",
     "render_html",
     "write_html",
     "write_json",

@@ -26,6 +26,7 @@ from workbench.audit import AuditResult, CounterfactualResult, MitigationResult
 from workbench.data import file_sha256, read_table
 from workbench.models import model_sha256
 from workbench.privacy import redact
+from workbench.report._chat import ChatSection, chat_section
 from workbench.report._choose import group_name
 from workbench.report._examples import Example, ShownExample, show_examples
 from workbench.report._provenance import Provenance, collect_seeds, package_versions, platform_name
@@ -102,7 +103,8 @@ class ReportContent:
     those of other versions of its files, which do not cover it (``review_warning`` says so).
     ``review_chain`` is the check of the review database's hash chain when the reviews were
     read (its head pins the history the report saw), or ``None`` when no database was read.
-    ``notes`` are plain-words caveats about the report as a whole.
+    ``notes`` are plain-words caveats about the report as a whole; ``chat`` is a chatbot's
+    audit (None for a classifier).
     """
 
     title: str
@@ -120,6 +122,7 @@ class ReportContent:
     review_chain: ChainCheck | None
     notes: tuple[str, ...]
     provenance: Provenance
+    chat: ChatSection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready values: the results' own ``to_dict()``, NaN as None."""
@@ -136,6 +139,7 @@ class ReportContent:
                     None if self.counterfactual is None else self.counterfactual.to_dict()
                 ),
                 "mitigation": None if self.mitigation is None else self.mitigation.to_dict(),
+                "chat": None if self.chat is None else self.chat.to_dict(),
                 "reviews": {
                     "source": self.review_source,
                     "current": [review.as_dict() for review in self.reviews],
@@ -156,6 +160,9 @@ def build_report(
     examples: Sequence[Example] = (),
     counterfactual: CounterfactualResult | None = None,
     mitigation: MitigationResult | None = None,
+    chat_outcome: Any = None,
+    chat_counterfactual: Any = None,
+    generation: Mapping[str, Any] | None = None,
     reviews: Sequence[Review] = (),
     review_source: str | None = None,
     review_chain: ChainCheck | None = None,
@@ -171,7 +178,10 @@ def build_report(
     model (any version: those made for other versions of its files are listed apart, under a
     warning), ``review_chain`` the check of their database's hash chain. Every example text,
     table value and counterfactual message is redacted unless ``redact_text`` is false.
-    ``seeds`` add to the seeds read from the results' parameters.
+    ``seeds`` add to the seeds read from the results' parameters. A chatbot's report takes
+    its outcome audit (``chat_outcome``, a :class:`workbench.chat.ChatAuditResult`) and
+    counterfactual prompts (``chat_counterfactual``) and its ``generation`` settings, which
+    go in the provenance with their seed; its prompts and responses are redacted likewise.
     """
     spec = load_spec(model_spec)
     current_sha = model_sha256(spec)
@@ -180,13 +190,25 @@ def build_report(
     summary = None if file is None else summarize_data(read_table(file), spec, file, protected)
     current, other = _split_reviews(reviews, spec.name, current_sha)
     all_notes = [] if redact_text else [MSG_REDACTION_OFF]
-    all_notes += _version_notes(current_sha, audit=audit_result, counterfactual=counterfactual)
+    all_notes += _version_notes(
+        current_sha,
+        audit=audit_result,
+        counterfactual=counterfactual,
+        outcome_audit=chat_outcome,
+        counterfactual_prompts=chat_counterfactual,
+    )
     all_notes += [str(note) for note in notes]
     shown = show_examples(examples, redact_text=redact_text)
     explained = [example.params for example in shown]
     results = {
         "audit_bootstrap": None if audit_result is None else {"seed": audit_result.options.seed},
+        "counterfactual_prompts_bootstrap": (
+            None
+            if chat_counterfactual is None
+            else {"seed": chat_counterfactual.audit.options.seed}
+        ),
         "mitigation": None if mitigation is None else mitigation.params,
+        "generation": generation,
         **{f"explanation_{number}": params for number, params in enumerate(explained, start=1)},
     }
     provenance = Provenance(
@@ -200,6 +222,7 @@ def build_report(
         platform=platform_name(),
         python=platform.python_version(),
         redaction=redact_text,
+        generation=generation,
     )
     return ReportContent(
         title=title or f"Model report: {spec.name}",
@@ -232,6 +255,7 @@ def build_report(
         review_chain=review_chain,
         notes=tuple(dict.fromkeys(all_notes)),
         provenance=provenance,
+        chat=chat_section(chat_outcome, chat_counterfactual, redact_text=redact_text),
     )
 
 

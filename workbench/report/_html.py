@@ -42,6 +42,7 @@ from workbench.presentation import (
     signed,
     text_colour,
 )
+from workbench.report._chat import OUTCOME_RATES, ChatSection
 from workbench.report._content import SHORT_SHA, ReportContent
 from workbench.report._examples import ShownExample, Token
 from workbench.report._markdown import markdown_to_html
@@ -78,6 +79,7 @@ def render_html(content: ReportContent) -> str:
         legend=_legend(),
         counterfactual=_counterfactual_view(content.counterfactual),
         mitigation=_mitigation_view(content.mitigation),
+        chat=_chat_view(content.chat),
         short_sha=SHORT_SHA,
         palette=css_variables(),
     )
@@ -397,6 +399,71 @@ def _mitigation_view(result: MitigationResult | None) -> dict[str, Any] | None:
         "breaches_before": len(result.before.failing_breaches),
         "breaches_after": len(result.after.failing_breaches),
     }
+
+
+def _chat_view(section: ChatSection | None) -> dict[str, Any] | None:
+    """The chatbot audit's tables as shown: numbers formatted, intervals under them."""
+    if section is None:
+        return None
+    view: dict[str, Any] = {
+        "section": section,
+        "settings": [(name, str(value)) for name, value in section.settings.items()],
+        "outcome_rates": [],
+        "rates": [],
+        "paired": [],
+        "pair_headers": [],
+        "pairs": [],
+    }
+    if section.outcome_rates is not None:
+        view["outcome_rates"] = [
+            {
+                "attribute": row["attribute"],
+                "group": row["group"],
+                "prompts": number(int(row["prompts"])),
+                "cells": [
+                    Cell(number(row[name]), interval(row[f"{name}_low"], row[f"{name}_high"]))
+                    for _, name in OUTCOME_RATES
+                ],
+            }
+            for _, row in section.outcome_rates.iterrows()
+        ]
+    if section.rates is not None:
+        view["rates"] = [
+            {
+                "category": row["category"],
+                "group": row["group"],
+                "n": number(int(row["n"])),
+                "rate": Cell(number(row["rate"]), interval(row["ci_low"], row["ci_high"])),
+            }
+            for _, row in section.rates.iterrows()
+        ]
+    if section.paired is not None:
+        view["paired"] = [
+            {
+                "category": row["category"],
+                "group": row["group"],
+                "reference": row["reference"],
+                "prompts": number(int(row["prompts"])),
+                "difference": Cell(
+                    signed(row["mean_difference"]),
+                    interval(row["ci_low"], row["ci_high"], signed_values=True),
+                    breached=_excludes_zero(row["ci_low"], row["ci_high"]),
+                ),
+            }
+            for _, row in section.paired.iterrows()
+        ]
+    view["beyond_chance"] = sum(row["difference"].breached for row in view["paired"])
+    if section.pairs is not None:
+        view["pair_headers"] = [str(column).replace("_", " ") for column in section.pairs.columns]
+        view["pairs"] = [
+            [number(value) for value in row] for row in section.pairs.itertuples(index=False)
+        ]
+    return view
+
+
+def _excludes_zero(low: Any, high: Any) -> bool:
+    """Whether an interval lies wholly above or below zero."""
+    return bool(pd.notna(low) and pd.notna(high) and (low > 0 or high < 0))
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ PACKAGES = (
     "scikit-learn",
     "jinja2",
     "markdown-it-py",
+    "transformers",
 )
 NOT_INSTALLED = "not installed"
 
@@ -32,7 +33,8 @@ class Provenance:
 
     ``model_sha256`` hashes the spec and the model's files (the adapter's fingerprint);
     ``data_sha256`` the evaluation data file; ``platform`` names the operating system and
-    machine type without the host name.
+    machine type without the host name; ``generation`` holds a chatbot's generation settings
+    (None for a classifier).
     """
 
     created_at: datetime
@@ -45,10 +47,13 @@ class Provenance:
     platform: str
     python: str
     redaction: bool
+    generation: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "packages", MappingProxyType(dict(self.packages)))
         object.__setattr__(self, "seeds", MappingProxyType(dict(self.seeds)))
+        if self.generation is not None:
+            object.__setattr__(self, "generation", MappingProxyType(dict(self.generation)))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values; the time as ISO 8601 UTC."""
@@ -63,6 +68,7 @@ class Provenance:
             "platform": self.platform,
             "python": self.python,
             "redaction": self.redaction,
+            "generation": None if self.generation is None else dict(self.generation),
         }
 
 

@@ -15,7 +15,7 @@ from workbench.app.served_kernel import SERVED_ENV
 SERVING = Path(__file__).resolve().parent
 # The bundled app notebooks, by name (``workbench serve NAME``), in the ``notebooks`` package.
 APPS_FOLDER = Path(importlib.util.find_spec("notebooks").origin).parent
-APPS = ("ethics_review", "teaching_bias_and_explanations")
+APPS = ("ethics_review", "chatbot_audit", "teaching_bias_and_explanations")
 DEFAULT_APP = "ethics_review"
 # Voila finds templates under $JUPYTER_PATH/voila/templates/<name>.
 TEMPLATES_JUPYTER_PATH = SERVING / "jupyter"

@@ -2,7 +2,10 @@
 
 :class:`ExplanationStore` keeps explanations (and the errors of rows that could not be
 explained) in SQLite, keyed by model fingerprint, input hash, method, parameters, target and
-package versions; :func:`precompute` fills it for a dataset on a Dask cluster.
+package versions; :class:`ResponseStore` keeps a generative model's responses in the same file,
+keyed by model fingerprint, prompt hash, generation settings and package versions, and
+:func:`generate_stored` generates only the responses it lacks; :func:`precompute` fills either
+for a dataset on a Dask cluster.
 """
 
 from workbench._lazy import lazy_names
@@ -16,6 +19,11 @@ _HOMES = {
     "default_store_folder": "workbench.store._store",
     "input_hash": "workbench.store._store",
     "package_versions": "workbench.store._store",
+    "ResponseKey": "workbench.store._responses",
+    "ResponseStore": "workbench.store._responses",
+    "StoredResponse": "workbench.store._responses",
+    "generate_stored": "workbench.store._responses",
+    "response_versions": "workbench.store._responses",
     "PrecomputeSummary": "workbench.store._precompute",
     "precompute": "workbench.store._precompute",
 }

@@ -1,11 +1,13 @@
-"""Fill the explanation store for a dataset on a Dask cluster.
+"""Fill the explanation store for a dataset on a Dask cluster (for a generative model: its
+responses to the dataset's prompts).
 
 The client finds which (row, method) entries the store lacks, sends them to the workers in
 chunks, and writes each chunk's results to the store as it completes, one transaction per
 chunk: a run killed at any point keeps every finished chunk, and a rerun computes only the
 rest. Each worker process loads the model once (cached by spec path and fingerprint) and
 explains its chunks with :func:`workbench.explain.explain_batch`; a row that cannot be
-explained is recorded with its error and the run goes on.
+explained is recorded with its error and the run goes on. A generative model's chunks are
+prompts, generated with :meth:`GenerativeModel.generate` into the response store.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,9 +32,22 @@ from workbench.explain._explain import explain, explain_batch
 from workbench.explain._explanation import Explanation
 from workbench.explain._inputs import background_digest
 from workbench.explain._methods import default_method, method_info
-from workbench.models import ModelAdapter, load_model
-from workbench.spec import load_spec
+from workbench.models import (
+    GenerationSettings,
+    GenerativeModel,
+    ModelAdapter,
+    load_classifier,
+    load_model,
+    model_sha256,
+)
+from workbench.spec import GENERATIVE, ModelSpec, load_spec
 from workbench.store._names import SCHEDULER_ENV
+from workbench.store._responses import (
+    ResponseKey,
+    ResponseStore,
+    StoredResponse,
+    response_versions,
+)
 from workbench.store._store import ExplanationStore, StoredEntry, StoreKey, package_versions
 
 MSG_BAD_ROWS = "--rows must be a positive whole number; got {value!r}"
@@ -48,12 +63,20 @@ MSG_MODEL_CHANGED = (
     "the model at {spec} on a worker has fingerprint {found}, not {expected}: the workers must "
     "see the same model files as this machine (a shared path)"
 )
+MSG_METHODS_NOT_GENERATIVE = (
+    "model {model!r} is generative: precompute stores its responses to the prompts, no "
+    "explanations; remove --method {methods}"
+)
+PRECOMPUTE_TASK = "explaining rows with `workbench precompute`"
+# What a generative model's entries are, in the summary in place of a method.
+GENERATE = "generate"
 # Chunks per worker: enough to balance uneven rows, few enough that a chunk is worth a task.
 CHUNKS_PER_WORKER = 4
 MAX_CHUNK_ROWS = 64
 
 # A worker process's loaded model (and tabular background), kept across its tasks.
 _loaded: dict[tuple[str, str], tuple[ModelAdapter, pd.DataFrame | None]] = {}
+_loaded_generative: dict[tuple[str, str], GenerativeModel] = {}
 
 
 @dataclass(frozen=True)
@@ -98,6 +121,18 @@ class _ChunkJob:
     items: Any  # messages (a list) or rows (a DataFrame)
 
 
+@dataclass(frozen=True)
+class _GenerateJob:
+    """One task: a generative model's responses to these prompts, on a worker."""
+
+    spec_path: str
+    fingerprint: str
+    trust_pickle: bool
+    positions: tuple[int, ...]
+    items: list[str]
+    method: str = GENERATE
+
+
 def precompute(
     spec: str | Path,
     *,
@@ -112,7 +147,8 @@ def precompute(
     progress: bool = True,
 ) -> PrecomputeSummary:
     """Explain the first ``rows`` rows of ``data`` (default: the spec's) with each of
-    ``methods`` (default: the model's default method) into the store, reusing stored entries.
+    ``methods`` (default: the model's default method) into the store, reusing stored entries;
+    for a generative model, generate the responses to its prompts instead (no methods).
 
     Runs on the Dask scheduler at ``scheduler`` (or ``$WORKBENCH_SCHEDULER``), else on a local
     cluster of ``workers`` processes (default: one per core).
@@ -123,7 +159,20 @@ def precompute(
         raise StoreError(MSG_WORKERS_AND_SCHEDULER)
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
     spec = load_spec(spec)
-    model = load_model(spec, trust_pickle=trust_pickle)
+    if spec.kind == GENERATIVE:
+        if methods:
+            raise StoreError(MSG_METHODS_NOT_GENERATIVE.format(model=spec.name, methods=methods))
+        return _precompute_responses(
+            spec,
+            data=data,
+            rows=rows,
+            engine=(scheduler, workers),
+            store=store,
+            trust_pickle=trust_pickle,
+            chunk_rows=chunk_rows,
+            progress=progress,
+        )
+    model = load_classifier(spec, task=PRECOMPUTE_TASK, trust_pickle=trust_pickle)
     frame = load_dataset(spec, data=data)
     if rows is not None:
         frame = frame.iloc[:rows]
@@ -185,7 +234,15 @@ def precompute(
                             ),
                         )
                     )
-            computed, failed, errors = _run(client, jobs, opened, todo=todo, progress=progress)
+            computed, failed, errors = _run(
+                client,
+                jobs,
+                opened,
+                todo=todo,
+                progress=progress,
+                task=_explain_chunk,
+                entry=_explanation_entry,
+            )
     opened.close()
     return PrecomputeSummary(
         rows=len(frame),
@@ -199,18 +256,94 @@ def precompute(
     )
 
 
+def _precompute_responses(
+    spec: ModelSpec,
+    *,
+    data: str | Path | None,
+    rows: int | None,
+    engine: tuple[str | None, int | None],
+    store: str | Path | None,
+    trust_pickle: bool,
+    chunk_rows: int | None,
+    progress: bool,
+) -> PrecomputeSummary:
+    """Generate the responses the response store lacks to the prompts of ``data``, on the Dask
+    scheduler or local cluster ``engine`` names (scheduler address, worker count)."""
+    frame = load_dataset(spec, data=data)
+    if rows is not None:
+        frame = frame.iloc[:rows]
+    prompts = frame[spec.text_column].tolist()
+    fingerprint = model_sha256(spec)
+    settings = GenerationSettings(**spec.generation)
+    opened = ResponseStore(store)
+    versions = response_versions()
+    unique: dict[str, tuple[int, ResponseKey]] = {}  # a repeated prompt is one entry
+    for position, prompt in enumerate(prompts):
+        key = ResponseKey.of(
+            fingerprint=fingerprint, prompt=prompt, settings=settings, versions=versions
+        )
+        unique.setdefault(key.digest, (position, key))
+    stored = opened.get_many(key for _, key in unique.values())
+    reused = sum(1 for found in stored.values() if found.error is None)
+    missing = [
+        (position, key)
+        for digest, (position, key) in unique.items()
+        if digest not in stored or stored[digest].error is not None
+    ]
+    computed = failed = 0
+    errors: list[dict[str, Any]] = []
+    if missing:
+        with _client(*engine) as client:
+            size = chunk_rows or _chunk_rows(len(missing), _worker_count(client))
+            jobs = []
+            for start in range(0, len(missing), size):
+                chunk = missing[start : start + size]
+                positions = tuple(position for position, _ in chunk)
+                job = _GenerateJob(
+                    spec_path=str(spec.path.resolve()),
+                    fingerprint=fingerprint,
+                    trust_pickle=trust_pickle,
+                    positions=positions,
+                    items=[prompts[position] for position in positions],
+                )
+                jobs.append(([key for _, key in chunk], job))
+            computed, failed, errors = _run(
+                client,
+                jobs,
+                opened,
+                todo=len(missing),
+                progress=progress,
+                task=_generate_chunk,
+                entry=_response_entry,
+            )
+    opened.close()
+    return PrecomputeSummary(
+        rows=len(frame),
+        methods=(GENERATE,),
+        entries=len(unique),
+        computed=computed,
+        reused=reused,
+        failed=failed,
+        store=str(opened.path),
+        errors=tuple(errors),
+    )
+
+
 def _run(
     client: Any,
-    jobs: list[tuple[list[StoreKey], _ChunkJob]],
-    store: ExplanationStore,
+    jobs: list[tuple[list[Any], Any]],
+    store: ExplanationStore | ResponseStore,
     *,
     todo: int,
     progress: bool,
+    task: Callable[[Any], list[tuple[Any, str | None]]],
+    entry: Callable[[Any, str | None], Any],
 ) -> tuple[int, int, list[dict[str, Any]]]:
-    """Submit every chunk; store each one's results as it completes."""
+    """Submit every chunk to ``task`` on the workers; store each one's results, made into
+    entries by ``entry(payload, error)``, as it completes."""
     from distributed import as_completed
 
-    futures = {client.submit(_explain_chunk, job, pure=False): (keys, job) for keys, job in jobs}
+    futures = {client.submit(task, job, pure=False): (keys, job) for keys, job in jobs}
     computed = failed = 0
     errors: list[dict[str, Any]] = []
     bar = tqdm(total=todo, desc="precompute", unit="entry", file=sys.stderr, disable=not progress)
@@ -220,8 +353,7 @@ def _run(
             results = future.result()
             entries = []
             for key, position, (payload, error) in zip(keys, job.positions, results):
-                explanation = None if payload is None else Explanation.from_dict(payload)
-                entries.append((key, StoredEntry(explanation=explanation, error=error)))
+                entries.append((key, entry(payload, error)))
                 if error is None:
                     computed += 1
                 else:
@@ -235,6 +367,46 @@ def _run(
             future.cancel()
     errors.sort(key=lambda error: (error["row"], error["method"]))
     return computed, failed, errors
+
+
+def _explanation_entry(payload: dict[str, Any] | None, error: str | None) -> StoredEntry:
+    explanation = None if payload is None else Explanation.from_dict(payload)
+    return StoredEntry(explanation=explanation, error=error)
+
+
+def _response_entry(response: str | None, error: str | None) -> StoredResponse:
+    return StoredResponse(response=response, error=error)
+
+
+def _generate_chunk(job: _GenerateJob) -> list[tuple[str | None, str | None]]:
+    """On a worker: each prompt's response, or the error that stopped it."""
+    model = _worker_generative(job)
+    try:
+        return [(response, None) for response in model.generate(job.items)]
+    except Exception:  # noqa: BLE001 - one bad prompt must not lose the chunk: one by one
+        results: list[tuple[str | None, str | None]] = []
+        for prompt in job.items:
+            try:
+                results.append((model.generate([prompt])[0], None))
+            except Exception as err:  # noqa: BLE001 - recorded for the prompt, the run goes on
+                results.append((None, f"{type(err).__name__}: {err}"))
+        return results
+
+
+def _worker_generative(job: _GenerateJob) -> GenerativeModel:
+    """The worker's generative model for ``job``, loaded on its first task and kept."""
+    key = (job.spec_path, job.fingerprint)
+    if key not in _loaded_generative:
+        model = load_model(load_spec(job.spec_path), trust_pickle=job.trust_pickle)
+        _check_fingerprint(job.spec_path, found=model.fingerprint, expected=job.fingerprint)
+        _loaded_generative.clear()
+        _loaded_generative[key] = model
+    return _loaded_generative[key]
+
+
+def _check_fingerprint(spec_path: str, *, found: str, expected: str) -> None:
+    if found != expected:
+        raise StoreError(MSG_MODEL_CHANGED.format(spec=spec_path, found=found, expected=expected))
 
 
 def _explain_chunk(job: _ChunkJob) -> list[tuple[dict[str, Any] | None, str | None]]:
@@ -264,13 +436,8 @@ def _worker_model(job: _ChunkJob) -> tuple[ModelAdapter, pd.DataFrame | None]:
     """The worker's model for ``job``, loaded on its first task and kept."""
     key = (job.spec_path, job.fingerprint)
     if key not in _loaded:
-        model = load_model(load_spec(job.spec_path), trust_pickle=job.trust_pickle)
-        if model.fingerprint != job.fingerprint:
-            raise StoreError(
-                MSG_MODEL_CHANGED.format(
-                    spec=job.spec_path, found=model.fingerprint, expected=job.fingerprint
-                )
-            )
+        model = load_classifier(job.spec_path, task=PRECOMPUTE_TASK, trust_pickle=job.trust_pickle)
+        _check_fingerprint(job.spec_path, found=model.fingerprint, expected=job.fingerprint)
         background = None if job.background_path is None else read_table(job.background_path)
         _loaded.clear()
         _loaded[key] = (model, background)
