@@ -19,15 +19,12 @@ little.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
 import workbench
-from bench._common import RESULTS_DIR, write_results
+from bench._common import RESULTS_DIR, paired, write_results
 from workbench.chat import prompt_counterfactuals
 from workbench.data import read_table
 
@@ -63,29 +60,6 @@ def hand_generate(model, prompts: list[str]) -> list[str]:
             for text in texts
         ]
     return responses
-
-
-def timed(function: Callable[[], object]) -> tuple[float, float]:
-    """CPU seconds and wall-clock seconds of one call."""
-    cpu, wall = time.process_time(), time.perf_counter()
-    function()
-    return time.process_time() - cpu, time.perf_counter() - wall
-
-
-def paired(workbench_run: Callable, hand_run: Callable, repeats: int) -> dict[str, dict]:
-    """Median CPU and wall seconds of each, alternating which goes first."""
-    runs: dict[str, list[tuple[float, float]]] = {"workbench": [], "hand": []}
-    for repeat in range(repeats):
-        order = [("hand", hand_run), ("workbench", workbench_run)]
-        for name, run in order if repeat % 2 else order[::-1]:
-            runs[name].append(timed(run))
-    return {
-        name: {
-            "cpu": statistics.median(c for c, _ in values),
-            "wall": statistics.median(w for _, w in values),
-        }
-        for name, values in runs.items()
-    }
 
 
 def main(argv: list[str] | None = None) -> dict:

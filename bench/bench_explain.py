@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +32,7 @@ from captum.attr import LayerIntegratedGradients
 from lime.lime_text import LimeTextExplainer
 
 import workbench
-from bench._common import RESULTS_DIR, write_results
+from bench._common import RESULTS_DIR, paired, timed, write_results
 from workbench.explain import ExplanationCache, explain, explain_batch
 from workbench.models import split_words
 
@@ -130,29 +128,6 @@ def distilbert_sized_model(folder: Path, texts: list[str]):
     model = workbench.load_model(folder / "model.yaml")
     parameters = sum(p.numel() for p in model.module.parameters())
     return model, parameters
-
-
-def timed(function: Callable[[], object]) -> tuple[float, float]:
-    """CPU seconds and wall-clock seconds of one call."""
-    cpu, wall = time.process_time(), time.perf_counter()
-    function()
-    return time.process_time() - cpu, time.perf_counter() - wall
-
-
-def paired(workbench_run: Callable, hand_run: Callable, repeats: int) -> dict[str, dict]:
-    """Median CPU and wall seconds of each, alternating which goes first."""
-    runs: dict[str, list[tuple[float, float]]] = {"workbench": [], "hand": []}
-    for repeat in range(repeats):
-        order = [("hand", hand_run), ("workbench", workbench_run)]
-        for name, run in order if repeat % 2 else order[::-1]:
-            runs[name].append(timed(run))
-    return {
-        name: {
-            "cpu": statistics.median(c for c, _ in values),
-            "wall": statistics.median(w for _, w in values),
-        }
-        for name, values in runs.items()
-    }
 
 
 def main(argv: list[str] | None = None) -> dict:
