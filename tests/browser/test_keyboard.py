@@ -67,9 +67,7 @@ class KeyboardWalk:
 
     def role_and_name(self) -> tuple[str, str]:
         """The focused element's role and accessible name in Chromium's accessibility tree."""
-        found = self.devtools.send(
-            "Runtime.evaluate", {"expression": "document.activeElement"}
-        )
+        found = self.devtools.send("Runtime.evaluate", {"expression": "document.activeElement"})
         tree = self.devtools.send(
             "Accessibility.getPartialAXTree",
             {"objectId": found["result"]["objectId"], "fetchRelatives": False},
