@@ -74,7 +74,9 @@ class ReviewForm(CoreView):
             description="Reviewer",
             placeholder=f"your name (up to {MAX_REVIEWER_CHARS:,} characters)",
         )
-        self.decision = ipywidgets.RadioButtons(options=DECISIONS, value=None)
+        self.decision = ipywidgets.RadioButtons(
+            options=DECISIONS, value=None, description="Decision"
+        )
         self.conditions = ipywidgets.Textarea(
             description="Conditions",
             placeholder=f"one condition per line (up to {MAX_CONDITIONS} conditions of "

@@ -152,7 +152,7 @@ def test_provenance_is_shown(crisis):
     html, provenance = crisis.html, crisis.content.provenance
     assert provenance.model_sha256 in html and provenance.data_sha256 in html
     for name, version in provenance.packages.items():
-        assert f'<td class="l">{name}</td><td class="l mono">{version}</td>' in html
+        assert f'<th scope="row" class="l">{name}</th><td class="l mono">{version}</td>' in html
     assert "audit_bootstrap = 0" in html and provenance.platform in html
 
 
@@ -171,6 +171,18 @@ def test_markdown_escapes_html_and_drops_links_and_images():
     assert '<span class="link">site</span> &lt;https://example.org&gt;' in html
     assert '<a href="#audit">here</a>' in html
     assert "[image: chart]" in html and "<h3>Card</h3>" in html
+
+
+def test_card_tables_take_the_heading_above_as_caption_and_head_their_columns():
+    html = markdown_to_html(
+        "| rows | FNR |\n|---|---|\n| 9 | 0.1 |\n\n## By `gender` <b>\n\n"
+        "| group | FNR |\n|---|---|\n| women | 0.2 |\n"
+    )
+    assert re.findall(r"<caption>(.*?)</caption>", html) == [
+        "Model card, table",
+        "Model card, By gender &lt;b&gt;",
+    ]
+    assert html.count('<th scope="col">') == 4 and "<th>" not in html
 
 
 def test_tabular_features_are_shown_with_their_values(relapse):

@@ -345,6 +345,7 @@ def _token_view(token: Token, scale: float, target: str) -> dict[str, Any]:
         "value": token.value,
         "tag": token.tag,
         "attribution": signed(token.attribution, 4),
+        "short": signed(token.attribution, 2),
         "direction": towards,
         "said": f"{shown}: {signed(token.attribution, 2)}, {towards}",
         "background": background,
