@@ -2,7 +2,9 @@
 
 :class:`ExplanationStore` keeps explanations (and the errors of rows that could not be
 explained) in SQLite, keyed by model fingerprint, input hash, method, parameters, target and
-package versions; :func:`precompute` fills it for a dataset on a Dask cluster.
+package versions; :func:`precompute` fills it for a dataset on a Dask cluster, and
+:func:`explain_stored` serves the app, the report and importance from it, computing only
+what it lacks.
 """
 
 from workbench._lazy import lazy_names
@@ -13,7 +15,14 @@ _HOMES = {
     "ExplanationStore": "workbench.store._store",
     "StoreKey": "workbench.store._store",
     "StoredEntry": "workbench.store._store",
-    "default_store_folder": "workbench.store._store",
+    "default_store_folder": "workbench.store._names",
+    "store_exists": "workbench.store._names",
+    "NOTE_PRECOMPUTED": "workbench.store._served",
+    "Served": "workbench.store._served",
+    "explain_stored": "workbench.store._served",
+    "explanation_key": "workbench.store._served",
+    "shared_store": "workbench.store._served",
+    "stored_rows": "workbench.store._served",
     "input_hash": "workbench.store._store",
     "package_versions": "workbench.store._store",
     "PrecomputeSummary": "workbench.store._precompute",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,8 +27,7 @@ from sqlalchemy.dialects.sqlite import insert
 from workbench._errors import StoreError
 from workbench._files import create_private_file, make_private_folders
 from workbench.explain._explanation import Explanation
-from workbench.review._names import DATA_DIR_ENV, DEFAULT_DATA_DIR
-from workbench.store._names import STORE_ENV, STORE_FILE_NAME
+from workbench.store._names import STORE_ENV, STORE_FILE_NAME, default_store_folder
 
 MSG_NO_FOLDER = "cannot use {folder} for the explanation store: {reason}"
 MSG_NOT_A_STORE = (
@@ -194,13 +192,6 @@ class ExplanationStore:
     def close(self) -> None:
         """Close the store's connections."""
         self.engine.dispose()
-
-
-def default_store_folder() -> Path:
-    """``$WORKBENCH_STORE``, else the workbench data folder (``$WORKBENCH_DATA_DIR`` or its
-    default)."""
-    chosen = os.environ.get(STORE_ENV) or os.environ.get(DATA_DIR_ENV) or str(DEFAULT_DATA_DIR)
-    return Path(chosen).expanduser()
 
 
 def input_hash(item: Any) -> str:
