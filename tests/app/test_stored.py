@@ -3,14 +3,17 @@ served without calling the model, marked precomputed; what they compute is store
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 import workbench
 from workbench.app.browse import filter_examples, open_subject
 from workbench.app.compare import explain_pair, importance, quick_explain
 from workbench.app.pipeline import explain_examples
+from workbench.app.stored import MSG_NO_STORE
 from workbench.cli import main
 from workbench.explain import METHODS
 from workbench.models import load_model
@@ -22,6 +25,7 @@ from workbench.store import (
     explain_stored,
     shared_store,
 )
+from workbench.store._served import MSG_NOT_KEPT
 
 SPECS = workbench.sample_model_specs()
 PRECOMPUTED_ROWS = 3
@@ -155,3 +159,28 @@ def test_a_precomputed_tabular_row_is_served_without_calling_the_model(tmp_path,
     explanation = quick_explain(model, row, background=subject.data)
     assert calls == [] and NOTE_PRECOMPUTED in explanation.notes
     assert shared_store().folder == tmp_path
+
+
+def test_a_store_that_cannot_be_written_costs_only_the_storing(crisis, tmp_path, caplog):
+    store = ExplanationStore(tmp_path)
+
+    def refuse(_entries):
+        raise OperationalError("INSERT", {}, sqlite3.OperationalError("readonly database"))
+
+    store.put_many = refuse
+    text = crisis.inputs([30])[0]
+    (served,) = explain_stored(crisis.model, [text], store=store, method="saliency")
+    assert not served.precomputed and served.explanation.method == "saliency"
+    expected = MSG_NOT_KEPT % (store.path, "OperationalError")
+    assert expected in caplog.messages
+
+
+def test_without_a_usable_store_folder_the_app_still_explains(
+    crisis, tmp_path, monkeypatch, caplog
+):
+    not_a_folder = tmp_path / "a_file"
+    not_a_folder.write_text("", encoding="utf-8")
+    monkeypatch.setenv(STORE_ENV, str(not_a_folder))
+    explanation = quick_explain(crisis.model, crisis.inputs([31])[0], method="saliency")
+    assert NOTE_PRECOMPUTED not in explanation.notes
+    assert any(message.startswith(MSG_NO_STORE % "") for message in caplog.messages)

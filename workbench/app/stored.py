@@ -4,15 +4,19 @@ precomputed; only what the store lacks is computed, then stored for the next vis
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
+from workbench._errors import StoreError
 from workbench.explain import Explanation
 from workbench.models import ModelAdapter
 
 SECOND_METHOD = "lime"
+MSG_NO_STORE = "explaining without the explanation store: %s"
+logger = logging.getLogger(__name__)
 
 
 def explained_methods(model: ModelAdapter) -> tuple[str, ...]:
@@ -55,7 +59,12 @@ def served_explanations(model: ModelAdapter, inputs: Any, **options: Any) -> lis
     :class:`~workbench.store.Served`."""
     from workbench.store import explain_stored, shared_store
 
-    return explain_stored(model, inputs, store=shared_store(), **options)
+    try:
+        store = shared_store()
+    except StoreError as err:  # no usable store folder: explain without one
+        logger.warning(MSG_NO_STORE, err)
+        store = None
+    return explain_stored(model, inputs, store=store, **options)
 
 
 def marked(explanation: Explanation, *, precomputed: bool) -> Explanation:

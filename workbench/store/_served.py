@@ -24,6 +24,7 @@ GPU worker serves every visitor.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -45,8 +46,10 @@ from workbench.models import ModelAdapter
 from workbench.store._names import default_store_folder
 from workbench.store._store import ExplanationStore, StoredEntry, StoreKey, package_versions
 
+MSG_NOT_KEPT = "explanations not kept in the store %s (%s); they are shown, not stored"
 NOTE_PRECOMPUTED = "Precomputed: read from the explanation store, not computed for this view."
 
+logger = logging.getLogger(__name__)
 # One open store per folder in this process: the app's steps share its connections.
 _opened: dict[Path, ExplanationStore] = {}
 
@@ -166,7 +169,8 @@ def explain_stored(
         if store is not None:
             hashable = hashable_items(model, subset)
             versions = package_versions()
-            store.put_many(
+            _keep(
+                store,
                 [
                     (
                         explanation_key(
@@ -181,7 +185,7 @@ def explain_stored(
                         StoredEntry(explanation),
                     )
                     for value, explanation in zip(hashable, computed)
-                ]
+                ],
             )
     return [served for served in found if served is not None]
 
@@ -277,8 +281,19 @@ def _look_up(
             explanation = replace(explanation, faithfulness=scores)
             completed.append((key, StoredEntry(explanation)))
         found.append(Served(explanation, precomputed=True))
-    store.put_many(completed)
+    _keep(store, completed)
     return found
+
+
+def _keep(store: ExplanationStore, entries: list[tuple[StoreKey, StoredEntry]]) -> None:
+    """Store what was computed; a store that cannot be written (read-only, a full disk) costs
+    the next visitor a recomputation, never this one's result."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        store.put_many(entries)
+    except OperationalError as err:
+        logger.warning(MSG_NOT_KEPT, store.path, type(getattr(err, "orig", err)).__name__)
 
 
 def _plain(value: Any) -> Any:
