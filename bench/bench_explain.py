@@ -105,16 +105,21 @@ def hand_batch(model, texts: list[str]) -> list[np.ndarray]:
     return out
 
 
-def distilbert_sized_model(folder: Path, texts: list[str]):
-    """A DistilBERT-sized classifier with random weights and a local WordPiece vocabulary."""
+def distilbert_sized_model(
+    folder: Path, texts: list[str], *, device: str | None = None, **config: int
+):
+    """A DistilBERT-sized classifier with random weights and a local WordPiece vocabulary
+    (``config`` overrides DistilBertConfig's sizes; ``device`` goes in the spec)."""
     import transformers
 
     words = sorted({w.lower() for t in texts for w in split_words(t)})[: LARGE_VOCABULARY - 5]
     vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
     torch.manual_seed(0)
-    config = transformers.DistilBertConfig(vocab_size=len(vocabulary), num_labels=2)
-    transformers.DistilBertForSequenceClassification(config).save_pretrained(folder / "model")
-    tokenizer = transformers.DistilBertTokenizerFast(vocab={w: i for i, w in enumerate(vocabulary)})
+    sizes = transformers.DistilBertConfig(vocab_size=len(vocabulary), num_labels=2, **config)
+    transformers.DistilBertForSequenceClassification(sizes).save_pretrained(folder / "model")
+    tokenizer = transformers.DistilBertTokenizerFast(
+        vocab={w: i for i, w in enumerate(vocabulary)}
+    )
     tokenizer.save_pretrained(folder / "model")
     spec = {
         "name": "distilbert-sized",
@@ -124,6 +129,8 @@ def distilbert_sized_model(folder: Path, texts: list[str]):
         "classes": ["routine", "urgent"],
         "positive_class": "urgent",
     }
+    if device is not None:
+        spec["device"] = device
     (folder / "model.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
     model = workbench.load_model(folder / "model.yaml")
     parameters = sum(p.numel() for p in model.module.parameters())

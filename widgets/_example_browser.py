@@ -12,6 +12,7 @@ from workbench.app.browse import OUTCOMES, ExamplePage, example_input, filter_ex
 
 ANY = "any"
 SNIPPET = 110
+PRECOMPUTED = "precomputed"
 OUTCOME_LABELS = {"all": "all", "errors": "errors only", "correct": "correct only"}
 
 
@@ -22,8 +23,10 @@ class ExampleBrowser(CoreView):
     :class:`~workbench.app.browse.ExamplePage` is ``page`` (the first match is picked); picking a
     row makes one call,
     :func:`workbench.app.browse.example_input`, whose result (the message as written, never
-    shown here, or a one-row table) is ``example``. Filters are ``attribute`` and ``group`` (''
-    for any), ``label`` and ``prediction`` ('' for any) and ``outcome`` (all, errors, correct).
+    shown here, or a one-row table) is ``example``. Rows whose explanations the explanation
+    store holds are marked *precomputed* (they show at once). Filters are ``attribute`` and
+    ``group`` ('' for any), ``label`` and ``prediction`` ('' for any) and ``outcome`` (all,
+    errors, correct).
     """
 
     subject = traitlets.Any(None, allow_none=True, help="The workbench Subject to browse.")
@@ -114,9 +117,11 @@ class ExampleBrowser(CoreView):
             self.selected = -1
             return
         shown = len(page.rows)
+        stored = int(page.rows["precomputed"].sum())
         self.count.value = (
             f'<p class="wb-line">{page.total} matching example(s)'
             + (f", the first {shown} shown" if shown < page.total else "")
+            + (f", {stored} of them {PRECOMPUTED}" if stored else "")
             + ".</p>"
         )
         self.selected = -1
@@ -136,9 +141,14 @@ class ExampleBrowser(CoreView):
 
 
 def _option(row: Any, index: Any) -> str:
-    """One line of the list: row number, true -> predicted (mark if wrong), the text."""
+    """One line of the list: row number, true -> predicted (mark if wrong), whether its
+    explanation is precomputed, the text."""
     mark = "✓" if row["correct"] else "✗"
+    stored = f" · {PRECOMPUTED}" if row["precomputed"] else ""
     text = str(row["text"])
     if len(text) > SNIPPET:
         text = text[: SNIPPET - 1] + "…"
-    return f"#{index} {mark} {row['label']} → {row['prediction']} ({row['score']:.2f}) · {text}"
+    return (
+        f"#{index} {mark} {row['label']} → {row['prediction']} ({row['score']:.2f}){stored}"
+        f" · {text}"
+    )

@@ -22,6 +22,7 @@ from workbench.serving._voila import (
     MSG_BAD_ABANDONED,
     TEMPLATES_JUPYTER_PATH,
 )
+from workbench.store import STORE_ENV
 
 DEFAULT_NOTEBOOK = str(app_notebook(DEFAULT_APP))
 
@@ -92,6 +93,16 @@ def test_models_catalog_and_samples_reach_the_app_through_the_environment(tmp_pa
     assert ENV_SAMPLES not in environment
     _, environment = serve_command(notebook=DEFAULT_NOTEBOOK, port=8866, token=None, samples=True)
     assert environment[ENV_SAMPLES] == "1" and ENV_MODELS not in environment
+
+
+def test_the_store_folder_reaches_the_app_through_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(STORE_ENV, "/operators/own/store")
+    _, environment = serve_command(notebook=DEFAULT_NOTEBOOK, port=8866, token=None)
+    assert environment[STORE_ENV] == "/operators/own/store"
+    _, environment = serve_command(
+        notebook=DEFAULT_NOTEBOOK, port=8866, token=None, store=str(tmp_path / "shared")
+    )
+    assert environment[STORE_ENV] == str(tmp_path / "shared")
 
 
 def test_a_missing_spec_or_bad_catalog_stops_before_serving(tmp_path, capsys):

@@ -14,9 +14,16 @@ import pytest
 
 from workbench import StoreError
 from workbench.explain import Explanation, Faithfulness
-from workbench.store import STORE_ENV, ExplanationStore, StoredEntry, StoreKey, input_hash
+from workbench.store import (
+    STORE_ENV,
+    ExplanationStore,
+    StoredEntry,
+    StoreKey,
+    default_store_folder,
+    input_hash,
+)
 from workbench.store._names import STORE_FILE_NAME
-from workbench.store._store import MSG_NO_FOLDER, MSG_NOT_A_STORE, default_store_folder
+from workbench.store._store import MSG_NO_FOLDER, MSG_NOT_A_STORE
 
 VERSIONS = {"mh-workbench": "1", "torch": "2", "captum": "3", "lime": "4"}
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from widgets import ExampleBrowser
+from widgets._example_browser import PRECOMPUTED
 from workbench.app.browse import example_input, filter_examples
+from workbench.store import explain_stored, shared_store
 
 
 def test_lists_all_examples_and_picks_the_first(crisis):
@@ -58,3 +60,12 @@ def test_a_new_subject_resets_filters_and_picks_its_first_row(crisis, relapse):
     assert browser.outcome == "all" and browser.selected == 0
     assert isinstance(browser.example, pd.DataFrame)
     assert browser.example.iloc[0]["id"] == relapse.data.iloc[0]["id"]
+
+
+def test_rows_with_stored_explanations_are_marked_precomputed(crisis):
+    for method in ("ig", "lime"):
+        explain_stored(crisis.model, crisis.inputs([0, 1]), store=shared_store(), method=method)
+    browser = ExampleBrowser(subject=crisis)
+    assert ", 2 of them precomputed." in browser.count.value
+    marked = [value for label, value in browser.list.options if f"· {PRECOMPUTED} ·" in label]
+    assert marked == [0, 1]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._errors import DataError
+from workbench.app.stored import precomputed_rows
 from workbench.audit import group_name
 from workbench.data import load_dataset
 from workbench.models import ModelAdapter, load_classifier, require_classifier
@@ -106,8 +107,9 @@ class ExamplePage:
     """The first ``limit`` examples that match a filter, and how many matched in all.
 
     ``rows`` is indexed by row position in the data and holds ``text`` (the message, redacted,
-    or a table row as ``feature=value`` pairs), ``label``, ``prediction``, ``score`` and
-    ``correct``.
+    or a table row as ``feature=value`` pairs), ``label``, ``prediction``, ``score``,
+    ``correct`` and ``precomputed`` (the explanation store holds the row's explanations by the
+    methods the app's *Explain* click uses, so they show at once).
     """
 
     rows: pd.DataFrame
@@ -213,6 +215,11 @@ def filter_examples(
     matched = table[keep]
     shown = matched.head(limit).loc[:, ["label", "prediction", "score", "correct"]]
     shown.insert(0, "text", [_describe(subject, row) for row in shown.index])
+    shown["precomputed"] = precomputed_rows(
+        subject.model,
+        subject.inputs(shown.index.tolist()),
+        background=subject.data if subject.model.kind == "tabular" else None,
+    )
     return ExamplePage(rows=shown, total=len(matched))
 
 

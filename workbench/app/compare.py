@@ -2,8 +2,10 @@
 and importance over many rows, overall or per group.
 
 Interactive views need an answer in well under a second, so :data:`FAST_PARAMS` lowers the
-step and sample counts of the slow methods (Integrated Gradients 32 steps, LIME 500 samples);
-results are cached by :mod:`workbench.explain`, so asking again is instant.
+step and sample counts of the slow methods (Integrated Gradients 32 steps, LIME 500 samples).
+Every explanation is read from the explanation store first (see :mod:`workbench.app.stored`):
+one precomputed with the method's default settings is shown at once, marked precomputed; one
+computed here is stored, so asking again is instant, in this kernel or another.
 """
 
 from __future__ import annotations
@@ -18,14 +20,13 @@ import pandas as pd
 
 from workbench._errors import ExplanationError
 from workbench.app.browse import Subject
+from workbench.app.stored import SECOND_METHOD, marked, served_explanations
 from workbench.explain import (
     METHODS,
     Agreement,
     Explanation,
     agreement,
     default_method,
-    explain,
-    explain_batch,
     global_importance,
     group_importance,
 )
@@ -42,7 +43,6 @@ FAST_PARAMS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
         "lime": {"n_samples": 500},
     }
 )
-SECOND_METHOD = "lime"
 IMPORTANCE_ROWS = 200
 TEXT_MIN_COUNT = 3
 MSG_NO_MODEL = "choose a model first"
@@ -100,7 +100,8 @@ def quick_explain(
     target: int | str | None = None,
     background: pd.DataFrame | None = None,
 ) -> Explanation:
-    """Explain one message or row with interactive settings, faithfulness included.
+    """Explain one message or row with interactive settings, faithfulness included, read
+    from the explanation store first (then noted as precomputed).
 
     A message is explained as written; the tokens of an identifier come back as its tag, so
     no identifier reaches the result (see :func:`shown_explanation`).
@@ -115,14 +116,16 @@ def quick_explain(
         "faithfulness": True,
         **fast_params(model, method),
     }
-    explanation = explain(model, inputs, **settings)
-    if not isinstance(inputs, str):
-        return explanation
-    shown = shown_explanation(inputs, explanation)
+    text = isinstance(inputs, str)
+    (served,) = served_explanations(model, [inputs] if text else inputs, **settings)
+    if not text:
+        return marked(served.explanation, precomputed=served.precomputed)
+    shown = shown_explanation(inputs, served.explanation)
     if shown is None:
-        fallback = explain(model, redact(inputs).text, **settings)
-        return replace(fallback, notes=(*fallback.notes, MSG_EXPLAINED_REDACTED))
-    return shown
+        (fallback,) = served_explanations(model, [redact(inputs).text], **settings)
+        explanation = marked(fallback.explanation, precomputed=fallback.precomputed)
+        return replace(explanation, notes=(*explanation.notes, MSG_EXPLAINED_REDACTED))
+    return marked(shown, precomputed=served.precomputed)
 
 
 def shown_explanation(text: str, explanation: Explanation) -> Explanation | None:
@@ -177,7 +180,8 @@ def importance(
     rows: int = IMPORTANCE_ROWS,
     seed: int = 0,
 ) -> Importance:
-    """Explain a seeded sample of ``rows`` rows for the positive class and aggregate them.
+    """Explain a seeded sample of ``rows`` rows for the positive class (read from the
+    explanation store first) and aggregate them.
 
     With ``attribute`` the result is per group of that protected attribute. Tokens seen fewer
     than three times are left out of a text model's table; messages are explained as written,
@@ -197,15 +201,15 @@ def importance(
     chosen = np.sort(np.random.default_rng(seed).permutation(count)[: min(rows, count)])
     tabular = subject.model.kind == "tabular"
     inputs = subject.inputs(chosen.tolist())
-    explanations = explain_batch(
+    served = served_explanations(
         subject.model,
         inputs,
         method=method,
         target=subject.positive_class,
         background=subject.data if tabular else None,
-        progress=False,
         **fast_params(subject.model, method),
     )
+    explanations = [found.explanation for found in served]
     if not tabular:
         shown = [shown_explanation(text, found) for text, found in zip(inputs, explanations)]
         kept = [i for i, found in enumerate(shown) if found is not None]

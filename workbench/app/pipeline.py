@@ -15,6 +15,7 @@ from tqdm import tqdm
 from workbench._errors import AuditError, ReportError
 from workbench.app.browse import Subject, open_subject
 from workbench.app.findings import Mitigation, identity_swaps, mitigate, run_audit
+from workbench.app.stored import marked, served_explanations
 from workbench.audit import (
     JOIN,
     POSTPROCESSORS,
@@ -23,7 +24,7 @@ from workbench.audit import (
     excess,
     group_name,
 )
-from workbench.explain import METHODS, Explanation, default_method, explain_batch
+from workbench.explain import METHODS, Explanation, default_method
 from workbench.models import ModelAdapter, require_classifier
 from workbench.report import Choice, Example, ReportContent, build_report, choose_examples
 from workbench.review import (
@@ -174,13 +175,14 @@ def load_reviews(
 
 def explain_examples(subject: Subject, chosen: Choice, *, seed: int = 0) -> list[Example]:
     """Explain the chosen rows for the chosen class with the model's default method and its
-    faithfulness. A message is explained as written, the one audited; the report redacts what
-    it shows (see :mod:`workbench.report._examples`)."""
+    faithfulness, read from the explanation store first (then noted as precomputed). A message
+    is explained as written, the one audited; the report redacts what it shows (see
+    :mod:`workbench.report._examples`)."""
     if not chosen.rows:
         return []
     model = subject.model
     method = default_method(model)
-    settings: dict[str, Any] = {"method": method, "faithfulness": True, "progress": False}
+    settings: dict[str, Any] = {"method": method, "faithfulness": True}
     if "seed" in METHODS[method].params.get(model.kind, {}):
         settings["seed"] = seed
     rows = list(chosen.rows)
@@ -188,13 +190,14 @@ def explain_examples(subject: Subject, chosen: Choice, *, seed: int = 0) -> list
     frame = subject.data
     if model.kind == "text":
         messages = list(frame[subject.text_column].iloc[rows].astype(str))
-        explanations = explain_batch(model, messages, target=target, **settings)
+        served = served_explanations(model, messages, target=target, **settings)
         texts: list[str | None] = list(messages)
     else:
-        explanations = explain_batch(
+        served = served_explanations(
             model, frame.iloc[rows], target=target, background=frame, **settings
         )
         texts = [None] * len(rows)
+    explanations = [marked(found.explanation, precomputed=found.precomputed) for found in served]
     return [
         _example(subject, frame.iloc[row], subject.probabilities[row], *parts)
         for row, parts in zip(rows, zip(explanations, texts, chosen.reasons))

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from workbench._errors import WorkbenchError
+from workbench.review._names import DATA_DIR_ENV
+from workbench.store._names import STORE_ENV
 
 MSG_NO_NOTEBOOK = (
     "cannot serve {notebook}: no such notebook file, and not a bundled app ({apps})"
@@ -33,6 +35,7 @@ def serve_command(
     catalog: str | None = None,
     samples: bool = False,
     preheat: bool = True,
+    store: str | None = None,
 ) -> tuple[list[str], dict]:
     """The Voila command line and environment that serve ``notebook`` on 127.0.0.1:``port``.
 
@@ -63,6 +66,8 @@ def serve_command(
         environment[ENV_CATALOG] = str(Path(catalog).resolve())
     if samples:
         environment[ENV_SAMPLES] = "1"
+    if store is not None:
+        environment[STORE_ENV] = str(Path(store).expanduser().resolve())
     return voila_command(
         notebook=path.resolve(), port=port, token=token, preheat=preheat, environ=environment
     )
@@ -130,6 +135,13 @@ def add_serve_command(verbs: argparse._SubParsersAction) -> None:
         help="run the notebook in a new kernel on each page request instead of keeping one "
         "kernel that has already run it",
     )
+    parser.add_argument(
+        "--store",
+        default=None,
+        metavar="DIR",
+        help="folder of the explanation store the app reads first and fills (shared by "
+        f"several servers on a shared disk); default: ${STORE_ENV}, else ${DATA_DIR_ENV}",
+    )
     parser.add_argument("--token", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run_serve)
 
@@ -147,6 +159,7 @@ def run_serve(args: argparse.Namespace) -> int:
         catalog=args.catalog,
         samples=args.samples,
         preheat=args.preheat,
+        store=args.store,
     )
     print(f"serving {command[-1]} on http://127.0.0.1:{args.port}", file=sys.stderr)
     os.execve(command[0], command, environment)

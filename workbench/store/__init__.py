@@ -5,7 +5,8 @@ explained) in SQLite, keyed by model fingerprint, input hash, method, parameters
 package versions; :class:`ResponseStore` keeps a generative model's responses in the same file,
 keyed by model fingerprint, prompt hash, generation settings and package versions, and
 :func:`generate_stored` generates only the responses it lacks; :func:`precompute` fills either
-for a dataset on a Dask cluster.
+for a dataset on a Dask cluster, and :func:`explain_stored` serves the app, the report and
+importance from the explanation store, computing only what it lacks.
 """
 
 from workbench._lazy import lazy_names
@@ -16,7 +17,14 @@ _HOMES = {
     "ExplanationStore": "workbench.store._store",
     "StoreKey": "workbench.store._store",
     "StoredEntry": "workbench.store._store",
-    "default_store_folder": "workbench.store._store",
+    "default_store_folder": "workbench.store._names",
+    "store_exists": "workbench.store._names",
+    "NOTE_PRECOMPUTED": "workbench.store._served",
+    "Served": "workbench.store._served",
+    "explain_stored": "workbench.store._served",
+    "explanation_key": "workbench.store._served",
+    "shared_store": "workbench.store._served",
+    "stored_rows": "workbench.store._served",
     "input_hash": "workbench.store._store",
     "package_versions": "workbench.store._store",
     "ResponseKey": "workbench.store._responses",

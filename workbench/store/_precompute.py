@@ -12,7 +12,6 @@ prompts, generated with :meth:`GenerativeModel.generate` into the response store
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -30,7 +29,7 @@ from workbench._errors import StoreError
 from workbench.data import load_dataset, read_table
 from workbench.explain._explain import explain, explain_batch
 from workbench.explain._explanation import Explanation
-from workbench.explain._inputs import background_digest
+from workbench.explain._inputs import check_background
 from workbench.explain._methods import default_method, method_info
 from workbench.models import (
     GenerationSettings,
@@ -48,6 +47,7 @@ from workbench.store._responses import (
     StoredResponse,
     response_versions,
 )
+from workbench.store._served import explanation_key, hashable_items
 from workbench.store._store import ExplanationStore, StoredEntry, StoreKey, package_versions
 
 MSG_BAD_ROWS = "--rows must be a positive whole number; got {value!r}"
@@ -180,22 +180,22 @@ def precompute(
     settings = {name: method_info(model, name).settings(model.kind, {}) for name in methods}
     items = _items(model, spec, frame)
     background_path = None
-    digest = None
+    background = None
     if model.kind == "tabular":
         background_path = str(Path(data or spec.data).resolve())
-        digest = background_digest(read_table(background_path))
+        background = check_background(model, read_table(background_path))
     opened = ExplanationStore(store)
     versions = package_versions()
     keyed = []  # (position, method, key) of every entry
     for name in methods:
-        key_params = settings[name] if digest is None else {**settings[name], "background": digest}
-        for position, value in enumerate(_hashable(model, items)):
-            key = StoreKey.of(
-                fingerprint=model.fingerprint,
-                item=value,
+        for position, value in enumerate(hashable_items(model, items)):
+            key = explanation_key(
+                model,
+                value,
                 method=name,
-                params=key_params,
+                settings=settings[name],
                 target=None,
+                background=background,
                 versions=versions,
             )
             keyed.append((position, name, key))
@@ -412,7 +412,12 @@ def _check_fingerprint(spec_path: str, *, found: str, expected: str) -> None:
 def _explain_chunk(job: _ChunkJob) -> list[tuple[dict[str, Any] | None, str | None]]:
     """On a worker: each row's explanation as a dict, or the error that stopped it."""
     model, background = _worker_model(job)
-    options = {"method": job.method, "background": background, "cache": None}
+    options = {
+        "method": job.method,
+        "background": background,
+        "faithfulness": True,
+        "cache": None,
+    }
     try:
         explained = explain_batch(model, job.items, progress=False, **options, **job.params)
         return [(explanation.to_dict(), None) for explanation in explained]
@@ -483,13 +488,6 @@ def _items(model: ModelAdapter, spec: Any, frame: pd.DataFrame) -> Any:
     if model.kind == "text":
         return frame[spec.text_column].tolist()
     return frame[list(spec.feature_columns)].reset_index(drop=True)
-
-
-def _hashable(model: ModelAdapter, items: Any) -> list[Any]:
-    """Each input as the key hashes it: a message's text, a row's values by column."""
-    if model.kind == "text":
-        return list(items)
-    return json.loads(items.to_json(orient="records"))
 
 
 def _subset(items: Any, positions: tuple[int, ...]) -> Any:

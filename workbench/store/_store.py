@@ -11,9 +11,9 @@ however many entries the file holds.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,8 +28,7 @@ from sqlalchemy.dialects.sqlite import insert
 from workbench._errors import StoreError
 from workbench._files import create_private_file, make_private_folders
 from workbench.explain._explanation import Explanation
-from workbench.review._names import DATA_DIR_ENV, DEFAULT_DATA_DIR
-from workbench.store._names import STORE_ENV, STORE_FILE_NAME
+from workbench.store._names import STORE_ENV, STORE_FILE_NAME, default_store_folder
 
 MSG_NO_FOLDER = "cannot use {folder} for the explanation store: {reason}"
 MSG_NOT_A_STORE = (
@@ -196,13 +195,6 @@ class ExplanationStore:
         self.engine.dispose()
 
 
-def default_store_folder() -> Path:
-    """``$WORKBENCH_STORE``, else the workbench data folder (``$WORKBENCH_DATA_DIR`` or its
-    default)."""
-    chosen = os.environ.get(STORE_ENV) or os.environ.get(DATA_DIR_ENV) or str(DEFAULT_DATA_DIR)
-    return Path(chosen).expanduser()
-
-
 def input_hash(item: Any) -> str:
     """SHA-256 of a message's text, or of a row's values as canonical JSON."""
     text = item if isinstance(item, str) else canonical_json(item)
@@ -215,14 +207,20 @@ def canonical_json(value: Any) -> str:
 
 
 def package_versions() -> dict[str, str]:
-    """The versions of the packages an explanation depends on (``none`` for one not installed)."""
-    versions = {}
+    """The versions of the packages an explanation depends on (``none`` for one not installed),
+    read once per process: reading package metadata takes milliseconds, a served click less."""
+    return dict(_installed_versions())
+
+
+@functools.cache
+def _installed_versions() -> tuple[tuple[str, str], ...]:
+    versions = []
     for name in VERSIONED_PACKAGES:
         try:
-            versions[name] = version(name)
+            versions.append((name, version(name)))
         except PackageNotFoundError:
-            versions[name] = "none"
-    return versions
+            versions.append((name, "none"))
+    return tuple(versions)
 
 
 def _configure(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
