@@ -24,8 +24,6 @@ from workbench.explain import (
     Explanation,
     agreement,
     default_method,
-    explain,
-    explain_batch,
     global_importance,
     group_importance,
 )
@@ -105,6 +103,8 @@ def quick_explain(
     A message is explained as written; the tokens of an identifier come back as its tag, so
     no identifier reaches the result (see :func:`shown_explanation`).
     """
+    from workbench.explain import explain  # torch and Captum load with the first explanation
+
     if model is None:
         raise ExplanationError(MSG_NO_MODEL)
     method = method or default_method(model)
@@ -184,6 +184,8 @@ def importance(
     the tokens of an identifier counted as its tag (rows whose tokens cannot be matched are
     left out).
     """
+    from workbench.explain import explain_batch  # torch and Captum load with the first one
+
     if subject is None:
         raise ExplanationError(MSG_NO_MODEL)
     if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
