@@ -43,6 +43,7 @@ SERVE_ENV = (
     "WORKBENCH_CATALOG",
     "WORKBENCH_SAMPLES",
     "WORKBENCH_ABANDONED_KERNEL_S",
+    "WORKBENCH_POOL_SIZE",
     # Set by pytest while a test runs; ipykernel then leaves stdout/stderr's file descriptors
     # uncaptured, so a server started from a test would not run kernels as served ones do.
     "PYTEST_CURRENT_TEST",
