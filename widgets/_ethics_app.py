@@ -20,6 +20,7 @@ from widgets._text_attribution import TextAttributionView
 from workbench import WorkbenchError
 from workbench.app.browse import Subject, open_subject
 from workbench.app.catalog import open_listed_subject
+from workbench.spec import ModelSpec
 
 INTRO = (
     '<section class="wb-intro" aria-label="About this data">Every model and record here is '
@@ -62,11 +63,11 @@ class EthicsReviewApp(CoreView):
     from then on choosing another model opens it at once. The views below are handed it: the
     example browser, the text explanation (text models) or the row explanation (tabular
     models), importance over many rows, the audit panel, its findings, the decision form
-    (which records to ``store``) and the report export. Building the app loads plotly's widget
-    code first (seconds, once per kernel), so that the first chart appears quickly. ``models``
-    (catalog entries or spec paths) lists the models to choose from; by default the serve
-    options' list, so ``EthicsReviewApp(models=[...])`` in JupyterLab previews what the board
-    will see.
+    (which records to ``store``) and the report export. Starting the review also loads
+    plotly's widget code (seconds, once per kernel), so that the first chart appears quickly.
+    ``models`` (catalog entries or spec paths) lists the models to choose from; by default the
+    serve options' list, so ``EthicsReviewApp(models=[...])`` in JupyterLab previews what the
+    board will see.
     """
 
     subject = traitlets.Any(None, allow_none=True, help="The Subject under review, or None.")
@@ -85,9 +86,6 @@ class EthicsReviewApp(CoreView):
         self._models, self._store, self._allow_path = models, store, allow_path
         self._reviewing = False
         super().__init__(threaded=threaded, **kwargs)
-        # Served with a pre-heated kernel, this runs before anyone opens the page; done in a
-        # thread instead, its seconds of imports would hold the GIL while people click.
-        warm_up()
 
     def _build(self) -> tuple[ipywidgets.Widget, ...]:
         threaded, store = self._threaded, self._store
@@ -145,16 +143,21 @@ class EthicsReviewApp(CoreView):
             return
         listed = opened is not None and opened.spec is spec
         self._run(
-            (lambda: self._open_listed(opened)) if listed else (lambda: open_subject(spec)),
+            (lambda: self._load(opened)) if listed else (lambda: self._load(spec)),
             "subject",
             working=f"Loading {spec.name} and scoring its data…",
             queue=True,
         )
 
-    def _open_listed(self, opened: Any) -> Subject:
+    def _load(self, chosen: Any) -> Subject:
+        # Plotly's widget code (seconds, once per kernel) loads with the review, not with the
+        # page, so that the first chart then appears quickly and a waiting kernel stays small.
+        warm_up()
+        if isinstance(chosen, ModelSpec):
+            return open_subject(chosen)
         # A listed model that fails to load must not leave the previous model on show.
         try:
-            return open_listed_subject(opened)
+            return open_listed_subject(chosen)
         except WorkbenchError:
             self.subject = None
             raise
