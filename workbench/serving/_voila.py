@@ -31,6 +31,9 @@ TOKEN_ENV = "JUPYTER_TOKEN"
 #   pool_size (with preheat_kernel, see voila_command): that many kernels have already run
 #     the notebook when visitors arrive (pool_size_setting: the option, WORKBENCH_POOL_SIZE,
 #     or a default from the machine's memory); a kernel taken is replaced after a second;
+#   iopub_timeout=60: a cell's output may reach Voila seconds after its reply when many
+#     kernels run the notebook at once on a busy machine (a pool filling); after Voila's 4 s
+#     default it goes on without it, and the page would lack the app;
 #   kernel manager (kernels.py): kernels start without the token in their environment, pages
 #     cannot shut them down over the websocket, and the culler counts a kernel's idle time from
 #     its last page disconnecting;
@@ -53,6 +56,7 @@ VOILA_OPTIONS = (
     "--VoilaConfiguration.allow_template_override=NO",
     "--strip_sources=True",
     "--show_tracebacks=False",
+    "--VoilaExecutor.iopub_timeout=60",
     "--VoilaConfiguration.multi_kernel_manager_class=workbench.serving.kernels.WorkbenchKernelManager",
     "--MappingKernelManager.cull_connected=False",
     "--Voila.identity_provider_class=workbench.serving.identity.VisitorIdentityProvider",
