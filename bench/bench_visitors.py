@@ -15,7 +15,9 @@ split among them, so the sum is what the machine holds. It is read twice: when t
 visitor sees the first widget, and once every kernel (the visitors' and the pool's refills) is
 quiet again. The figures are the median and maximum time, and the PSS of the visitors'
 kernels, of the pool's kernels, of the server and in all; the machine's load average is
-recorded with them. ``--baseline`` also measures the server with one pre-heated kernel
+recorded with them. With ``--review`` every visitor then presses *Review this model* (the
+first model, crisis_text, is loaded and scored: torch imported) and the memory is read once
+more, quiet again. ``--baseline`` also measures the server with one pre-heated kernel
 (``--pool-size 1``), as served before the pool was configurable.
 """
 
@@ -55,6 +57,9 @@ TARGET_TOTAL_MB = 2500
 TIMEOUT_S = 120
 SETTLE_TIMEOUT_S = 600
 APP_WIDGET = ".wb-model-picker select"
+REVIEW_BUTTON = "button.wb-open-model"
+EXAMPLES = ".wb-example-browser .wb-examples option"
+REVIEW_TIMEOUT_S = 600
 READY_JS = """
 selector => {
   const e = document.querySelector(selector);
@@ -122,11 +127,23 @@ async def visit(browser, url: str, start: float) -> dict:
     else:
         seconds = time.perf_counter() - start
     config = await page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').text)")
-    return {"first_widget_s": seconds, "kernel_id": config["kernelId"], "context": context}
+    return {
+        "first_widget_s": seconds,
+        "kernel_id": config["kernelId"],
+        "context": context,
+        "page": page,
+    }
 
 
-async def crowd(server: Server, visitors: int, pool_size: int) -> dict:
-    """``visitors`` pages opened together; times, then memory at once and once settled."""
+async def start_review(page) -> None:
+    """Press *Review this model* and wait until the first model's examples are listed."""
+    await page.locator(REVIEW_BUTTON).click()
+    await page.locator(EXAMPLES).first.wait_for(state="attached", timeout=REVIEW_TIMEOUT_S * 1000)
+
+
+async def crowd(server: Server, visitors: int, pool_size: int, review: bool) -> dict:
+    """``visitors`` pages opened together; times, then memory at once and once settled (and,
+    with ``review``, once every visitor has started reviewing the first model)."""
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -141,8 +158,14 @@ async def crowd(server: Server, visitors: int, pool_size: int) -> dict:
             # The pool refills one kernel for each taken: pool_size + visitors kernels in all.
             await asyncio.to_thread(wait_until_quiet, server, pool_size + visitors)
             settled = memory(server, kernels)
+            reviewing = None
+            if review:
+                await asyncio.gather(*(start_review(run["page"]) for run in runs))
+                await asyncio.to_thread(wait_until_quiet, server, pool_size + visitors)
+                reviewing = memory(server, kernels)
             for run in runs:
                 await run.pop("context").close()
+                del run["page"]
         finally:
             await browser.close()
     # A visitor who saw no widget within TIMEOUT_S counts as TIMEOUT_S (and is counted).
@@ -158,11 +181,12 @@ async def crowd(server: Server, visitors: int, pool_size: int) -> dict:
         },
         "memory_at_last_first_widget": at_first_widget,
         "memory_settled": settled,
+        "memory_reviewing": reviewing,
         "load_average_1min_at_start": os.getloadavg()[0],
     }
 
 
-def measure(visitors: int, pool_size: int, workdir: Path) -> dict:
+def measure(visitors: int, pool_size: int, workdir: Path, *, review: bool = False) -> dict:
     """A fresh server with a heated pool of ``pool_size``, visited by ``visitors`` at once."""
     server = start_app(
         log_dir=workdir,
@@ -173,7 +197,7 @@ def measure(visitors: int, pool_size: int, workdir: Path) -> dict:
         wait_until_quiet(server, pool_size)
         idle = memory(server, set())
         load = os.getloadavg()[0]
-        result = asyncio.run(crowd(server, visitors, pool_size))
+        result = asyncio.run(crowd(server, visitors, pool_size, review))
         result["memory_idle_pool"] = idle
         result["load_average_1min_at_start"] = load
         return result
@@ -195,6 +219,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--baseline", action="store_true", help="also measure with one pre-heated kernel"
     )
+    parser.add_argument(
+        "--review",
+        action="store_true",
+        help="then every visitor presses 'Review this model' (crisis_text loads and scores): "
+        "memory while reviewing",
+    )
     args = parser.parse_args(argv)
     pool_size = args.pool_size or default_pool_size()
     results: dict = {
@@ -206,7 +236,9 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-visitors-") as tmp:
         workdir = Path(tmp)
         for visitors in args.crowds:
-            results["crowds"][str(visitors)] = measure(visitors, pool_size, workdir)
+            results["crowds"][str(visitors)] = measure(
+                visitors, pool_size, workdir, review=args.review
+            )
             _print_row(f"pool {pool_size}", results["crowds"][str(visitors)])
         if args.baseline:
             results["baseline_pool_1"] = {}
