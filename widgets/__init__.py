@@ -5,45 +5,33 @@ Each view is usable alone in JupyterLab (set its traits, press its button) or co
 thread, with a spinner while it runs and a short message (never a traceback) when it fails.
 In a kernel of the served app, importing this package sends the kernel's stderr, warnings and
 logging to the server's log (:func:`workbench.app.served_kernel.route_internal_output`).
+The views load on first use (PEP 562), so a served page imports only the views it shows.
 """
 
-from widgets._audit_panel import AuditPanel
-from widgets._chatbot_app import (
-    ChatAuditPanel,
-    ChatbotAuditApp,
-    ChatReportExport,
-    ResponseExplainer,
-)
-from widgets._ethics_app import EthicsReviewApp
-from widgets._example_browser import ExampleBrowser
-from widgets._feature_attribution import FeatureAttributionView, GlobalAttributionView
-from widgets._findings import FindingsView
-from widgets._model_picker import ModelPicker
-from widgets._report_export import ReportExport
-from widgets._review_form import ReviewForm
-from widgets._task import CoreView
-from widgets._teaching import BiasLessonView, ExplanationLessonView
-from widgets._text_attribution import TextAttributionView
+from workbench._lazy import lazy_names
 from workbench.app.served_kernel import route_internal_output
 
 route_internal_output()
 
-__all__ = [
-    "AuditPanel",
-    "BiasLessonView",
-    "ChatAuditPanel",
-    "ChatReportExport",
-    "ChatbotAuditApp",
-    "CoreView",
-    "EthicsReviewApp",
-    "ExplanationLessonView",
-    "ExampleBrowser",
-    "FeatureAttributionView",
-    "FindingsView",
-    "GlobalAttributionView",
-    "ModelPicker",
-    "ReportExport",
-    "ResponseExplainer",
-    "ReviewForm",
-    "TextAttributionView",
-]
+_HOMES = {
+    "AuditPanel": "widgets._audit_panel",
+    "BiasLessonView": "widgets._teaching",
+    "ChatAuditPanel": "widgets._chatbot_app",
+    "ChatReportExport": "widgets._chatbot_app",
+    "ChatbotAuditApp": "widgets._chatbot_app",
+    "CoreView": "widgets._task",
+    "EthicsReviewApp": "widgets._ethics_app",
+    "ExplanationLessonView": "widgets._teaching",
+    "ExampleBrowser": "widgets._example_browser",
+    "FeatureAttributionView": "widgets._feature_attribution",
+    "FindingsView": "widgets._findings",
+    "GlobalAttributionView": "widgets._feature_attribution",
+    "ModelPicker": "widgets._model_picker",
+    "ReportExport": "widgets._report_export",
+    "ResponseExplainer": "widgets._chatbot_app",
+    "ReviewForm": "widgets._review_form",
+    "TextAttributionView": "widgets._text_attribution",
+}
+
+__all__ = sorted(_HOMES)
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

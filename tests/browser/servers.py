@@ -43,6 +43,7 @@ SERVE_ENV = (
     "WORKBENCH_CATALOG",
     "WORKBENCH_SAMPLES",
     "WORKBENCH_ABANDONED_KERNEL_S",
+    "WORKBENCH_POOL_SIZE",
     # Set by pytest while a test runs; ipykernel then leaves stdout/stderr's file descriptors
     # uncaptured, so a server started from a test would not run kernels as served ones do.
     "PYTEST_CURRENT_TEST",
@@ -215,7 +216,7 @@ def wait_for_heated_kernel(server: Server, used: set[str]) -> None:
         pids = kernel_pids(fresh[-1]) if fresh else []
         if not pids:
             return False
-        cpu = sum(_cpu_ticks(pid) for pid in pids)
+        cpu = sum(cpu_ticks(pid) for pid in pids)
         now = time.monotonic()
         if (fresh[-1], cpu) != (quiet["kernel"], quiet["cpu"]):
             quiet.update(kernel=fresh[-1], cpu=cpu, since=now)
@@ -225,7 +226,7 @@ def wait_for_heated_kernel(server: Server, used: set[str]) -> None:
     server.wait_until(heated, what="heat a kernel", timeout_s=HEAT_TIMEOUT_S)
 
 
-def _cpu_ticks(pid: int) -> int:
+def cpu_ticks(pid: int) -> int:
     """User and system CPU time of process ``pid`` so far, in clock ticks (0 once it ended)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

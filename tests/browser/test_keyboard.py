@@ -129,9 +129,12 @@ def test_whole_review_with_the_keyboard_alone(browser, app, tmp_path):
     _idle(page, wait)
     page.keyboard.press("Home")
     expect(name_cell).to_have_text("crisis_text", timeout=wait)
-    expect(page.locator(".wb-example-browser .wb-examples option").first).to_be_attached()
     _idle(page, wait)
     expect(select).to_be_focused()
+    walk.tab_to("button", "Review this model")
+    page.keyboard.press("Enter")
+    expect(page.locator(".wb-example-browser .wb-examples option").first).to_be_attached()
+    _idle(page, wait)
 
     # 2. Type a message and explain it; Tab reaches a highlighted word, which says its value.
     message = page.locator(".wb-text-attribution textarea")

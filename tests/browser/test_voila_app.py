@@ -85,11 +85,15 @@ def test_model_picker_lists_models_and_updates_summary(context, app, artifacts):
 
 
 def _choose(page, name):
-    """Pick a model and wait until its examples are listed and the app is idle."""
+    """Pick a model, start the review (once per page) and wait until its examples are listed
+    and the app is idle."""
     # Loading a model (the first transformers one imports transformers) can take a while.
     wait = RENDER_TIMEOUT_S * 1000
     page.locator(f"{PICKER} select").select_option(name)
     expect(page.locator(f"{SUMMARY} table.wb-spec td").first).to_have_text(name, timeout=wait)
+    review = page.locator("button.wb-open-model")
+    if review.is_visible():
+        review.click()
     examples = page.locator(".wb-example-browser .wb-examples option")
     expect(examples.first).to_be_attached(timeout=wait)
     expect(page.locator(".wb-ethics-app .wb-working")).to_have_count(0, timeout=wait)

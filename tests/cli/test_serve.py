@@ -15,11 +15,20 @@ from workbench.cli._serve import (
     read_token_file,
     serve_command,
 )
-from workbench.serving import APPS, DEFAULT_APP, VOILA_OPTIONS, app_notebook
+from workbench.serving import (
+    APPS,
+    DEFAULT_APP,
+    POOL_SIZE_ENV,
+    VOILA_OPTIONS,
+    app_notebook,
+    default_pool_size,
+)
 from workbench.serving._voila import (
     ABANDONED_ENV,
     APPS_FOLDER,
+    MAX_DEFAULT_POOL_SIZE,
     MSG_BAD_ABANDONED,
+    MSG_BAD_POOL_SIZE,
     TEMPLATES_JUPYTER_PATH,
 )
 from workbench.store import STORE_ENV
@@ -158,3 +167,35 @@ def test_a_bad_culling_time_is_refused(monkeypatch, value):
     with pytest.raises(WorkbenchError) as raised:
         serve_command(notebook=DEFAULT_APP, port=9001, token=None)
     assert str(raised.value) == MSG_BAD_ABANDONED.format(value=value)
+
+
+def test_the_pool_size_comes_from_the_option_then_the_environment(monkeypatch):
+    monkeypatch.setenv(POOL_SIZE_ENV, "4")
+    command, _ = serve_command(notebook=DEFAULT_APP, port=8866, token=None, pool_size=7)
+    assert "--pool_size=7" in command
+    command, _ = serve_command(notebook=DEFAULT_APP, port=8866, token=None)
+    assert "--pool_size=4" in command
+
+
+def test_the_default_pool_size_follows_the_machines_memory(monkeypatch):
+    monkeypatch.delenv(POOL_SIZE_ENV, raising=False)
+    command, _ = serve_command(notebook=DEFAULT_APP, port=8866, token=None)
+    assert f"--pool_size={default_pool_size()}" in command
+    gigabyte = 2**30
+    assert default_pool_size(1 * gigabyte) == 1
+    assert default_pool_size(8 * gigabyte) == 5
+    assert default_pool_size(64 * gigabyte) == MAX_DEFAULT_POOL_SIZE
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many", "101", ""])
+def test_a_bad_pool_size_in_the_environment_is_refused(monkeypatch, value):
+    monkeypatch.setenv(POOL_SIZE_ENV, value)
+    with pytest.raises(WorkbenchError) as info:
+        serve_command(notebook=DEFAULT_APP, port=8866, token=None)
+    shown = int(value) if value in ("0", "101") else value
+    assert str(info.value) == MSG_BAD_POOL_SIZE.format(value=shown)
+
+
+def test_a_bad_pool_size_option_is_refused(capsys):
+    assert main(["serve", "--pool-size", "0"]) == 2
+    assert MSG_BAD_POOL_SIZE.format(value=0) in capsys.readouterr().err

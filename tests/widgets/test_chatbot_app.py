@@ -97,6 +97,7 @@ def test_nothing_runs_without_a_chatbot(review_dir):
 def test_the_ethics_app_lists_a_chatbot_and_points_to_the_chatbot_app(chatbot, review_dir):
     classifier = workbench.sample_model_specs()["crisis_text_sklearn"]
     app = EthicsReviewApp(models=[classifier, chatbot], threaded=False)
+    app.open_button.click()
     assert NAME in app.picker.dropdown.options and app.subject is not None
     app.picker.dropdown.value = NAME
     assert app.subject is None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import yaml
@@ -12,9 +14,49 @@ from widgets import EthicsReviewApp
 from workbench.app.catalog import MSG_VISITOR_LOAD_FAILED
 from workbench.privacy import redact
 
+# What the page needs only once a visitor reviews, explains or audits.
+REVIEW_ONLY_MODULES = (
+    "torch",
+    "captum",
+    "aif360",
+    "lime",
+    "transformers",
+    "sklearn",
+    "dask",
+    "distributed",
+)
+FIRST_VIEW_PROBE = (
+    "import sys\n"
+    "from widgets import EthicsReviewApp\n"
+    "app = EthicsReviewApp(threaded=False)\n"
+    "assert app.picker.card is not None and app.subject is None\n"
+    "print(','.join(m for m in {modules!r} if m in sys.modules))\n"
+)
+
+
+def test_the_first_view_imports_no_model_or_audit_library(review_dir):
+    probe = FIRST_VIEW_PROBE.format(modules=REVIEW_ONLY_MODULES)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+def test_nothing_is_loaded_until_the_review_starts(review_dir):
+    app = EthicsReviewApp(threaded=False)
+    assert app.subject is None and app.browser.subject is None
+    app.picker.dropdown.value = "relapse_tabular"
+    assert app.subject is None and app.picker.card is not None
+    app.open_button.click()
+    assert app.subject.name == "relapse_tabular"
+    assert app.open_button.layout.display == "none"
+    app.picker.dropdown.value = "crisis_text"
+    assert app.subject.name == "crisis_text"
+
 
 def test_choosing_a_model_hands_it_to_every_view(review_dir):
     app = EthicsReviewApp(threaded=False)
+    app.open_button.click()
     assert app.subject.name == "crisis_text"
     assert app.text_view.model is app.subject.model
     assert app.text_view.layout.display == "flex" and app.row_view.layout.display == "none"
@@ -27,6 +69,7 @@ def test_choosing_a_model_hands_it_to_every_view(review_dir):
 
 def test_explain_audit_findings_and_decision(review_dir):
     app = EthicsReviewApp(threaded=False)
+    app.open_button.click()
     app.browser.list.value = app.browser.list.options[3][1]
     app.text_view.explain_button.click()
     assert 'class="wb-token"' in app.text_view.first.value
@@ -47,6 +90,7 @@ def test_explain_audit_findings_and_decision(review_dir):
 def test_a_tabular_model_shows_the_row_view(review_dir):
     app = EthicsReviewApp(threaded=False)
     app.picker.dropdown.value = "relapse_tabular"
+    app.open_button.click()
     assert app.subject.name == "relapse_tabular"
     assert app.text_view.layout.display == "none" and app.row_view.layout.display == "flex"
     assert isinstance(app.row_view.row, pd.DataFrame)
@@ -69,6 +113,7 @@ def test_a_model_that_fails_to_load_is_told_plainly_and_the_others_keep_working(
         models=[workbench.sample_model_specs()["crisis_text"], spec_path], threaded=False
     )
     assert app.picker.dropdown.options == ("crisis_text", "broken_import")
+    app.open_button.click()
     app.picker.dropdown.value = "broken_import"
     assert app.subject is None
     assert app.error == MSG_VISITOR_LOAD_FAILED

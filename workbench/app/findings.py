@@ -14,7 +14,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -35,14 +35,14 @@ from workbench.audit import (
     AuditResult,
     Breach,
     CounterfactualResult,
-    MitigationResult,
-    audit,
     counterfactual_swaps,
     excess,
     metric_words,
-    postprocess,
 )
 from workbench.privacy import redact
+
+if TYPE_CHECKING:
+    from workbench.audit import MitigationResult
 
 FindingLevel = Literal["pass", "breach", "warning", "info"]
 SHOWN_FINDINGS = 6
@@ -200,6 +200,8 @@ def run_audit(
     Text models also get counterfactual identity swaps with the shipped term lists, decided at
     the options' threshold.
     """
+    from workbench.audit import audit  # SciPy and AIF360 load with the first audit
+
     chosen = _attributes(subject, protected)
     classes = subject.model.class_names
     result = audit(
@@ -380,6 +382,8 @@ def mitigate(
 ) -> Mitigation:
     """Post-process the subject's decisions for ``attribute`` (``privileged``, one group or a
     list, against the rest) and audit held-out rows before and after, as ``options`` say."""
+    from workbench.audit import postprocess  # SciPy and AIF360 load with the first one
+
     _attributes(subject, [attribute])
     classes = subject.model.class_names
     if len(classes) != 2:

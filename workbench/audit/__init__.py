@@ -16,7 +16,7 @@ _HOMES = {
     "JOIN": "workbench.audit._groups",
     "MISSING_GROUP": "workbench.audit._groups",
     "MITIGATION_METRICS": "workbench.audit._registry",
-    "POSTPROCESSORS": "workbench.audit._mitigation",
+    "POSTPROCESSORS": "workbench.audit._names",
     "RATES": "workbench.audit._registry",
     "REGISTRY": "workbench.audit._registry",
     "SCORE_PREFIX": "workbench.audit._stored",

@@ -31,8 +31,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
-from scipy.stats import hypergeom
 
 from workbench.audit._registry import BETWEEN
 
@@ -71,6 +69,8 @@ def _proportion(counts: np.ndarray, cells: RateCells) -> tuple[np.ndarray, np.nd
 def _fisher(group: np.ndarray, compared: np.ndarray, cells: RateCells) -> np.ndarray:
     """Two-sided Fisher exact p-value (twice the smaller tail) of equal rates, per group; NaN
     where either side has no trials."""
+    from scipy.stats import hypergeom  # loaded with the first audit, not with the app's page
+
     (hits, trials), (other_hits, other_trials) = (
         _proportion(group, cells),
         _proportion(compared, cells),
@@ -85,6 +85,8 @@ def _fisher(group: np.ndarray, compared: np.ndarray, cells: RateCells) -> np.nda
 
 def _benefit_p(group: np.ndarray, compared: np.ndarray) -> np.ndarray:
     """Welch z-test p-value of equal mean benefit (tp, tn: 1; fp: 2; fn: 0)."""
+    from scipy.special import ndtr
+
     moments = []
     for counts in (group, compared):
         tp, fp, tn, fn = np.moveaxis(counts, -1, 0)
@@ -171,6 +173,8 @@ def detectable_gaps(
     z of 80%) standard errors) and its test must pass the level Benjamini-Hochberg asks of a
     first discovery, FDR / tests ((z of that level + z of 80%) standard errors); the larger of
     the two. NaN where unbounded or undefined."""
+    from scipy.special import ndtri
+
     power = ndtri(POWER)
     interval = ndtri(0.5 + confidence / 2) + power
     test = ndtri(1.0 - false_discovery_rate / (2 * max(tests, 1))) + power

@@ -123,7 +123,7 @@ def explain_response(
         aimed = response_target(model, prompt, explained, span=span)
         request = GenerativeRequest(prompt=words, target=aimed)
         start = aimed.start
-    attribution = info.runners[model.kind](model, request, settings)
+    attribution = info.runner(model.kind)(model, request, settings)
     return Explanation(
         method=info.name,
         kind="generative",

@@ -36,16 +36,18 @@ def serve_command(
     samples: bool = False,
     preheat: bool = True,
     store: str | None = None,
+    pool_size: int | None = None,
 ) -> tuple[list[str], dict]:
     """The Voila command line and environment that serve ``notebook`` on 127.0.0.1:``port``.
 
     ``notebook`` is a bundled app's name (``workbench.serving.APPS``) or a notebook file.
     ``models`` (spec files), ``catalog`` (a catalog file) and ``samples`` say which models the
     app lists (by default the bundled samples); they reach the app's kernel through the
-    environment that ``workbench.app.catalog.served_models`` reads.
+    environment that ``workbench.app.catalog.served_models`` reads. ``pool_size`` pre-heated kernels
+    wait for visitors (None: ``WORKBENCH_POOL_SIZE`` or a default from the machine's memory).
     """
     from workbench.app.catalog import ENV_CATALOG, ENV_MODELS, ENV_SAMPLES, read_catalog
-    from workbench.serving import APPS, app_notebook, voila_command
+    from workbench.serving import APPS, app_notebook, pool_size_setting, voila_command
 
     path = app_notebook(notebook) if notebook in APPS else Path(notebook)
     if not path.is_file():
@@ -69,7 +71,12 @@ def serve_command(
     if store is not None:
         environment[STORE_ENV] = str(Path(store).expanduser().resolve())
     return voila_command(
-        notebook=path.resolve(), port=port, token=token, preheat=preheat, environ=environment
+        notebook=path.resolve(),
+        port=port,
+        token=token,
+        preheat=preheat,
+        pool_size=pool_size_setting(pool_size, environment),
+        environ=environment,
     )
 
 
@@ -142,6 +149,15 @@ def add_serve_command(verbs: argparse._SubParsersAction) -> None:
         help="folder of the explanation store the app reads first and fills (shared by "
         f"several servers on a shared disk); default: ${STORE_ENV}, else ${DATA_DIR_ENV}",
     )
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="keep N kernels that have already run the notebook, one for each visitor who "
+        "arrives at the same moment (default: $WORKBENCH_POOL_SIZE, or a tenth of the "
+        "machine's memory at 150 MB a kernel, 1 to 10)",
+    )
     parser.add_argument("--token", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run_serve)
 
@@ -160,6 +176,7 @@ def run_serve(args: argparse.Namespace) -> int:
         samples=args.samples,
         preheat=args.preheat,
         store=args.store,
+        pool_size=args.pool_size,
     )
     print(f"serving {command[-1]} on http://127.0.0.1:{args.port}", file=sys.stderr)
     os.execve(command[0], command, environment)

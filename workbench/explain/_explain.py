@@ -278,7 +278,7 @@ def _explain_chunk(
     settings: dict[str, Any],
     faithfulness: bool,
 ) -> Iterator[Explanation]:
-    raws = info.runners[model.kind](model, prepared, requested, settings)
+    raws = info.runner(model.kind)(model, prepared, requested, settings)
     for item, raw in zip(prepared, raws):
         explanation = Explanation(
             method=info.name,

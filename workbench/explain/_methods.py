@@ -6,22 +6,18 @@ instead of knowing about model kinds.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench._errors import ExplanationError
-from workbench.explain import (
-    _captum_generative,
-    _captum_tabular,
-    _captum_text,
-    _lime,
-    _perturbation,
-)
-from workbench.explain._inputs import RawAttribution
 from workbench.explain._names import EXPLANATION_METHODS
-from workbench.models import ModelAdapter, TransformersGenerativeModel
+
+if TYPE_CHECKING:
+    from workbench.explain._inputs import RawAttribution
+    from workbench.models import ModelAdapter
 
 MSG_UNKNOWN_METHOD = "unknown explanation method {method!r}; known methods: {known}"
 MSG_WRONG_KIND = (
@@ -41,7 +37,7 @@ MSG_BAD_WHOLE = (
     "got {value!r}"
 )
 
-Runner = Callable[[Any, Sequence[Any], int | None, Mapping[str, Any]], Iterator[RawAttribution]]
+Runner = Callable[[Any, Sequence[Any], int | None, Mapping[str, Any]], Iterator["RawAttribution"]]
 
 
 @dataclass(frozen=True)
@@ -57,19 +53,21 @@ class Param:
 class MethodInfo:
     """One explanation method and the models it applies to.
 
-    ``runners`` maps each model kind the method applies to onto its implementation, called as
-    ``runner(model, items, target or None, settings)`` and yielding one raw attribution per
-    explained input (for ``generative`` models ``runner(model, request, settings)`` returning
-    one :class:`GenerativeAttribution`, see ``workbench.chat.explain_response``); ``params``
-    maps each kind onto the method's parameters there. ``raw_input`` methods read texts and
-    raw rows even for differentiable models; ``batched`` ones explain many inputs in one pass.
+    ``runners`` maps each model kind the method applies to onto its implementation as
+    ``module:function``, imported on first use (so the table imports neither torch nor Captum
+    nor LIME) and called as ``runner(model, items, target or None, settings)``, yielding one
+    raw attribution per explained input (for ``generative`` models ``runner(model, request,
+    settings)`` returning one ``GenerativeAttribution``, see ``workbench.chat.explain_response``);
+    ``params`` maps each kind onto the method's parameters there. ``raw_input`` methods read
+    texts and raw rows even for differentiable models; ``batched`` ones explain many inputs in
+    one pass.
     """
 
     name: str
     label: str
     description: str
     needs_gradients: bool
-    runners: Mapping[str, Runner]
+    runners: Mapping[str, str]
     params: Mapping[str, Mapping[str, Param]] = field(default_factory=dict)
     batched: bool = False
     raw_input: bool = False
@@ -82,6 +80,11 @@ class MethodInfo:
     def applies_to(self, model: ModelAdapter) -> bool:
         """Whether the method can explain ``model``."""
         return model.kind in self.runners and (has_gradients(model) or not self.needs_gradients)
+
+    def runner(self, kind: str) -> Runner:
+        """The implementation for models of ``kind``, imported now if not yet."""
+        module, _, function = self.runners[kind].partition(":")
+        return getattr(importlib.import_module(module), function)
 
     def settings(self, kind: str, given: Mapping[str, Any]) -> dict[str, Any]:
         """The given parameters checked, with defaults for the rest, sorted by name."""
@@ -145,8 +148,8 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 needs_gradients=True,
                 batched=True,
                 runners={
-                    "text": _captum_text.integrated_gradients,
-                    "tabular": _captum_tabular.integrated_gradients,
+                    "text": "workbench.explain._captum_text:integrated_gradients",
+                    "tabular": "workbench.explain._captum_tabular:integrated_gradients",
                 },
                 params={
                     "text": {
@@ -163,7 +166,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 description="absolute gradient with respect to each token's embedding",
                 needs_gradients=True,
                 batched=True,
-                runners={"text": _captum_text.saliency},
+                runners={"text": "workbench.explain._captum_text:saliency"},
                 params={"text": {"unit": _UNIT}},
             ),
             MethodInfo(
@@ -172,7 +175,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 description="gradient times each token's embedding",
                 needs_gradients=True,
                 batched=True,
-                runners={"text": _captum_text.input_x_gradient},
+                runners={"text": "workbench.explain._captum_text:input_x_gradient"},
                 params={"text": {"unit": _UNIT}},
             ),
             MethodInfo(
@@ -181,7 +184,10 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 description="rescale-rule differences from a baseline, in one backward pass",
                 needs_gradients=True,
                 batched=True,
-                runners={"text": _captum_text.deeplift, "tabular": _captum_tabular.deeplift},
+                runners={
+                    "text": "workbench.explain._captum_text:deeplift",
+                    "tabular": "workbench.explain._captum_tabular:deeplift",
+                },
                 params={
                     "text": {"baseline": _TEXT_BASELINE, "unit": _UNIT},
                     "tabular": {"baseline": _TABULAR_BASELINE},
@@ -193,8 +199,8 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 description="expected gradients between random baselines and the input",
                 needs_gradients=True,
                 runners={
-                    "text": _captum_text.gradient_shap,
-                    "tabular": _captum_tabular.gradient_shap,
+                    "text": "workbench.explain._captum_text:gradient_shap",
+                    "tabular": "workbench.explain._captum_tabular:gradient_shap",
                 },
                 params={
                     "text": {
@@ -217,7 +223,7 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 label="Occlusion",
                 description="score drop when a sliding window of tokens is removed",
                 needs_gradients=False,
-                runners={"text": _perturbation.occlusion},
+                runners={"text": "workbench.explain._perturbation:occlusion"},
                 params={"text": {"window": Param(1, minimum=1), "unit": _UNIT}},
             ),
             MethodInfo(
@@ -226,9 +232,9 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 description="score drop when each token or feature alone is removed",
                 needs_gradients=False,
                 runners={
-                    "text": _perturbation.feature_ablation,
-                    "tabular": _perturbation.feature_ablation,
-                    "generative": _captum_generative.feature_ablation,
+                    "text": "workbench.explain._perturbation:feature_ablation",
+                    "tabular": "workbench.explain._perturbation:feature_ablation",
+                    "generative": "workbench.explain._captum_generative:feature_ablation",
                 },
                 params={
                     "text": {"unit": _UNIT},
@@ -242,9 +248,9 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 description="Shapley values estimated from random feature orders",
                 needs_gradients=False,
                 runners={
-                    "text": _perturbation.shapley_sampling,
-                    "tabular": _perturbation.shapley_sampling,
-                    "generative": _captum_generative.shapley_sampling,
+                    "text": "workbench.explain._perturbation:shapley_sampling",
+                    "tabular": "workbench.explain._perturbation:shapley_sampling",
+                    "generative": "workbench.explain._captum_generative:shapley_sampling",
                 },
                 params={
                     **_sampled(Param(25, minimum=1)),
@@ -260,7 +266,10 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 label="Kernel SHAP",
                 description="weighted linear fit over random feature coalitions",
                 needs_gradients=False,
-                runners={"text": _perturbation.kernel_shap, "tabular": _perturbation.kernel_shap},
+                runners={
+                    "text": "workbench.explain._perturbation:kernel_shap",
+                    "tabular": "workbench.explain._perturbation:kernel_shap",
+                },
                 params=_sampled(Param(200, minimum=2)),
             ),
             MethodInfo(
@@ -269,7 +278,10 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 description="seeded local linear surrogate fitted on perturbed inputs",
                 needs_gradients=False,
                 raw_input=True,
-                runners={"text": _lime.lime_text, "tabular": _lime.lime_tabular},
+                runners={
+                    "text": "workbench.explain._lime:lime_text",
+                    "tabular": "workbench.explain._lime:lime_tabular",
+                },
                 params={
                     "text": {
                         "n_samples": Param(5000, minimum=2),
@@ -290,7 +302,9 @@ _ROWS: Mapping[str, MethodInfo] = MappingProxyType(
                 description="path integral of gradients on the input embeddings, from the pad "
                 "token to each prompt word's tokens, of the response's log-probability",
                 needs_gradients=True,
-                runners={"generative": _captum_generative.layer_integrated_gradients},
+                runners={
+                    "generative": "workbench.explain._captum_generative:layer_integrated_gradients"
+                },
                 params={"generative": {"n_steps": _STEPS}},
             ),
         )
@@ -318,6 +332,8 @@ def has_gradients(model: ModelAdapter | Any) -> bool:
     """Whether gradients reach ``model``'s inputs: a differentiable classifier, or a local
     transformers generative model."""
     if model.kind == "generative":
+        from workbench.models import TransformersGenerativeModel
+
         return isinstance(model, TransformersGenerativeModel)
     return model.differentiable
 

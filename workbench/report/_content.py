@@ -16,13 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from workbench._errors import ReportError
-from workbench.audit import AuditResult, CounterfactualResult, MitigationResult
+from workbench.audit import AuditResult, CounterfactualResult
 from workbench.data import file_sha256, read_table
 from workbench.models import model_sha256
 from workbench.privacy import redact
@@ -32,6 +32,9 @@ from workbench.report._examples import Example, ShownExample, show_examples
 from workbench.report._provenance import Provenance, collect_seeds, package_versions, platform_name
 from workbench.review import ChainCheck, Review, model_changed_message
 from workbench.spec import ModelSpec, load_spec
+
+if TYPE_CHECKING:
+    from workbench.audit import MitigationResult
 
 MSG_UNREADABLE_CARD = "cannot read the model card {path}: {reason}"
 MSG_NOT_REVIEW = "reviews must be workbench.review.Review records; item {number} is {kind}"

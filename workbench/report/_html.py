@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -26,7 +26,6 @@ from workbench.audit import (
     AuditResult,
     Breach,
     CounterfactualResult,
-    MitigationResult,
     excess,
 )
 from workbench.presentation import (
@@ -46,6 +45,9 @@ from workbench.report._chat import OUTCOME_RATES, ChatSection
 from workbench.report._content import SHORT_SHA, ReportContent
 from workbench.report._examples import ShownExample, Token
 from workbench.report._markdown import markdown_to_html
+
+if TYPE_CHECKING:
+    from workbench.audit import MitigationResult
 
 TEMPLATE = "report.html.j2"
 SHOWN_INTERSECTION_BREACHES = 20

@@ -7,9 +7,21 @@ All of it is package data, so an installed package serves as a source checkout d
 from workbench.serving._voila import (
     APPS,
     DEFAULT_APP,
+    POOL_SIZE_ENV,
     VOILA_OPTIONS,
     app_notebook,
+    default_pool_size,
+    pool_size_setting,
     voila_command,
 )
 
-__all__ = ["APPS", "DEFAULT_APP", "VOILA_OPTIONS", "app_notebook", "voila_command"]
+__all__ = [
+    "APPS",
+    "DEFAULT_APP",
+    "POOL_SIZE_ENV",
+    "VOILA_OPTIONS",
+    "app_notebook",
+    "default_pool_size",
+    "pool_size_setting",
+    "voila_command",
+]

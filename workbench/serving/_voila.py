@@ -28,8 +28,12 @@ TOKEN_ENV = "JUPYTER_TOKEN"
 #     nothing outside the server; it cannot be swapped through the URL or notebook metadata; it
 #     also tells the visitor when the session ended (kernel dead or restarted);
 #   strip_sources / show_tracebacks=False: no cell source and no traceback reaches the browser;
-#   pool_size=1 (with preheat_kernel, see voila_command): one kernel has already run the
-#     notebook when a visitor arrives;
+#   pool_size (with preheat_kernel, see voila_command): that many kernels have already run
+#     the notebook when visitors arrive (pool_size_setting: the option, WORKBENCH_POOL_SIZE,
+#     or a default from the machine's memory); a kernel taken is replaced after a second;
+#   iopub_timeout=60: a cell's output may reach Voila seconds after its reply when many
+#     kernels run the notebook at once on a busy machine (a pool filling); after Voila's 4 s
+#     default it goes on without it, and the page would lack the app;
 #   kernel manager (kernels.py): kernels start without the token in their environment, pages
 #     cannot shut them down over the websocket, and the culler counts a kernel's idle time from
 #     its last page disconnecting;
@@ -52,11 +56,22 @@ VOILA_OPTIONS = (
     "--VoilaConfiguration.allow_template_override=NO",
     "--strip_sources=True",
     "--show_tracebacks=False",
-    "--pool_size=1",
+    "--VoilaExecutor.iopub_timeout=60",
     "--VoilaConfiguration.multi_kernel_manager_class=workbench.serving.kernels.WorkbenchKernelManager",
     "--MappingKernelManager.cull_connected=False",
     "--Voila.identity_provider_class=workbench.serving.identity.VisitorIdentityProvider",
     "--Voila.authorizer_class=workbench.serving.identity.VisitorAuthorizer",
+)
+POOL_SIZE_ENV = "WORKBENCH_POOL_SIZE"
+# The default pool holds a tenth of the machine's memory in waiting kernels, reckoning each
+# at HEATED_KERNEL_MB (a kernel that has run the ethics app's first view holds about 110 MB
+# of its own, measured by bench/bench_visitors.py), between 1 and MAX_DEFAULT_POOL_SIZE.
+POOL_MEMORY_SHARE = 0.1
+HEATED_KERNEL_MB = 150
+MAX_DEFAULT_POOL_SIZE = 10
+MSG_BAD_POOL_SIZE = (
+    "the pool size is the number of pre-heated kernels, a whole number from 1 to 100; "
+    "got {value!r}"
 )
 ABANDONED_ENV = "WORKBENCH_ABANDONED_KERNEL_S"
 DEFAULT_ABANDONED_S = 90
@@ -74,13 +89,15 @@ def voila_command(
     port: int,
     token: str | None,
     preheat: bool = True,
+    pool_size: int = 1,
     environ: Mapping[str, str],
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that serve ``notebook`` on 127.0.0.1:``port``.
 
     ``token`` (or None: no token) goes to jupyter_server through ``JUPYTER_TOKEN``, never onto
-    the command line; ``preheat`` False runs the notebook in a new kernel on each page request
-    (``bench/bench_voila.py`` measures both). ``environ`` is the environment to start from.
+    the command line; ``preheat`` keeps ``pool_size`` kernels that have run the notebook,
+    False runs the notebook in a new kernel on each page request (``bench/bench_voila.py``
+    measures both). ``environ`` is the environment to start from.
     """
     environment = dict(environ)
     abandoned_s = abandoned_kernel_seconds(environment)
@@ -97,6 +114,7 @@ def voila_command(
         f"--MappingKernelManager.cull_interval={(abandoned_s + 5) // 6}",
         f"--port={port}",
         f"--preheat_kernel={preheat}",
+        f"--pool_size={check_pool_size(pool_size)}",
     ]
     if token:
         # auto_token hands the token to jupyter_server's identity provider, which reads it
@@ -116,3 +134,32 @@ def abandoned_kernel_seconds(environ: Mapping[str, str]) -> int:
     if not re.fullmatch(r"[1-9][0-9]*", value):
         raise WorkbenchError(MSG_BAD_ABANDONED.format(value=value))
     return int(value)
+
+
+def pool_size_setting(option: int | None, environ: Mapping[str, str]) -> int:
+    """The number of pre-heated kernels: ``option``, else ``WORKBENCH_POOL_SIZE``, else
+    :func:`default_pool_size`."""
+    if option is not None:
+        return check_pool_size(option)
+    value = environ.get(POOL_SIZE_ENV)
+    if value is None:
+        return default_pool_size()
+    if not re.fullmatch(r"[0-9]+", value.strip()):
+        raise WorkbenchError(MSG_BAD_POOL_SIZE.format(value=value))
+    return check_pool_size(int(value))
+
+
+def check_pool_size(size: int) -> int:
+    """``size`` if it is a usable pool size (1 to 100 kernels)."""
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 100:
+        raise WorkbenchError(MSG_BAD_POOL_SIZE.format(value=size))
+    return size
+
+
+def default_pool_size(memory_bytes: int | None = None) -> int:
+    """As many pre-heated kernels as a tenth of ``memory_bytes`` (default: this machine's
+    physical memory) holds at ``HEATED_KERNEL_MB`` each, from 1 to ``MAX_DEFAULT_POOL_SIZE``."""
+    if memory_bytes is None:
+        memory_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    kernels = int(memory_bytes * POOL_MEMORY_SHARE) // (HEATED_KERNEL_MB * 2**20)
+    return max(1, min(MAX_DEFAULT_POOL_SIZE, kernels))
