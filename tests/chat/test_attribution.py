@@ -23,8 +23,16 @@ from workbench.chat._attribution import (
     MSG_SPAN_NOT_IN_RESPONSE,
     MSG_UNKNOWN_SCORER,
 )
-from workbench.explain import METHODS, Explanation, applicable_methods, default_method
+from workbench.explain import (
+    METHODS,
+    Explanation,
+    applicable_methods,
+    default_method,
+    explain,
+    explain_batch,
+)
 from workbench.explain._captum_generative import MSG_BAD_OUTCOME, prompt_words
+from workbench.explain._explain import MSG_GENERATIVE
 from workbench.explain._methods import MSG_NEEDS_GRADIENTS
 from workbench.models import (
     CallableAdapter,
@@ -303,6 +311,12 @@ def test_a_classifier_is_not_explained_as_a_chat_model():
     classifier = CallableAdapter(lambda texts: np.full((len(texts), 2), 0.5), info)
     with raises(MSG_NOT_GENERATIVE.format(model="tiny text", kind="text")):
         explain_response(classifier, "i feel hopeless")
+
+
+def test_a_chat_model_given_to_the_classifier_explainers_is_pointed_to_explain_response(chat):
+    for call in (lambda: explain(chat, "i feel hopeless"), lambda: explain_batch(chat, ["hi"])):
+        with raises(MSG_GENERATIVE.format(name=chat.name)):
+            call()
 
 
 def test_the_method_table_offers_generative_methods(chat):

@@ -40,6 +40,10 @@ MSG_BAD_TARGET = (
 MSG_TEXTS_NOT_LIST = "explain_batch takes a list (or Series) of messages; got {kind}"
 MSG_NOTHING_TO_EXPLAIN = "explain_batch got no inputs to explain"
 MSG_BACKGROUND_TEXT = "background rows set the baseline of tabular models; a text model takes none"
+MSG_GENERATIVE = (
+    "{name!r} is a generative model (a chatbot): explain its response to a prompt with "
+    "workbench.chat.explain_response or `workbench explain --model SPEC --text PROMPT`"
+)
 MSG_BAD_BATCH_SIZE = "batch_size must be a positive whole number; got {value!r}"
 MSG_FEATURES_DIFFER = (
     "the explanation's {n} features do not match the {m} the input has for method {method!r}; "
@@ -79,6 +83,7 @@ def explain(
     the mean (or ``baseline='median'``) of ``background`` rows. ``params`` are the method's
     parameters (see :data:`METHODS`); ``faithfulness`` adds ERASER and deletion/insertion scores.
     """
+    _refuse_generative(model)
     if model.kind == "text":
         items: Sequence[str] | pd.DataFrame = [check_text(inputs)]
         model.check_limits(items)
@@ -96,6 +101,11 @@ def explain(
         batch_size=None,
         params=params,
     )[0]
+
+
+def _refuse_generative(model: ModelAdapter) -> None:
+    if model.kind == "generative":
+        raise ExplanationError(MSG_GENERATIVE.format(name=model.name))
 
 
 def explain_batch(
@@ -120,6 +130,7 @@ def explain_batch(
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
         raise ExplanationError(MSG_BAD_BATCH_SIZE.format(value=batch_size))
+    _refuse_generative(model)
     if model.kind == "text":
         if isinstance(inputs, str | pd.DataFrame) or not hasattr(inputs, "__iter__"):
             raise ExplanationError(MSG_TEXTS_NOT_LIST.format(kind=type(inputs).__name__))
