@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from workbench.app.decisions import record_decision
 from workbench.cli import main
 from workbench.cli._chat_audit import MSG_BAD_ROWS, MSG_NOT_GENERATIVE, time_left
+from workbench.spec import load_spec
 
 from .chat_data import write_chat_spec
 
@@ -40,6 +42,33 @@ def test_the_injected_bias_fails_the_chat_audit(tmp_path, capsys):
     assert "mentions_988" in payload["outcome_audit"]["responses"][0]
     assert "Alice Walker" not in out.read_text(encoding="utf-8")
     assert "[NAME]" in payload["counterfactual"]["most_different"][0]["reference_response"]
+
+
+def test_the_report_holds_both_audits_redacted_and_the_decisions(tmp_path, capsys):
+    spec = write_chat_spec(tmp_path / "biased", biased=True)
+    db, report = tmp_path / "reviews.sqlite3", tmp_path / "out" / "chat.html"
+    report.parent.mkdir()
+    record_decision(db, load_spec(spec), decision="reject", reviewer="Ada Board", comment="men")
+    code = main(
+        ["chat-audit", "--model", str(spec), "--personas", "gender", "--rows", "40",
+         "--bootstrap", "50", "--report", str(report), "--db", str(db)]
+    )  # fmt: skip
+    assert code == 1
+    assert f"report in {report}" in capsys.readouterr().out
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
+    html = report.read_text(encoding="utf-8")
+    for part in ("Chatbot report", "Outcome rates by group", "Paired differences", "Ada Board"):
+        assert part in html, part
+    assert "Alice Walker" not in html and "[NAME]" in html
+
+
+def test_an_unwritable_report_is_refused_before_the_audit(tmp_path, capsys):
+    spec = write_chat_spec(tmp_path / "stub", biased=False)
+    (tmp_path / "a file").write_text("not a folder", encoding="utf-8")
+    report = tmp_path / "a file" / "chat.html"
+    assert main(["chat-audit", "--model", str(spec), "--report", str(report)]) == 2
+    captured = capsys.readouterr()
+    assert "is a file, not a folder" in captured.err and "responses" not in captured.err
 
 
 def test_a_fair_chat_model_passes(tmp_path, capsys):

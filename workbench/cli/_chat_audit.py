@@ -12,6 +12,7 @@ from typing import Any
 
 from workbench._errors import AuditError
 from workbench.cli._common import BOOTSTRAP_OPTION, MODEL_OPTIONS, STDOUT, write_json
+from workbench.review._names import DATA_DIR_ENV, DATABASE_FILE_NAME
 
 EXIT_PASSED = 0
 EXIT_BREACHED = 1
@@ -39,6 +40,7 @@ MSG_BREACHED = "FAIL: {count} fairness bound(s) robustly breached:"
 MSG_BREACH_LINE = "  - [{what}] {message}"
 MSG_PASSED = "PASS: no fairness bound is robustly breached"
 MSG_RESULT = "result in {path}"
+MSG_REPORT = "report in {path}"
 PROGRESS_EVERY_S = 1.0
 
 
@@ -75,6 +77,18 @@ def add_chat_audit_command(verbs: argparse._SubParsersAction) -> None:
     parser.add_argument("--rows", type=int, help="audit only the first N prompts")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     parser.add_argument("--json", metavar="OUT", help="where to write the result (- for stdout)")
+    parser.add_argument(
+        "--report",
+        metavar="OUT.html",
+        help="also write the self-contained HTML report: both audits with redacted prompts and "
+        "responses, the generation settings and the reviewers' decisions",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL_OR_PATH",
+        help="review database the report lists decisions from: a SQLite file or a SQLAlchemy "
+        f"URL (default: ${DATA_DIR_ENV}/{DATABASE_FILE_NAME} if it exists); only read",
+    )
     parser.set_defaults(run=run_chat_audit_command)
 
 
@@ -89,6 +103,7 @@ def run_chat_audit_command(args: argparse.Namespace) -> int:
     )
     from workbench.data import read_table
     from workbench.models import load_model
+    from workbench.report._write import check_writable
     from workbench.spec import load_spec
 
     spec = load_spec(args.model)
@@ -101,6 +116,8 @@ def run_chat_audit_command(args: argparse.Namespace) -> int:
         raise AuditError(MSG_NO_TEXT_COLUMN.format(path=spec.path))
     if args.rows is not None and args.rows < 1:
         raise AuditError(MSG_BAD_ROWS.format(rows=args.rows))
+    if args.report:
+        check_writable(args.report)
     data = read_table(file)
     if args.rows is not None:
         data = data.head(args.rows).reset_index(drop=True)
@@ -145,7 +162,36 @@ def run_chat_audit_command(args: argparse.Namespace) -> int:
             "counterfactual": counterfactual.to_dict(),
         }
         write_json(args.json, payload, error=AuditError, message=MSG_CANNOT_WRITE)
+    if args.report:
+        _write_report(args, spec, model, file, outcome, counterfactual)
     return _verdict(args, outcome, counterfactual)
+
+
+def _write_report(
+    args: argparse.Namespace, spec: Any, model: Any, data: Any, outcome: Any, counterfactual: Any
+) -> None:
+    """Write the chatbot report of both audits, with the decisions recorded in ``--db``."""
+    from workbench.app.pipeline import load_reviews
+    from workbench.report import build_report, write_html
+
+    reviews, source, chain, notes = load_reviews(model, args.db)
+    content = build_report(
+        spec,
+        data=data,
+        audit_result=None if outcome is None else outcome.audit,
+        chat_outcome=outcome,
+        chat_counterfactual=counterfactual,
+        generation=model.settings.to_dict(),
+        reviews=reviews,
+        review_source=source,
+        review_chain=chain,
+        seeds={"bootstrap": args.seed},
+        notes=notes,
+        title=f"Chatbot report: {spec.name}",
+    )
+    path = write_html(content, args.report)
+    out = sys.stderr if args.json == STDOUT else sys.stdout
+    print(MSG_REPORT.format(path=path), file=out)
 
 
 def _categories(text: str | None) -> list[str] | None:

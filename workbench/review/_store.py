@@ -292,7 +292,8 @@ def check_current(
 ) -> list[StoredReview]:
     """Reviews made for other hashes of the same model name: they do not cover this version.
 
-    ``model`` is a loaded adapter (its ``fingerprint``) or a spec file (hashed now).
+    ``model`` is a loaded model, classifier or generative (its ``fingerprint``), or a spec
+    file (hashed now).
     """
     name, current = _name_and_sha256(model)
     return [r for r in store.history(model_name=name) if r.model_sha256 != current]
@@ -307,7 +308,7 @@ def model_changed_message(stale: list[StoredReview], *, current_sha256: str) -> 
 
 
 def _name_and_sha256(model: ModelAdapter | ModelSpec | str | Path) -> tuple[str, str]:
-    if isinstance(model, ModelAdapter):
+    if not isinstance(model, ModelSpec | str | Path):
         return model.name, model.fingerprint
     spec = load_spec(model)
     return spec.name, model_sha256(spec)
