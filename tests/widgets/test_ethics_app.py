@@ -24,6 +24,7 @@ REVIEW_ONLY_MODULES = (
     "sklearn",
     "dask",
     "distributed",
+    "scipy",
 )
 FIRST_VIEW_PROBE = (
     "import sys\n"

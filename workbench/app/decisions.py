@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 from workbench._errors import ReviewError, ReviewStoreError
 from workbench.app.catalog import log as operator_log
@@ -15,14 +16,15 @@ from workbench.review import (
     MAX_REVIEWER_CHARS,
     ChainCheck,
     Review,
-    ReviewStore,
     StoredReview,
     check_conditions,
-    check_current,
     check_length,
 )
 from workbench.review import model_changed_message as _changed
 from workbench.spec import ModelSpec, load_spec
+
+if TYPE_CHECKING:
+    from workbench.review import ReviewStore
 
 MSG_NO_MODEL = "choose a model before recording a decision"
 MSG_NO_DECISION = "choose a decision: approve, approve with conditions, or reject"
@@ -30,7 +32,7 @@ MSG_VISITOR_STORE_FAILED = (
     "Decisions cannot be recorded or shown right now; the server's operator has been told."
 )
 MSG_OPERATOR_STORE_FAILED = "review decisions are unavailable to the app: {problem}"
-Store = ReviewStore | str | Path | None
+Store: TypeAlias = "ReviewStore | str | Path | None"
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ def check_lengths(*, reviewer: str, comment: str, conditions: str) -> None:
 def decision_history(store: Store, spec: str | Path | ModelSpec) -> DecisionHistory:
     """Reviews of the current version of the model ``spec`` describes, read from the store now,
     and the check of the history's hash chain."""
+    from workbench.review import check_current  # SQLAlchemy loads with the first decision
+
     spec = load_spec(spec)
     current = model_sha256(spec)
     with opened_store(store) as opened:
@@ -109,6 +113,8 @@ def opened_store(store: Store) -> Iterator[ReviewStore]:
     with the place and what to do; the error raised says only :data:`MSG_VISITOR_STORE_FAILED`
     (an app's visitors must not see server paths or operator instructions).
     """
+    from workbench.review import ReviewStore  # SQLAlchemy loads with the first decision
+
     try:
         if isinstance(store, ReviewStore):
             yield store

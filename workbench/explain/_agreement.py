@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from workbench._errors import ExplanationError
 from workbench.explain._explanation import Explanation
@@ -44,6 +43,8 @@ class Agreement:
 
 def agreement(first: Explanation, second: Explanation, *, k: int = 5) -> Agreement:
     """Spearman correlation of signed attributions and the shared share of the top-k by size."""
+    from scipy.stats import spearmanr  # on first use: the app's first page needs no SciPy
+
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ExplanationError(MSG_BAD_K.format(k=k))
     if first.features != second.features:

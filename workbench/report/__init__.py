@@ -6,72 +6,42 @@ notebook's); :func:`choose_examples` picks the rows worth explaining; then :func
 and :func:`write_json` write it atomically. Example texts are redacted.
 """
 
-from workbench._errors import ReportError
-from workbench._files import MSG_NOT_A_FOLDER
-from workbench.report._chat import (
-    OUTCOME_CLASS,
-    ChatSection,
-    chat_section,
-    redact_columns,
-    shown_pairs,
-)
-from workbench.report._choose import Choice, choose_examples
-from workbench.report._content import (
-    MSG_NOT_REVIEW,
-    MSG_OTHER_MODEL,
-    MSG_REDACTION_OFF,
-    MSG_RESULT_FOR_OTHER_VERSION,
-    MSG_UNREADABLE_CARD,
-    DataSummary,
-    ModelSummary,
-    ReportContent,
-    build_report,
-)
-from workbench.report._examples import (
-    MSG_NOT_EXAMPLE,
-    MSG_TEXT_NEEDED,
-    MSG_WITHHELD,
-    Example,
-    ShownExample,
-    Token,
-    redact_tokens,
-)
-from workbench.report._html import render_html
-from workbench.report._markdown import markdown_to_html
-from workbench.report._provenance import Provenance
-from workbench.report._write import MSG_CANNOT_WRITE, MSG_IS_A_FOLDER, write_html, write_json
+from workbench._lazy import lazy_names
 
-__all__ = [
-    "MSG_CANNOT_WRITE",
-    "MSG_IS_A_FOLDER",
-    "MSG_NOT_A_FOLDER",
-    "MSG_NOT_EXAMPLE",
-    "MSG_NOT_REVIEW",
-    "MSG_OTHER_MODEL",
-    "MSG_REDACTION_OFF",
-    "MSG_RESULT_FOR_OTHER_VERSION",
-    "MSG_TEXT_NEEDED",
-    "MSG_UNREADABLE_CARD",
-    "MSG_WITHHELD",
-    "OUTCOME_CLASS",
-    "ChatSection",
-    "Choice",
-    "DataSummary",
-    "Example",
-    "ModelSummary",
-    "Provenance",
-    "ReportContent",
-    "ReportError",
-    "ShownExample",
-    "Token",
-    "build_report",
-    "chat_section",
-    "choose_examples",
-    "markdown_to_html",
-    "redact_columns",
-    "redact_tokens",
-    "shown_pairs",
-    "render_html",
-    "write_html",
-    "write_json",
-]
+_HOMES = {
+    "ReportError": "workbench._errors",
+    "MSG_NOT_A_FOLDER": "workbench._files",
+    "ChatSection": "workbench.report._chat",
+    "OUTCOME_CLASS": "workbench.report._chat",
+    "chat_section": "workbench.report._chat",
+    "redact_columns": "workbench.report._chat",
+    "shown_pairs": "workbench.report._chat",
+    "Choice": "workbench.report._choose",
+    "choose_examples": "workbench.report._choose",
+    "DataSummary": "workbench.report._content",
+    "MSG_NOT_REVIEW": "workbench.report._content",
+    "MSG_OTHER_MODEL": "workbench.report._content",
+    "MSG_REDACTION_OFF": "workbench.report._content",
+    "MSG_RESULT_FOR_OTHER_VERSION": "workbench.report._content",
+    "MSG_UNREADABLE_CARD": "workbench.report._content",
+    "ModelSummary": "workbench.report._content",
+    "ReportContent": "workbench.report._content",
+    "build_report": "workbench.report._content",
+    "Example": "workbench.report._examples",
+    "MSG_NOT_EXAMPLE": "workbench.report._examples",
+    "MSG_TEXT_NEEDED": "workbench.report._examples",
+    "MSG_WITHHELD": "workbench.report._examples",
+    "ShownExample": "workbench.report._examples",
+    "Token": "workbench.report._examples",
+    "redact_tokens": "workbench.report._examples",
+    "render_html": "workbench.report._html",
+    "markdown_to_html": "workbench.report._markdown",
+    "Provenance": "workbench.report._provenance",
+    "MSG_CANNOT_WRITE": "workbench.report._write",
+    "MSG_IS_A_FOLDER": "workbench.report._write",
+    "write_html": "workbench.report._write",
+    "write_json": "workbench.report._write",
+}
+
+__all__ = sorted(_HOMES)
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

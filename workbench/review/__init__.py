@@ -39,7 +39,7 @@ _HOMES = {
     "MSG_LINK_BROKEN": "workbench.review._ledger",
     "MSG_LOCKED": "workbench.review._store",
     "MSG_MISSING": "workbench.review._ledger",
-    "MSG_MODEL_CHANGED": "workbench.review._store",
+    "MSG_MODEL_CHANGED": "workbench.review._records",
     "MSG_NAIVE_TIME": "workbench.review._records",
     "MSG_NO_CHAIN": "workbench.review._store",
     "MSG_NO_DATA_FILE": "workbench.review._records",
@@ -60,7 +60,7 @@ _HOMES = {
     "check_current": "workbench.review._store",
     "check_length": "workbench.review._records",
     "default_database": "workbench.review._store",
-    "model_changed_message": "workbench.review._store",
+    "model_changed_message": "workbench.review._records",
     "postgres_setup_sql": "workbench.review._postgres",
     "record_hash": "workbench.review._ledger",
 }

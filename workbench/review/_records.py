@@ -22,6 +22,11 @@ Decision = StrEnum(
 Decision.__doc__ = "What a reviewer decided about a model: approve, conditions or reject."
 
 
+MSG_MODEL_CHANGED = (
+    "{count} review(s) of model {name!r} were made for other versions of its files "
+    "(sha256 {hashes}); they do not apply to the current version {current}, which needs "
+    "its own review"
+)
 MSG_UNKNOWN_DECISION = "unknown decision {value!r}; use one of {choices}"
 MSG_EMPTY_REVIEWER = "a review needs the reviewer's name; got an empty name"
 MSG_EMPTY_MODEL_NAME = "a review needs the name of the model it is about"
@@ -199,3 +204,11 @@ def check_conditions(conditions: Sequence[str]) -> None:
 def _check_sha256(name: str, value: Any) -> None:
     if not isinstance(value, str) or not _SHA256.fullmatch(value):
         raise ReviewError(MSG_BAD_SHA256.format(field=name, value=value))
+
+
+def model_changed_message(stale: list[StoredReview], *, current_sha256: str) -> str:
+    """A plain sentence saying that ``stale`` reviews were for other versions of the model."""
+    hashes = ", ".join(sorted({review.model_sha256[:12] for review in stale}))
+    return MSG_MODEL_CHANGED.format(
+        count=len(stale), name=stale[0].model_name, hashes=hashes, current=current_sha256[:12]
+    )

@@ -90,12 +90,6 @@ MSG_NO_CHAIN = (
     "it as the record of those reviews (an earlier workbench lists them), and name a new "
     "database with --db or the {env} environment variable for new reviews"
 )
-MSG_MODEL_CHANGED = (
-    "{count} review(s) of model {name!r} were made for other versions of its files "
-    "(sha256 {hashes}); they do not apply to the current version {current}, which needs "
-    "its own review"
-)
-
 metadata = MetaData()
 reviews_table = Table(
     "reviews",
@@ -297,14 +291,6 @@ def check_current(
     """
     name, current = _name_and_sha256(model)
     return [r for r in store.history(model_name=name) if r.model_sha256 != current]
-
-
-def model_changed_message(stale: list[StoredReview], *, current_sha256: str) -> str:
-    """A plain sentence saying that ``stale`` reviews were for other versions of the model."""
-    hashes = ", ".join(sorted({review.model_sha256[:12] for review in stale}))
-    return MSG_MODEL_CHANGED.format(
-        count=len(stale), name=stale[0].model_name, hashes=hashes, current=current_sha256[:12]
-    )
 
 
 def _name_and_sha256(model: ModelAdapter | ModelSpec | str | Path) -> tuple[str, str]:
