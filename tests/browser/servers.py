@@ -172,6 +172,11 @@ def start(
     return server
 
 
+# Pre-heated kernels of a test server (``--pool-size`` in ``options`` wins): enough for the
+# tests' visitors, without the default's ten kernels starting on a 2-core machine.
+TEST_POOL_SIZE = 2
+
+
 def start_app(
     *,
     log_dir: Path,
@@ -185,7 +190,7 @@ def start_app(
     environment; ``workbench`` and ``cwd`` say which installation serves and from where."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in SERVE_ENV}
-    env.update(WORKBENCH_DATA_DIR=str(data_dir))
+    env.update(WORKBENCH_DATA_DIR=str(data_dir), WORKBENCH_POOL_SIZE=str(TEST_POOL_SIZE))
     env.update(extra_env)
     return start(
         [str(workbench), "serve", "--port", str(port), *options],
