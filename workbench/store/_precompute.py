@@ -8,6 +8,9 @@ rest. Each worker process loads the model once (cached by spec path and fingerpr
 explains its chunks with :func:`workbench.explain.explain_batch`; a row that cannot be
 explained is recorded with its error and the run goes on. A generative model's chunks are
 prompts, generated with :meth:`GenerativeModel.generate` into the response store.
+
+:func:`explain_on_engine` sends the same chunk tasks for what
+:func:`~workbench.store.explain_stored` finds missing, when an engine is configured.
 """
 
 from __future__ import annotations
