@@ -153,3 +153,26 @@ def test_a_model_built_in_memory_is_explained_here(
     assert np.allclose(served[0].explanation.attributions, expected[0].attributions)
     assert MSG_ENGINE_NEEDS_SPEC % "memory" in caplog.messages
     assert "i feel low" not in caplog.text
+
+
+def test_tabular_rows_are_explained_on_the_engine_with_the_background_sent(cluster, tmp_path):
+    spec = workbench.sample_model_specs()["relapse_tabular"]
+    tabular = load_model(spec)
+    frame = pd.read_csv(spec.parent / "data.csv")
+    before = chunks_run(cluster)
+    served = explain_stored(
+        tabular,
+        frame.head(3),
+        store=ExplanationStore(tmp_path),
+        method="ig",
+        background=frame,
+        scheduler=cluster.scheduler_address,
+    )
+    assert chunks_run(cluster) > before
+    expected = explain_batch(
+        tabular, frame.head(3), method="ig", background=frame, cache=None, progress=False
+    )
+    for found, wanted in zip(served, expected):
+        assert not found.precomputed
+        assert found.explanation.features == wanted.features
+        assert np.allclose(found.explanation.attributions, wanted.attributions, atol=1e-6)
