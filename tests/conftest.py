@@ -11,15 +11,17 @@ import yaml
 from tiny_models import TINY_EMBEDDING, TINY_VOCABULARY, LinearTabular, MeanEmbeddingText
 
 from workbench.models import TabularEncoder, WordTokenizer
-from workbench.store import STORE_ENV
+from workbench.store import SCHEDULER_ENV, STORE_ENV
 
 pytest_plugins = ("no_skips",)
 
 
 @pytest.fixture(autouse=True)
 def own_explanation_store(tmp_path_factory, monkeypatch):
-    """Each test's explanation store is its own fresh folder, never the user's data folder."""
+    """Each test's explanation store is its own fresh folder, never the user's data folder, and
+    no engine is configured unless the test names one."""
     monkeypatch.setenv(STORE_ENV, str(tmp_path_factory.mktemp("store")))
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from workbench.serving._voila import (
     MSG_BAD_POOL_SIZE,
     TEMPLATES_JUPYTER_PATH,
 )
-from workbench.store import STORE_ENV
+from workbench.store import SCHEDULER_ENV, STORE_ENV
 
 DEFAULT_NOTEBOOK = str(app_notebook(DEFAULT_APP))
 
@@ -112,6 +112,16 @@ def test_the_store_folder_reaches_the_app_through_the_environment(tmp_path, monk
         notebook=DEFAULT_NOTEBOOK, port=8866, token=None, store=str(tmp_path / "shared")
     )
     assert environment[STORE_ENV] == str(tmp_path / "shared")
+
+
+def test_the_scheduler_reaches_the_app_through_the_environment(monkeypatch):
+    monkeypatch.setenv(SCHEDULER_ENV, "tcp://operators-own:8786")
+    _, environment = serve_command(notebook=DEFAULT_NOTEBOOK, port=8866, token=None)
+    assert environment[SCHEDULER_ENV] == "tcp://operators-own:8786"
+    executed = {}
+    monkeypatch.setattr("os.execve", lambda path, command, env: executed.update(env=env))
+    assert main(["serve", "--scheduler", "tcp://10.0.0.5:8786"]) == 0
+    assert executed["env"][SCHEDULER_ENV] == "tcp://10.0.0.5:8786"
 
 
 def test_a_missing_spec_or_bad_catalog_stops_before_serving(tmp_path, capsys):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from workbench._errors import WorkbenchError
 from workbench.review._names import DATA_DIR_ENV
-from workbench.store._names import STORE_ENV
+from workbench.store._names import SCHEDULER_ENV, STORE_ENV
 
 MSG_NO_NOTEBOOK = (
     "cannot serve {notebook}: no such notebook file, and not a bundled app ({apps})"
@@ -36,6 +36,7 @@ def serve_command(
     samples: bool = False,
     preheat: bool = True,
     store: str | None = None,
+    scheduler: str | None = None,
     pool_size: int | None = None,
 ) -> tuple[list[str], dict]:
     """The Voila command line and environment that serve ``notebook`` on 127.0.0.1:``port``.
@@ -43,8 +44,10 @@ def serve_command(
     ``notebook`` is a bundled app's name (``workbench.serving.APPS``) or a notebook file.
     ``models`` (spec files), ``catalog`` (a catalog file) and ``samples`` say which models the
     app lists (by default the bundled samples); they reach the app's kernel through the
-    environment that ``workbench.app.catalog.served_models`` reads. ``pool_size`` pre-heated kernels
-    wait for visitors (None: ``WORKBENCH_POOL_SIZE`` or a default from the machine's memory).
+    environment that ``workbench.app.catalog.served_models`` reads; so do ``store`` and
+    ``scheduler`` (the Dask engine that explains what the store lacks). ``pool_size``
+    pre-heated kernels wait for visitors (None: ``WORKBENCH_POOL_SIZE`` or a default from the
+    machine's memory).
     """
     from workbench.app.catalog import ENV_CATALOG, ENV_MODELS, ENV_SAMPLES, read_catalog
     from workbench.serving import APPS, app_notebook, pool_size_setting, voila_command
@@ -70,6 +73,8 @@ def serve_command(
         environment[ENV_SAMPLES] = "1"
     if store is not None:
         environment[STORE_ENV] = str(Path(store).expanduser().resolve())
+    if scheduler is not None:
+        environment[SCHEDULER_ENV] = scheduler
     return voila_command(
         notebook=path.resolve(),
         port=port,
@@ -150,6 +155,14 @@ def add_serve_command(verbs: argparse._SubParsersAction) -> None:
         f"several servers on a shared disk); default: ${STORE_ENV}, else ${DATA_DIR_ENV}",
     )
     parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="explain what the store lacks on the Dask scheduler at ADDRESS "
+        "(tcp://HOST:8786), whose workers load the models from their spec files, instead of "
+        f"in each visitor's kernel; default: ${SCHEDULER_ENV}, else in the kernel",
+    )
+    parser.add_argument(
         "--pool-size",
         type=int,
         default=None,
@@ -176,6 +189,7 @@ def run_serve(args: argparse.Namespace) -> int:
         samples=args.samples,
         preheat=args.preheat,
         store=args.store,
+        scheduler=args.scheduler,
         pool_size=args.pool_size,
     )
     print(f"serving {command[-1]} on http://127.0.0.1:{args.port}", file=sys.stderr)

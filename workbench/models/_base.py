@@ -7,6 +7,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import numpy as np
@@ -164,6 +165,15 @@ def model_raised(model: str, step: str, err: BaseException) -> ModelRaisedError:
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class ModelSource:
+    """Where a loaded model came from: its spec file (resolved) and whether pickles were
+    trusted, so another process (a Dask worker) can load the same model."""
+
+    spec_path: Path
+    trust_pickle: bool = False
+
+
 class ModelAdapter(ABC):
     """A classifier of raw inputs (texts or table rows) that returns class probabilities.
 
@@ -176,6 +186,8 @@ class ModelAdapter(ABC):
     framework: str = "callable"
     kinds: tuple[ModelKind, ...] = ("text", "tabular")
     limits: InputLimits = InputLimits()
+    # Set by load_model; None for a model built in memory.
+    source: ModelSource | None = None
 
     def __init__(self, info: ModelInfo, *, batch_size: int) -> None:
         if info.kind not in self.kinds:

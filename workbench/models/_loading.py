@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench._errors import ModelLoadError, SpecError, WorkbenchError
-from workbench.models._base import InputLimits, ModelAdapter, ModelInfo, model_raised
+from workbench.models._base import (
+    InputLimits,
+    ModelAdapter,
+    ModelInfo,
+    ModelSource,
+    model_raised,
+)
 from workbench.models._frameworks import FRAMEWORKS
 from workbench.spec import GENERATIVE, ModelSpec, load_spec, with_device
 
@@ -69,6 +75,8 @@ def load_model(
         )
     model = loader(spec, info, batch, trust_pickle=trust_pickle)
     model.limits = InputLimits(max_characters=spec.max_characters, max_tokens=spec.max_tokens)
+    if spec.kind != GENERATIVE:
+        model.source = ModelSource(spec_path=spec.path.resolve(), trust_pickle=trust_pickle)
     return model
 
 

@@ -8,6 +8,9 @@ rest. Each worker process loads the model once (cached by spec path and fingerpr
 explains its chunks with :func:`workbench.explain.explain_batch`; a row that cannot be
 explained is recorded with its error and the run goes on. A generative model's chunks are
 prompts, generated with :meth:`GenerativeModel.generate` into the response store.
+
+:func:`explain_on_engine` sends the same chunk tasks for what
+:func:`~workbench.store.explain_stored` finds missing, when an engine is configured.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import logging
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +28,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from workbench._errors import StoreError
+from workbench._errors import ExplanationError, StoreError
 from workbench.data import load_dataset, read_table
 from workbench.explain._explain import explain, explain_batch
 from workbench.explain._explanation import Explanation
@@ -47,7 +50,7 @@ from workbench.store._responses import (
     StoredResponse,
     response_versions,
 )
-from workbench.store._served import explanation_key, hashable_items
+from workbench.store._served import _keep, explanation_key, hashable_items
 from workbench.store._store import ExplanationStore, StoredEntry, StoreKey, package_versions
 
 MSG_BAD_ROWS = "--rows must be a positive whole number; got {value!r}"
@@ -67,12 +70,17 @@ MSG_METHODS_NOT_GENERATIVE = (
     "model {model!r} is generative: precompute stores its responses to the prompts, no "
     "explanations; remove --method {methods}"
 )
+MSG_ENGINE_ROW_FAILED = (
+    "input {position} could not be explained on the Dask engine at {address}: {error}"
+)
 PRECOMPUTE_TASK = "explaining rows with `workbench precompute`"
 # What a generative model's entries are, in the summary in place of a method.
 GENERATE = "generate"
 # Chunks per worker: enough to balance uneven rows, few enough that a chunk is worth a task.
 CHUNKS_PER_WORKER = 4
 MAX_CHUNK_ROWS = 64
+# How long a visitor's explain click waits for the engine's scheduler to answer.
+SERVE_CONNECT_TIMEOUT = "3s"
 
 # A worker process's loaded model (and tabular background), kept across its tasks.
 _loaded: dict[tuple[str, str], tuple[ModelAdapter, pd.DataFrame | None]] = {}
@@ -119,6 +127,8 @@ class _ChunkJob:
     params: dict[str, Any]
     positions: tuple[int, ...]
     items: Any  # messages (a list) or rows (a DataFrame)
+    target: int | None = None  # None: the predicted class
+    faithfulness: bool = True
 
 
 @dataclass(frozen=True)
@@ -341,16 +351,11 @@ def _run(
 ) -> tuple[int, int, list[dict[str, Any]]]:
     """Submit every chunk to ``task`` on the workers; store each one's results, made into
     entries by ``entry(payload, error)``, as it completes."""
-    from distributed import as_completed
-
-    futures = {client.submit(task, job, pure=False): (keys, job) for keys, job in jobs}
     computed = failed = 0
     errors: list[dict[str, Any]] = []
     bar = tqdm(total=todo, desc="precompute", unit="entry", file=sys.stderr, disable=not progress)
     try:
-        for future in as_completed(futures):
-            keys, job = futures.pop(future)
-            results = future.result()
+        for keys, job, results in _finished(client, jobs, task):
             entries = []
             for key, position, (payload, error) in zip(keys, job.positions, results):
                 entries.append((key, entry(payload, error)))
@@ -363,10 +368,87 @@ def _run(
             bar.update(len(entries))
     finally:
         bar.close()
-        for future in futures:
-            future.cancel()
     errors.sort(key=lambda error: (error["row"], error["method"]))
     return computed, failed, errors
+
+
+def _finished(
+    client: Any, jobs: list[tuple[Any, Any]], task: Callable[..., Any], *args: Any
+) -> Iterator[tuple[Any, Any, Any]]:
+    """Submit ``task(job, *args)`` for every ``(keys, job)``; yield ``(keys, job, result)`` as
+    each finishes. Whatever has not finished when the caller stops is cancelled."""
+    from distributed import as_completed
+
+    futures = {client.submit(task, job, *args, pure=False): (keys, job) for keys, job in jobs}
+    try:
+        for future in as_completed(futures):
+            keys, job = futures.pop(future)
+            yield keys, job, future.result()
+    finally:
+        for future in futures:
+            future.cancel()
+
+
+def explain_on_engine(
+    model: ModelAdapter,
+    items: Sequence[str] | pd.DataFrame,
+    *,
+    scheduler: str,
+    positions: Sequence[int],
+    keys: Sequence[StoreKey] | None,
+    store: ExplanationStore | None,
+    method: str,
+    params: dict[str, Any],
+    target: int | None,
+    background: pd.DataFrame | None,
+    faithfulness: bool,
+    progress: bool,
+) -> list[Explanation]:
+    """Explain ``items`` (the inputs at ``positions`` of a request) on the Dask scheduler at
+    ``scheduler``, in chunks; each chunk's explanations are stored under ``keys`` as it
+    finishes. A row a worker cannot explain is an :class:`ExplanationError` naming its
+    position."""
+    source = model.source
+    found: dict[int, Explanation] = {}
+    bar = tqdm(
+        total=len(items), desc=f"explain ({method})", file=sys.stderr, disable=not progress
+    )
+    with _client(scheduler, None, timeout=SERVE_CONNECT_TIMEOUT) as client:
+        size = _chunk_rows(len(items), _worker_count(client))
+        jobs = []
+        for start in range(0, len(items), size):
+            chunk = tuple(range(start, min(start + size, len(items))))
+            job = _ChunkJob(
+                spec_path=str(source.spec_path),
+                fingerprint=model.fingerprint,
+                trust_pickle=source.trust_pickle,
+                background_path=None,
+                method=method,
+                params=params,
+                positions=tuple(positions[i] for i in chunk),
+                items=_subset(items, chunk),
+                target=target,
+                faithfulness=faithfulness,
+            )
+            jobs.append((None if keys is None else [keys[i] for i in chunk], job))
+        shared = None if background is None else client.scatter(background, broadcast=True)
+        try:
+            for chunk_keys, job, results in _finished(client, jobs, _explain_chunk, shared):
+                entries = [_explanation_entry(payload, error) for payload, error in results]
+                if store is not None:
+                    _keep(store, list(zip(chunk_keys, entries)))
+                bar.update(len(entries))
+                for position, entry in zip(job.positions, entries):
+                    if entry.error is not None:
+                        raise ExplanationError(
+                            MSG_ENGINE_ROW_FAILED.format(
+                                position=position, address=scheduler, error=entry.error
+                            )
+                        )
+                    found[position] = entry.explanation
+        finally:
+            bar.close()
+    return [found[position] for position in positions]
 
 
 def _explanation_entry(payload: dict[str, Any] | None, error: str | None) -> StoredEntry:
@@ -409,13 +491,17 @@ def _check_fingerprint(spec_path: str, *, found: str, expected: str) -> None:
         raise StoreError(MSG_MODEL_CHANGED.format(spec=spec_path, found=found, expected=expected))
 
 
-def _explain_chunk(job: _ChunkJob) -> list[tuple[dict[str, Any] | None, str | None]]:
-    """On a worker: each row's explanation as a dict, or the error that stopped it."""
-    model, background = _worker_model(job)
+def _explain_chunk(
+    job: _ChunkJob, background: pd.DataFrame | None = None
+) -> list[tuple[dict[str, Any] | None, str | None]]:
+    """On a worker: each row's explanation as a dict, or the error that stopped it;
+    ``background`` (tabular rows sent with the task) stands for the job's background file."""
+    model, read = _worker_model(job)
     options = {
         "method": job.method,
-        "background": background,
-        "faithfulness": True,
+        "target": job.target,
+        "background": read if background is None else background,
+        "faithfulness": job.faithfulness,
         "cache": None,
     }
     try:
@@ -450,13 +536,14 @@ def _worker_model(job: _ChunkJob) -> tuple[ModelAdapter, pd.DataFrame | None]:
 
 
 @contextmanager
-def _client(scheduler: str | None, workers: int | None) -> Any:
-    """A client of the scheduler at ``scheduler``, else of a new local cluster."""
+def _client(scheduler: str | None, workers: int | None, *, timeout: str = "10s") -> Any:
+    """A client of the scheduler at ``scheduler`` (waiting ``timeout`` for it), else of a new
+    local cluster."""
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=timeout)
         except OSError as err:
             raise StoreError(MSG_NO_SCHEDULER.format(address=scheduler, detail=err)) from None
         with client:

@@ -25,6 +25,7 @@ GPU worker serves every visitor.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,9 +44,13 @@ from workbench.explain._explanation import Explanation
 from workbench.explain._inputs import background_digest, check_background, check_rows, check_text
 from workbench.explain._methods import default_method, method_info
 from workbench.models import ModelAdapter
-from workbench.store._names import default_store_folder
+from workbench.store._names import SCHEDULER_ENV, default_store_folder
 from workbench.store._store import ExplanationStore, StoredEntry, StoreKey, package_versions
 
+MSG_ENGINE_NEEDS_SPEC = (
+    "model %r was not loaded from a spec file, so the engine's workers cannot load it; "
+    "explaining in this process"
+)
 MSG_NOT_KEPT = "explanations not kept in the store %s (%s); they are shown, not stored"
 NOTE_PRECOMPUTED = "Precomputed: read from the explanation store, not computed for this view."
 
@@ -119,12 +124,16 @@ def explain_stored(
     background: pd.DataFrame | None = None,
     faithfulness: bool = False,
     progress: bool = False,
+    scheduler: str | None = None,
     **params: Any,
 ) -> list[Served]:
     """Explain each message of a list, or each row of a DataFrame, reading ``store`` first.
 
     Only the inputs the store lacks are explained (with :func:`~workbench.explain.explain_batch`
-    and ``params``) and then stored; without a store everything is computed.
+    and ``params``) and then stored; without a store everything is computed. With an engine,
+    the Dask scheduler at ``scheduler`` (default: ``$WORKBENCH_SCHEDULER``), they are explained
+    on its workers, which load the model from its spec file; a model built in memory is
+    explained here.
     """
     if model.kind == "text":
         if isinstance(inputs, str | pd.DataFrame) or not hasattr(inputs, "__iter__"):
@@ -154,39 +163,57 @@ def explain_stored(
         subset = (
             items.iloc[missing] if isinstance(items, pd.DataFrame) else [items[i] for i in missing]
         )
-        computed = explain_batch(
-            model,
-            subset,
-            method=info.name,
-            target=index,
-            background=background,
-            faithfulness=faithfulness,
-            progress=progress,
-            **params,
-        )
+        keys = None
+        if store is not None:
+            versions = package_versions()
+            keys = [
+                explanation_key(
+                    model,
+                    value,
+                    method=info.name,
+                    settings=requested,
+                    target=index,
+                    background=checked,
+                    versions=versions,
+                )
+                for value in hashable_items(model, subset)
+            ]
+        engine = scheduler or os.environ.get(SCHEDULER_ENV) or None
+        if engine is not None and model.source is None:
+            logger.info(MSG_ENGINE_NEEDS_SPEC, model.name)
+            engine = None
+        if engine is None:
+            computed = explain_batch(
+                model,
+                subset,
+                method=info.name,
+                target=index,
+                background=background,
+                faithfulness=faithfulness,
+                progress=progress,
+                **params,
+            )
+            if store is not None and keys is not None:
+                _keep(store, [(key, StoredEntry(done)) for key, done in zip(keys, computed)])
+        else:
+            from workbench.store._precompute import explain_on_engine
+
+            computed = explain_on_engine(
+                model,
+                subset,
+                scheduler=engine,
+                positions=missing,
+                keys=keys,
+                store=store,
+                method=info.name,
+                params=params,
+                target=index,
+                background=background,
+                faithfulness=faithfulness,
+                progress=progress,
+            )
         for i, explanation in zip(missing, computed):
             found[i] = Served(explanation, precomputed=False)
-        if store is not None:
-            hashable = hashable_items(model, subset)
-            versions = package_versions()
-            _keep(
-                store,
-                [
-                    (
-                        explanation_key(
-                            model,
-                            value,
-                            method=info.name,
-                            settings=requested,
-                            target=index,
-                            background=checked,
-                            versions=versions,
-                        ),
-                        StoredEntry(explanation),
-                    )
-                    for value, explanation in zip(hashable, computed)
-                ],
-            )
     return [served for served in found if served is not None]
 
 
