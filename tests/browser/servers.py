@@ -172,9 +172,9 @@ def start(
     return server
 
 
-# Pre-heated kernels of a test server (``--pool-size`` in ``options`` wins): enough for the
-# tests' visitors, without the default's ten kernels starting on a 2-core machine.
-TEST_POOL_SIZE = 2
+# Pre-heated kernels of a test server (``--pool-size`` in ``options`` wins): one, as Voila
+# serves by default, not the machine default of ten kernels starting on a 2-core machine.
+TEST_POOL_SIZE = 1
 
 
 def start_app(

@@ -133,7 +133,8 @@ def test_whole_review_with_the_keyboard_alone(browser, app, tmp_path):
     expect(select).to_be_focused()
     walk.tab_to("button", "Review this model")
     page.keyboard.press("Enter")
-    expect(page.locator(".wb-example-browser .wb-examples option").first).to_be_attached()
+    examples = page.locator(".wb-example-browser .wb-examples option")
+    expect(examples.first).to_be_attached(timeout=wait)
     _idle(page, wait)
 
     # 2. Type a message and explain it; Tab reaches a highlighted word, which says its value.
