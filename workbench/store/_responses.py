@@ -16,10 +16,15 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from sqlalchemy import Column, MetaData, String, Table, Text, select
-from sqlalchemy.dialects.sqlite import insert
 
 from workbench.models import GenerationSettings, GenerativeModel
-from workbench.store._store import LOOKUP_BATCH, ExplanationStore, canonical_json, input_hash
+from workbench.store._store import (
+    LOOKUP_BATCH,
+    ExplanationStore,
+    canonical_json,
+    input_hash,
+    upsert,
+)
 
 RESPONSE_PACKAGES = ("mh-workbench", "torch", "transformers")
 
@@ -123,13 +128,7 @@ class ResponseStore:
             }
             for key, entry in entries
         ]
-        statement = insert(responses_table)
-        statement = statement.on_conflict_do_update(
-            index_elements=[responses_table.c.key],
-            set_={"response": statement.excluded.response, "error": statement.excluded.error},
-        )
-        with self._writer.begin() as connection:
-            connection.execute(statement, rows)
+        upsert(self._writer, responses_table, rows, updated=("response", "error"))
 
     def close(self) -> None:
         """Close the store's connections."""

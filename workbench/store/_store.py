@@ -182,17 +182,25 @@ class ExplanationStore:
             }
             for key, entry in entries
         ]
-        statement = insert(entries_table)
-        statement = statement.on_conflict_do_update(
-            index_elements=[entries_table.c.key],
-            set_={"explanation": statement.excluded.explanation, "error": statement.excluded.error},
-        )
-        with self._writer.begin() as connection:
-            connection.execute(statement, rows)
+        upsert(self._writer, entries_table, rows, updated=("explanation", "error"))
 
     def close(self) -> None:
         """Close the store's connections."""
         self.engine.dispose()
+
+
+def upsert(
+    writer: Any, table: Table, rows: list[dict[str, Any]], *, updated: tuple[str, ...]
+) -> None:
+    """Insert ``rows`` into ``table`` in one transaction on ``writer``; a row whose key is
+    stored already has its ``updated`` columns replaced."""
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={column: statement.excluded[column] for column in updated},
+    )
+    with writer.begin() as connection:
+        connection.execute(statement, rows)
 
 
 def input_hash(item: Any) -> str:
