@@ -20,7 +20,6 @@ from widgets._text_attribution import explanation_html
 from workbench import WorkbenchError
 from workbench.app.chat import (
     DEFAULT_OUTCOME,
-    GENERATIVE,
     ChatSubject,
     ExplainedResponse,
     chat_report,
@@ -37,6 +36,7 @@ from workbench.app.chat import (
 from workbench.app.findings import group_metrics
 from workbench.privacy import redact
 from workbench.report import OUTCOME_CLASS
+from workbench.spec import GENERATIVE
 
 INTRO = (
     '<section class="wb-intro" aria-label="About this data">Every model and prompt here is '

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 import traitlets
 
-from widgets._audit_panel import AuditPanel
-from widgets._charts import warm_up
-from widgets._example_browser import ExampleBrowser
-from widgets._feature_attribution import FeatureAttributionView, GlobalAttributionView
-from widgets._findings import FindingsView
 from widgets._model_picker import ModelPicker
-from widgets._report_export import ReportExport
-from widgets._review_form import ReviewForm
 from widgets._task import CoreView
-from widgets._text_attribution import TextAttributionView
 from workbench import WorkbenchError
-from workbench.app.browse import Subject, open_subject
-from workbench.app.catalog import open_listed_subject
-from workbench.app.chat import chatbot_note, is_generative
+from workbench.app.catalog import chatbot_note, is_generative
 from workbench.spec import ModelSpec
+
+if TYPE_CHECKING:
+    from workbench.app.browse import Subject
 
 INTRO = (
     '<section class="wb-intro" aria-label="About this data">Every model and record here is '
@@ -40,6 +33,11 @@ SECTIONS = (
     ("wb-report", "7. Report", "Report"),
 )
 SECTION_LIST_NAME = "Sections of the review"
+MSG_STARTING = "Starting the review…"
+NOT_STARTED = (
+    '<p class="wb-note">Shown once the review starts: choose a model above and press '
+    f"<b>{OPEN_LABEL}</b>.</p>"
+)
 
 
 def section_list(sections: tuple[tuple[str, str, str], ...], name: str) -> ipywidgets.HTML:
@@ -69,14 +67,18 @@ class EthicsReviewApp(CoreView):
     """Choose a model, read its card, browse and explain examples, audit, decide.
 
     The page opens with the model picker and the chosen model's card only: nothing is loaded
-    or scored, and torch, Captum, AIF360, LIME and scikit-learn are not imported, so a served
-    kernel stays small until its visitor starts the review. *Review this model*
-    (``open_button``) then makes one core call, :func:`workbench.app.browse.open_subject`
-    (model, data and predictions), whose :class:`~workbench.app.browse.Subject` is ``subject``;
-    from then on choosing another model opens it at once. The views below are handed it: the
-    example browser, the text explanation (text models) or the row explanation (tabular
-    models), importance over many rows, the audit panel, its findings, the decision form
-    (which records to ``store``) and the report export. Starting the review also loads
+    or scored, the other sections say they start with the review, and neither their views nor
+    what they need (pandas, SQLAlchemy, torch, Captum, AIF360, LIME, scikit-learn) are
+    imported, so a served kernel stays small and its page quick until its visitor starts the
+    review. *Review this model* (``open_button``) makes those views (``browser``,
+    ``text_view``, ``row_view``, ``importance_view``, ``audit_panel``, ``findings``,
+    ``review``, ``report``: None until then), then one core call,
+    :func:`workbench.app.browse.open_subject` (model, data and predictions), whose
+    :class:`~workbench.app.browse.Subject` is ``subject``; from then on choosing another
+    model opens it at once. The views are handed it: the example browser, the text
+    explanation (text models) or the row explanation (tabular models), importance over many
+    rows, the audit panel, its findings, the decision form (which records to ``store``) and
+    the report export. Starting the review also loads
     plotly's widget code (seconds, once per kernel), so that the first chart appears quickly.
     ``models`` (catalog entries or spec paths) lists the models to choose from; by default the
     serve options' list, so ``EthicsReviewApp(models=[...])`` in JupyterLab previews what the
@@ -102,13 +104,38 @@ class EthicsReviewApp(CoreView):
         super().__init__(threaded=threaded, **kwargs)
 
     def _build(self) -> tuple[ipywidgets.Widget, ...]:
-        threaded, store = self._threaded, self._store
         self.picker = ModelPicker(models=self._models, allow_path=self._allow_path)
         self.open_button = ipywidgets.Button(
             description=OPEN_LABEL, button_style="primary", icon="folder-open"
         )
         self.open_button.add_class("wb-open-model")
         self.open_button.on_click(self._start_review)
+        self.picker.observe(self._open, names="spec")
+        headings = [section_heading(anchor, text) for anchor, text, _ in SECTIONS]
+        # Sections 2 to 7 hold their views once the review starts (_build_review_views).
+        self._sections = [
+            page_section(heading, ipywidgets.HTML(NOT_STARTED)) for heading in headings[1:]
+        ]
+        self.browser = self.text_view = self.row_view = self.importance_view = None
+        self.audit_panel = self.findings = self.review = self.report = None
+        return (
+            ipywidgets.HTML(INTRO),
+            section_list(SECTIONS, SECTION_LIST_NAME),
+            page_section(headings[0], self.picker, self.open_button, self.status),
+            *self._sections,
+        )
+
+    def _build_review_views(self) -> None:
+        """Make the views of sections 2 to 7, hand each its inputs and put them on the page."""
+        from widgets._audit_panel import AuditPanel
+        from widgets._example_browser import ExampleBrowser
+        from widgets._feature_attribution import FeatureAttributionView, GlobalAttributionView
+        from widgets._findings import FindingsView
+        from widgets._report_export import ReportExport
+        from widgets._review_form import ReviewForm
+        from widgets._text_attribution import TextAttributionView
+
+        threaded, store = self._threaded, self._store
         self.browser = ExampleBrowser(threaded=threaded)
         self.text_view = TextAttributionView(threaded=threaded)
         self.row_view = FeatureAttributionView(threaded=threaded)
@@ -117,11 +144,7 @@ class EthicsReviewApp(CoreView):
         self.findings = FindingsView()
         self.review = ReviewForm(store=store, threaded=threaded)
         self.report = ReportExport(store=store, threaded=threaded)
-        model, examples, importance, audit, findings, decision, report = (
-            section_heading(anchor, text) for anchor, text, _ in SECTIONS
-        )
         self.row_view.layout.display = "none"
-        self.picker.observe(self._open, names="spec")
         self.browser.observe(self._show_example, names="example")
         traitlets.dlink((self.audit_panel, "run"), (self.findings, "run"))
         traitlets.dlink((self.picker, "spec"), (self.review, "spec"))
@@ -134,19 +157,21 @@ class EthicsReviewApp(CoreView):
             (self.row_view, "explanation", "row_explanation"),
         ):
             traitlets.dlink((source, name), (self.report, target))
-        return (
-            ipywidgets.HTML(INTRO),
-            section_list(SECTIONS, SECTION_LIST_NAME),
-            page_section(model, self.picker, self.open_button, self.status),
-            page_section(examples, self.browser, self.text_view, self.row_view),
-            page_section(importance, self.importance_view),
-            page_section(audit, self.audit_panel),
-            page_section(findings, self.findings),
-            page_section(decision, self.review),
-            page_section(report, self.report),
+        views = (
+            (self.browser, self.text_view, self.row_view),
+            (self.importance_view,),
+            (self.audit_panel,),
+            (self.findings,),
+            (self.review,),
+            (self.report,),
         )
+        for section, shown in zip(self._sections, views, strict=True):
+            section.children = (section.children[0], *shown)
 
     def _start_review(self, _button: ipywidgets.Button | None = None) -> None:
+        if self.browser is None:
+            self.status.working(MSG_STARTING)
+            self._build_review_views()
         self._reviewing = True
         self.open_button.layout.display = "none"
         self._open()
@@ -169,6 +194,10 @@ class EthicsReviewApp(CoreView):
         )
 
     def _load(self, chosen: Any) -> Subject:
+        from widgets._charts import warm_up
+        from workbench.app.browse import open_subject
+        from workbench.app.catalog import open_listed_subject
+
         # Plotly's widget code (seconds, once per kernel) loads with the review, not with the
         # page, so that the first chart then appears quickly and a waiting kernel stays small.
         warm_up()
@@ -183,6 +212,8 @@ class EthicsReviewApp(CoreView):
 
     @traitlets.observe("subject")
     def _hand_out(self, change: dict[str, Any]) -> None:
+        if self.browser is None:  # the review has not started: no views to hand it to
+            return
         subject: Subject | None = change["new"]
         model = subject.model if subject is not None else None
         text = model is None or model.kind == "text"

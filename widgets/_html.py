@@ -10,11 +10,10 @@ import functools
 import html
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 import numpy as np
-import pandas as pd
 
 from workbench.presentation import (
     css_variables,
@@ -25,6 +24,9 @@ from workbench.presentation import (
     signed,
     text_colour,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Rows of the table of the words that moved the score most, beside the highlighted text.
 TOP_WORDS = 8

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from workbench.audit import metric_label, metric_words
-from workbench.explain._explanation import COMPLETENESS_TOLERANCE
 
 MISSING = "n/a"
 # Ends of the diverging attribution scale (RdBu): towards the explained class, and away from it.
@@ -103,6 +102,8 @@ def percent(value: Any, digits: int = 0) -> str:
 def completeness(gap: float | None) -> str | None:
     """The completeness gap of a gradient explanation (a share of its score change) in words,
     led by :data:`COMPLETENESS_MARKER` above the tolerance; None for methods without one."""
+    from workbench.explain._explanation import COMPLETENESS_TOLERANCE
+
     if gap is None:
         return None
     tolerance = percent(COMPLETENESS_TOLERANCE)

@@ -9,9 +9,16 @@ from chat.chat_data import MAN, biased_respond, chat_model, evaluation_data
 from chat.chatbot_spec import write_chatbot_spec
 
 from workbench._errors import AuditError, DataError, ExplanationError, ReportError
-from workbench.app.catalog import MSG_VISITOR_LOAD_FAILED, entry_for_spec, of_kinds, open_entry
-from workbench.app.chat import (
+from workbench.app.catalog import (
     MSG_IS_CHATBOT,
+    MSG_VISITOR_LOAD_FAILED,
+    chatbot_note,
+    entry_for_spec,
+    is_generative,
+    of_kinds,
+    open_entry,
+)
+from workbench.app.chat import (
     MSG_NO_MODEL,
     MSG_NO_NEED,
     MSG_NO_PERSONAS,
@@ -23,10 +30,8 @@ from workbench.app.chat import (
     ChatSubject,
     chat_report,
     chat_run,
-    chatbot_note,
     counterfactual_audit,
     explain_chat_response,
-    is_generative,
     most_different_pairs,
     open_chat_subject,
     open_listed_chat_subject,

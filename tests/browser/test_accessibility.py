@@ -96,7 +96,8 @@ def test_app_and_report_have_no_axe_violations(browser, app, tmp_path):
 def test_landmarks_and_headings_lead_to_every_section(browser, app):
     """One main landmark named by the page's title; a named navigation landmark whose links
     lead to the sections; each section a region named by its h2; heading levels never skip;
-    the section links work from the keyboard."""
+    the section links work from the keyboard (once the review has started, to the decision
+    form's first field)."""
     wait = RENDER_TIMEOUT_S * 1000
     context = browser.new_context(viewport=TALL_VIEWPORT)
     context.set_default_timeout(wait)
@@ -127,6 +128,8 @@ def test_landmarks_and_headings_lead_to_every_section(browser, app):
     assert not skips, f"heading levels skip: {skips}"
     assert [text for level, text in headings if level == 2] == [t for _, t, _ in SECTIONS]
 
+    page.locator("button.wb-open-model").click()
+    page.locator(".wb-review-form input").first.wait_for(state="visible")
     walk = KeyboardWalk(page)
     walk.tab_to("link", "Decision")
     page.keyboard.press("Enter")

@@ -1,9 +1,10 @@
 """A decision recorded on one page shows on the next page, served by the preheated kernel.
 
-That kernel ran the notebook (and read the history) before the decision existed; the form reads
-the history again when the page shows it. The test waits, after the first page has rendered,
-as long as the first kernel took from server start to first page, so that the next kernel has
-certainly run the notebook before the decision is recorded.
+That kernel ran the notebook before the decision existed; the decision form is made, and reads
+the history, when the visitor presses *Review this model* (and again when the page shows it).
+The test waits, after the first page has rendered, as long as the first kernel took from server
+start to first page, so that the next kernel has certainly run the notebook before the decision
+is recorded.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from workbench.review import MSG_TOO_LONG
 pytestmark = pytest.mark.browser
 
 FORM = ".wb-review-form"
+REVIEW_BUTTON = "button.wb-open-model"
 REVIEWER = "Reviewer on page one"
 
 
@@ -27,6 +29,7 @@ def _open(context, url):
     page.on("pageerror", lambda err: errors.append(str(err)))
     response = page.goto(url)
     assert response is not None and response.ok, f"GET {url} -> {response}"
+    page.locator(REVIEW_BUTTON).click()
     page.locator(f"{FORM} .wb-chain-intact").wait_for(state="visible")  # the context's timeout
     return page, errors
 

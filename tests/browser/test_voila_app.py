@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 import workbench
-from workbench.app.chat import chatbot_note
+from workbench.app.catalog import chatbot_note
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,8 @@ from chat.chatbot_spec import IDENTIFIED, NAME, write_chatbot_spec
 
 import workbench
 from widgets import ChatbotAuditApp, EthicsReviewApp
-from workbench.app.chat import MSG_IS_CHATBOT, MSG_NO_MODEL, MSG_OUTCOME_HEAD
+from workbench.app.catalog import MSG_IS_CHATBOT
+from workbench.app.chat import MSG_NO_MODEL, MSG_OUTCOME_HEAD
 
 
 @pytest.fixture(scope="module")

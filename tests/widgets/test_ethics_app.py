@@ -11,6 +11,7 @@ import yaml
 
 import workbench
 from widgets import EthicsReviewApp
+from widgets._ethics_app import NOT_STARTED
 from workbench.app.catalog import MSG_VISITOR_LOAD_FAILED
 from workbench.privacy import redact
 
@@ -25,6 +26,12 @@ REVIEW_ONLY_MODULES = (
     "dask",
     "distributed",
     "scipy",
+    "pandas",
+    "sqlalchemy",
+    "jinja2",
+    "markdown_it",
+    "phonenumbers",
+    "plotly",
 )
 FIRST_VIEW_PROBE = (
     "import sys\n"
@@ -45,10 +52,21 @@ def test_the_first_view_imports_no_model_or_audit_library(review_dir):
 
 def test_nothing_is_loaded_until_the_review_starts(review_dir):
     app = EthicsReviewApp(threaded=False)
-    assert app.subject is None and app.browser.subject is None
+    assert app.subject is None and app.browser is None and app.audit_panel is None
     app.picker.dropdown.value = "relapse_tabular"
     assert app.subject is None and app.picker.card is not None
+    assert app.browser is None
+    sections = app.children[3:-1]  # after the intro, the section list and the model section
+    assert [section.children[1].value for section in sections] == [NOT_STARTED] * 6
     app.open_button.click()
+    assert [section.children[1] for section in sections] == [
+        app.browser,
+        app.importance_view,
+        app.audit_panel,
+        app.findings,
+        app.review,
+        app.report,
+    ]
     assert app.subject.name == "relapse_tabular"
     assert app.open_button.layout.display == "none"
     app.picker.dropdown.value = "crisis_text"

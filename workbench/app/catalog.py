@@ -37,6 +37,10 @@ MSG_CATALOG_KEY = (
     "model catalog {path}: entry {number} has unknown key '{key}'; known keys: {known}"
 )
 MSG_CATALOG_VALUE = "model catalog {path}: entry {number}: '{key}' must be text; got {kind}"
+MSG_IS_CHATBOT = (
+    "{name} is a chatbot (a generative model): it answers in words, not classes, so it is "
+    "reviewed in the chatbot audit app (workbench serve chatbot_audit)."
+)
 MSG_CATALOG_DUPLICATE = "model catalog {path}: two entries are named '{name}'"
 MSG_VISITOR_LOAD_FAILED = "This model could not be loaded; ask the team that registered it."
 MSG_OPERATOR_LOAD_FAILED = "model '{name}' ({spec}) could not be loaded: {problem}"
@@ -123,7 +127,7 @@ def open_entry(entry: CatalogEntry) -> OpenedEntry:
 
     Raises ``WorkbenchError`` with the plain visitor message, ``MSG_VISITOR_LOAD_FAILED``.
     """
-    from workbench.models._loading import model_sha256
+    from workbench.models._fingerprint import model_sha256
     from workbench.spec import load_spec
 
     try:
@@ -188,3 +192,15 @@ def load_listed_model(opened: OpenedEntry) -> ModelAdapter:
         entry = opened.entry
         log.error(MSG_OPERATOR_LOAD_FAILED.format(name=entry.name, spec=entry.spec, problem=err))
         raise WorkbenchError(MSG_VISITOR_LOAD_FAILED) from err
+
+
+def is_generative(spec: ModelSpec | None) -> bool:
+    """Whether ``spec`` describes a generative model (a chatbot)."""
+    from workbench.spec import GENERATIVE
+
+    return spec is not None and spec.kind == GENERATIVE
+
+
+def chatbot_note(spec: ModelSpec) -> str:
+    """What the classifier app says when a chatbot is chosen: where it is reviewed."""
+    return MSG_IS_CHATBOT.format(name=spec.name)

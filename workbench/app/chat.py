@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from workbench._errors import AuditError, DataError, ExplanationError, ReportError
-from workbench.app.catalog import MSG_OPERATOR_LOAD_FAILED, MSG_VISITOR_LOAD_FAILED, OpenedEntry
+from workbench.app.catalog import (
+    MSG_OPERATOR_LOAD_FAILED,
+    MSG_VISITOR_LOAD_FAILED,
+    OpenedEntry,
+    is_generative,
+)
 from workbench.app.catalog import log as operator_log
 from workbench.app.decisions import Store, opened_store
 from workbench.app.export import ReportFile
@@ -40,15 +45,10 @@ from workbench.spec import ModelSpec, load_spec
 if TYPE_CHECKING:
     from workbench.chat import ChatAuditResult, PromptCounterfactualResult
 
-GENERATIVE = "generative"
 DEFAULT_OUTCOME = "refers_to_crisis"
 SHOWN_PAIRS = 5
 MSG_NOT_GENERATIVE = (
     "{name} is a {kind} model; the chatbot audit reviews generative models (kind: generative)"
-)
-MSG_IS_CHATBOT = (
-    "{name} is a chatbot (a generative model): it answers in words, not classes, so it is "
-    "reviewed in the chatbot audit app (workbench serve chatbot_audit)."
 )
 MSG_NO_DATA = "model spec {path} names no data file of evaluation prompts"
 MSG_NO_TEXT_COLUMN = "model spec {path} names no text_column, the column of prompts"
@@ -135,16 +135,6 @@ class ExplainedResponse:
     response: str
     redacted: tuple[str, ...]
     explanation: Explanation
-
-
-def is_generative(spec: ModelSpec | None) -> bool:
-    """Whether ``spec`` describes a generative model (a chatbot)."""
-    return spec is not None and spec.kind == GENERATIVE
-
-
-def chatbot_note(spec: ModelSpec) -> str:
-    """What the classifier app says when a chatbot is chosen: where it is reviewed."""
-    return MSG_IS_CHATBOT.format(name=spec.name)
 
 
 def open_chat_subject(

@@ -37,7 +37,7 @@ _HOMES = {
     "load_model": "workbench.models._loading",
     "load_text_tokenizer": "workbench.models._text_tokenizers",
     "load_transformers_generative": "workbench.models._generative",
-    "model_sha256": "workbench.models._loading",
+    "model_sha256": "workbench.models._fingerprint",
     "require_classifier": "workbench.models._loading",
     "output_tensor": "workbench.models._torch",
     "run_model_code": "workbench.models._base",

@@ -18,6 +18,7 @@ from workbench.models._base import (
     ModelSource,
     model_raised,
 )
+from workbench.models._fingerprint import model_sha256
 from workbench.models._frameworks import FRAMEWORKS
 from workbench.spec import GENERATIVE, ModelSpec, load_spec, with_device
 
@@ -112,26 +113,6 @@ def _generative_info(spec: ModelSpec) -> GenerativeInfo:
         fingerprint=model_sha256(spec),
         settings=GenerationSettings(**spec.generation),
     )
-
-
-def model_sha256(spec: ModelSpec) -> str:
-    """SHA-256 over the spec file and every file it names for the model (weights, vocabulary)."""
-    digest = hashlib.sha256()
-    files = [spec.path]
-    for path in (spec.weights, spec.tokenizer, spec.preprocessing):
-        if isinstance(path, Path):
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-            )
-    for reference in (spec.entry, spec.architecture, spec.tokenizer):
-        if isinstance(reference, str) and ".py:" in reference:
-            files.append(spec.folder / reference.rpartition(":")[0])
-    for file in files:
-        digest.update(file.name.encode())
-        with open(file, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
 
 
 def import_object(reference: str | None, *, base: Path, model: str | None = None) -> Any:
