@@ -16,8 +16,8 @@ route_internal_output()
 _HOMES = {
     "AuditPanel": "widgets._audit_panel",
     "BiasLessonView": "widgets._teaching",
-    "ChatAuditPanel": "widgets._chatbot_app",
-    "ChatReportExport": "widgets._chatbot_app",
+    "ChatAuditPanel": "widgets._chat_views",
+    "ChatReportExport": "widgets._chat_views",
     "ChatbotAuditApp": "widgets._chatbot_app",
     "CoreView": "widgets._task",
     "EthicsReviewApp": "widgets._ethics_app",
@@ -28,7 +28,7 @@ _HOMES = {
     "GlobalAttributionView": "widgets._feature_attribution",
     "ModelPicker": "widgets._model_picker",
     "ReportExport": "widgets._report_export",
-    "ResponseExplainer": "widgets._chatbot_app",
+    "ResponseExplainer": "widgets._chat_views",
     "ReviewForm": "widgets._review_form",
     "TextAttributionView": "widgets._text_attribution",
 }

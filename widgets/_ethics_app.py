@@ -35,8 +35,7 @@ SECTIONS = (
 SECTION_LIST_NAME = "Sections of the review"
 MSG_STARTING = "Starting the review…"
 NOT_STARTED = (
-    '<p class="wb-note">Shown once the review starts: choose a model above and press '
-    f"<b>{OPEN_LABEL}</b>.</p>"
+    '<p class="wb-note">Shown once the review starts: choose above and press <b>{label}</b>.</p>'
 )
 
 
@@ -54,6 +53,21 @@ def section_heading(anchor: str, text: str) -> ipywidgets.HTML:
     heading = ipywidgets.HTML(f'<h2 id="{anchor}">{text}</h2>')
     heading.add_class("wb-section")
     return heading
+
+
+def open_review_button(label: str, on_click: Any) -> ipywidgets.Button:
+    """The button that starts the review of the chosen model (``label``), calling
+    ``on_click``."""
+    button = ipywidgets.Button(description=label, button_style="primary", icon="folder-open")
+    button.add_class("wb-open-model")
+    button.on_click(on_click)
+    return button
+
+
+def waiting_section(heading: ipywidgets.HTML, label: str) -> ipywidgets.VBox:
+    """A section whose views come with the review: until then a note says how to start it
+    (press ``label``)."""
+    return page_section(heading, ipywidgets.HTML(NOT_STARTED.format(label=label)))
 
 
 def page_section(heading: ipywidgets.HTML, *views: ipywidgets.Widget) -> ipywidgets.VBox:
@@ -105,17 +119,11 @@ class EthicsReviewApp(CoreView):
 
     def _build(self) -> tuple[ipywidgets.Widget, ...]:
         self.picker = ModelPicker(models=self._models, allow_path=self._allow_path)
-        self.open_button = ipywidgets.Button(
-            description=OPEN_LABEL, button_style="primary", icon="folder-open"
-        )
-        self.open_button.add_class("wb-open-model")
-        self.open_button.on_click(self._start_review)
+        self.open_button = open_review_button(OPEN_LABEL, self._start_review)
         self.picker.observe(self._open, names="spec")
         headings = [section_heading(anchor, text) for anchor, text, _ in SECTIONS]
         # Sections 2 to 7 hold their views once the review starts (_build_review_views).
-        self._sections = [
-            page_section(heading, ipywidgets.HTML(NOT_STARTED)) for heading in headings[1:]
-        ]
+        self._sections = [waiting_section(heading, OPEN_LABEL) for heading in headings[1:]]
         self.browser = self.text_view = self.row_view = self.importance_view = None
         self.audit_panel = self.findings = self.review = self.report = None
         return (

@@ -41,6 +41,7 @@ def test_chatbot_review_from_audit_to_report(browser, chatbot_app, tmp_path, art
     expect(page.locator(f"{SUMMARY} table.wb-spec td").first).to_have_text(
         CHATBOT, timeout=STEP_TIMEOUT_MS
     )
+    page.locator("button.wb-open-model").click()
     expect(page.locator(".wb-response-explainer select option").first).to_be_attached(
         timeout=STEP_TIMEOUT_MS
     )

@@ -11,6 +11,8 @@ from chat.chatbot_spec import IDENTIFIED, NAME, write_chatbot_spec
 
 import workbench
 from widgets import ChatbotAuditApp, EthicsReviewApp
+from widgets._chatbot_app import OPEN_LABEL
+from widgets._ethics_app import NOT_STARTED
 from workbench.app.catalog import MSG_IS_CHATBOT
 from workbench.app.chat import MSG_NO_MODEL, MSG_OUTCOME_HEAD
 
@@ -23,7 +25,9 @@ def chatbot(tmp_path_factory):
 @pytest.fixture
 def app(chatbot, review_dir):
     classifier = workbench.sample_model_specs()["crisis_text_sklearn"]
-    return ChatbotAuditApp(models=[classifier, chatbot], threaded=False)
+    app = ChatbotAuditApp(models=[classifier, chatbot], threaded=False)
+    app.open_button.click()
+    return app
 
 
 def _only(panel, category):
@@ -86,8 +90,27 @@ def test_a_picked_prompt_is_explained_as_written(app):
     assert "[NAME]" in explainer.result.prompt and "Jane" not in explainer.view.value
 
 
+def test_nothing_is_loaded_until_the_review_starts(chatbot, review_dir):
+    app = ChatbotAuditApp(models=[chatbot], threaded=False)
+    assert app.picker.spec.name == NAME
+    assert app.subject is None and app.audit_panel is None and app.explainer is None
+    sections = app.children[3:-1]  # after the intro, the section list and the chatbot section
+    waiting = NOT_STARTED.format(label=OPEN_LABEL)
+    assert [section.children[1].value for section in sections] == [waiting] * 5
+    app.open_button.click()
+    assert app.subject.name == NAME and app.open_button.layout.display == "none"
+    assert [section.children[1] for section in sections] == [
+        app.audit_panel,
+        app.findings,
+        app.explainer,
+        app.review,
+        app.report,
+    ]
+
+
 def test_nothing_runs_without_a_chatbot(review_dir):
     app = ChatbotAuditApp(models=[], threaded=False)
+    app.open_button.click()
     assert app.subject is None and app.picker.dropdown.options == ()
     app.audit_panel.outcome_button.click()
     assert app.audit_panel.error == MSG_NO_MODEL

@@ -11,7 +11,7 @@ import yaml
 
 import workbench
 from widgets import EthicsReviewApp
-from widgets._ethics_app import NOT_STARTED
+from widgets._ethics_app import NOT_STARTED, OPEN_LABEL
 from workbench.app.catalog import MSG_VISITOR_LOAD_FAILED
 from workbench.privacy import redact
 
@@ -57,7 +57,8 @@ def test_nothing_is_loaded_until_the_review_starts(review_dir):
     assert app.subject is None and app.picker.card is not None
     assert app.browser is None
     sections = app.children[3:-1]  # after the intro, the section list and the model section
-    assert [section.children[1].value for section in sections] == [NOT_STARTED] * 6
+    waiting = NOT_STARTED.format(label=OPEN_LABEL)
+    assert [section.children[1].value for section in sections] == [waiting] * 6
     app.open_button.click()
     assert [section.children[1] for section in sections] == [
         app.browser,
