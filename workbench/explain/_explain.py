@@ -12,18 +12,17 @@ from tqdm.auto import tqdm
 
 from workbench._errors import ExplanationError
 from workbench.explain._cache import ExplanationCache, cache_key, default_cache
-from workbench.explain._explanation import Explanation, Faithfulness
-from workbench.explain._faithfulness import faithfulness_of
-from workbench.explain._inputs import (
-    MSG_NO_SUBWORDS,
-    RawAttribution,
-    TokenInput,
+from workbench.explain._checks import (
+    MSG_TEXTS_NOT_LIST,
     background_digest,
     check_background,
     check_rows,
     check_text,
-    explained_inputs,
+    resolve_target,
 )
+from workbench.explain._explanation import Explanation, Faithfulness
+from workbench.explain._faithfulness import faithfulness_of
+from workbench.explain._inputs import MSG_NO_SUBWORDS, RawAttribution, TokenInput, explained_inputs
 from workbench.explain._methods import (
     METHODS,
     MethodInfo,
@@ -33,11 +32,6 @@ from workbench.explain._methods import (
 )
 from workbench.models import ModelAdapter
 
-MSG_BAD_TARGET = (
-    "target {target!r} is not a class of model {model!r}; give a class name from {names} or an "
-    "index from 0 to {last}"
-)
-MSG_TEXTS_NOT_LIST = "explain_batch takes a list (or Series) of messages; got {kind}"
 MSG_NOTHING_TO_EXPLAIN = "explain_batch got no inputs to explain"
 MSG_BACKGROUND_TEXT = "background rows set the baseline of tabular models; a text model takes none"
 MSG_GENERATIVE = (
@@ -184,25 +178,6 @@ def evaluate_faithfulness(
             )
         )
     return faithfulness_of(model, prepared, explanation)
-
-
-def resolve_target(model: ModelAdapter, target: int | str | None) -> int | None:
-    """The class index of ``target`` (a name or an index); None stays None (predicted class)."""
-    if target is None:
-        return None
-    if isinstance(target, str) and target in model.class_names:
-        return model.class_names.index(target)
-    if isinstance(target, int | np.integer) and not isinstance(target, bool):
-        if 0 <= int(target) < len(model.class_names):
-            return int(target)
-    raise ExplanationError(
-        MSG_BAD_TARGET.format(
-            target=target,
-            model=model.name,
-            names=list(model.class_names),
-            last=len(model.class_names) - 1,
-        )
-    )
 
 
 def _explain_items(
