@@ -19,7 +19,7 @@ from widgets._task import CoreView
 from widgets._text_attribution import TextAttributionView
 from workbench import WorkbenchError
 from workbench.app.browse import Subject, open_subject
-from workbench.app.catalog import open_listed_subject
+from workbench.app.catalog import open_listed_subject, serving_engine
 from workbench.app.chat import chatbot_note, is_generative
 from workbench.spec import ModelSpec
 
@@ -173,7 +173,7 @@ class EthicsReviewApp(CoreView):
         # page, so that the first chart then appears quickly and a waiting kernel stays small.
         warm_up()
         if isinstance(chosen, ModelSpec):
-            return open_subject(chosen)
+            return open_subject(chosen, scheduler=serving_engine())
         # A listed model that fails to load must not leave the previous model on show.
         try:
             return open_listed_subject(chosen)

@@ -38,6 +38,10 @@ MSG_GENERATIVE = (
     "{name!r} is a generative model (a chatbot): explain its response to a prompt with "
     "workbench.chat.explain_response or `workbench explain --model SPEC --text PROMPT`"
 )
+MSG_NOT_IN_PROCESS = (
+    "model {name!r} is served by a Dask engine, not loaded in this process, so it is explained "
+    "on the engine's workers: use workbench.store.explain_stored (as the app does)"
+)
 MSG_BAD_BATCH_SIZE = "batch_size must be a positive whole number; got {value!r}"
 MSG_FEATURES_DIFFER = (
     "the explanation's {n} features do not match the {m} the input has for method {method!r}; "
@@ -102,6 +106,12 @@ def _refuse_generative(model: ModelAdapter) -> None:
         raise ExplanationError(MSG_GENERATIVE.format(name=model.name))
 
 
+def _refuse_elsewhere(model: ModelAdapter) -> None:
+    """A model served by other processes has no forward pass or gradients here."""
+    if not model.in_process:
+        raise ExplanationError(MSG_NOT_IN_PROCESS.format(name=model.name))
+
+
 def explain_batch(
     model: ModelAdapter,
     inputs: Any,
@@ -156,6 +166,7 @@ def evaluate_faithfulness(
     background: pd.DataFrame | None = None,
 ) -> Faithfulness:
     """Faithfulness of an existing explanation of ``inputs`` (give the same background)."""
+    _refuse_elsewhere(model)
     info = method_info(model, explanation.method)
     if model.kind == "text":
         items: Sequence[str] | pd.DataFrame = [check_text(inputs)]
@@ -193,6 +204,7 @@ def _explain_items(
     batch_size: int | None,
     params: dict[str, Any],
 ) -> list[Explanation]:
+    _refuse_elsewhere(model)
     info = method_info(model, method or default_method(model))
     settings = info.settings(model.kind, params)
     requested = resolve_target(model, target)
