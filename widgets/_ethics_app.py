@@ -204,13 +204,13 @@ class EthicsReviewApp(CoreView):
     def _load(self, chosen: Any) -> Subject:
         from widgets._charts import warm_up
         from workbench.app.browse import open_subject
-        from workbench.app.catalog import open_listed_subject
+        from workbench.app.catalog import open_listed_subject, serving_engine
 
         # Plotly's widget code (seconds, once per kernel) loads with the review, not with the
         # page, so that the first chart then appears quickly and a waiting kernel stays small.
         warm_up()
         if isinstance(chosen, ModelSpec):
-            return open_subject(chosen)
+            return open_subject(chosen, scheduler=serving_engine())
         # A listed model that fails to load must not leave the previous model on show.
         try:
             return open_listed_subject(chosen)

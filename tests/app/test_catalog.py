@@ -23,9 +23,12 @@ from workbench.app.catalog import (
     CatalogEntry,
     load_listed_model,
     open_entry,
+    open_listed_subject,
     read_catalog,
     served_models,
 )
+from workbench.store import SCHEDULER_ENV
+from workbench.store._engine import MSG_NO_SCHEDULER
 
 SAMPLES = workbench.sample_model_specs()
 
@@ -147,3 +150,14 @@ def test_a_listed_model_that_fails_to_load_is_logged_and_told_plainly(tmp_path, 
 def test_a_listed_model_loads():
     opened = open_entry(CatalogEntry(spec=SAMPLES["crisis_text"], name="Crisis"))
     assert load_listed_model(opened).fingerprint == opened.fingerprint
+
+
+def test_an_unreachable_engine_is_logged_and_told_plainly(monkeypatch, caplog):
+    monkeypatch.setenv(SCHEDULER_ENV, "tcp://127.0.0.1:9")
+    opened = open_entry(CatalogEntry(spec=SAMPLES["crisis_text"], name="Crisis"))
+    for open_it in (open_listed_subject, load_listed_model):
+        with pytest.raises(workbench.WorkbenchError) as raised:
+            open_it(opened)
+        assert str(raised.value) == MSG_VISITOR_LOAD_FAILED
+    detail = MSG_NO_SCHEDULER.split("{detail}")[0].format(address="tcp://127.0.0.1:9")
+    assert caplog.text.count("model 'Crisis'") == 2 and detail in caplog.text

@@ -9,24 +9,26 @@ import pytest
 from explain.cases import BACKGROUND, MESSAGES, ROWS
 from workbench import ExplanationError, WorkbenchError
 from workbench.explain import explain, explain_batch
-from workbench.explain._explain import (
-    MSG_BACKGROUND_TEXT,
-    MSG_BAD_BATCH_SIZE,
-    MSG_BAD_TARGET,
-    MSG_NOTHING_TO_EXPLAIN,
-    MSG_TEXTS_NOT_LIST,
-)
-from workbench.explain._inputs import (
+from workbench.explain._checks import (
     MSG_BACKGROUND_COLUMNS,
     MSG_BACKGROUND_EMPTY,
+    MSG_BAD_TARGET,
     MSG_EMPTY_TEXT,
     MSG_MISSING_FEATURES,
     MSG_MISSING_VALUES,
-    MSG_NEEDS_BACKGROUND,
-    MSG_NO_MASK_TOKEN,
     MSG_NOT_A_ROW,
     MSG_ONE_ROW,
     MSG_TEXT_NOT_STR,
+    MSG_TEXTS_NOT_LIST,
+)
+from workbench.explain._explain import (
+    MSG_BACKGROUND_TEXT,
+    MSG_BAD_BATCH_SIZE,
+    MSG_NOTHING_TO_EXPLAIN,
+)
+from workbench.explain._inputs import (
+    MSG_NEEDS_BACKGROUND,
+    MSG_NO_MASK_TOKEN,
     MSG_TOKENS_MISALIGNED,
 )
 from workbench.models import ModelInfo, TokenBatch, TorchTextAdapter

@@ -14,7 +14,8 @@ from workbench.explain import explain_batch
 from workbench.explain._methods import method_info
 from workbench.models import ModelInfo, TorchTextAdapter, load_model
 from workbench.store import SCHEDULER_ENV, ExplanationStore, explain_stored
-from workbench.store._precompute import MSG_ENGINE_ROW_FAILED, MSG_NO_SCHEDULER
+from workbench.store._engine import MSG_NO_SCHEDULER
+from workbench.store._precompute import MSG_ENGINE_ROW_FAILED
 from workbench.store._served import MSG_ENGINE_NEEDS_SPEC, explanation_key
 
 SPEC = workbench.sample_model_specs()["crisis_text"]

@@ -15,7 +15,8 @@ from workbench.cli._precompute import MSG_UNKNOWN_METHOD
 from workbench.explain import explain_batch
 from workbench.models import load_model
 from workbench.store import SCHEDULER_ENV, ExplanationStore, StoreKey, precompute
-from workbench.store._precompute import MSG_BAD_ROWS, MSG_NO_SCHEDULER, MSG_WORKERS_AND_SCHEDULER
+from workbench.store._engine import MSG_NO_SCHEDULER
+from workbench.store._precompute import MSG_BAD_ROWS, MSG_WORKERS_AND_SCHEDULER
 
 SPEC = Path(__file__).resolve().parents[2] / "sample_models" / "crisis_text" / "model.yaml"
 METHOD = "saliency"

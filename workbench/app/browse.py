@@ -1,6 +1,7 @@
 """A model under review with its evaluation data and predictions, and the examples to browse.
 
-:func:`open_subject` loads a spec's model and data and scores every row once;
+:func:`open_subject` loads a spec's model (or has a Dask engine serve it) and data and scores
+every row once;
 :func:`filter_examples` picks rows by group, true class, predicted class and error, with their
 text redacted; :func:`example_input` is one row as the model takes it (the message as written
 and audited, for explaining and never shown as is, or a one-row table).
@@ -121,13 +122,24 @@ def open_subject(
     *,
     data: str | Path | None = None,
     trust_pickle: bool = False,
+    scheduler: str | None = None,
 ) -> Subject:
     """Load the model and the evaluation data a spec names (or ``data``, a file with the same
-    columns), and score every row once."""
+    columns), and score every row once.
+
+    With ``scheduler``, the address of a Dask engine, the model is not loaded here: it is
+    served by the engine's workers (an :class:`~workbench.store.EngineModel`), which score and
+    explain it.
+    """
     spec = require_classifier(spec, task="the ethics app")
     if spec.label_column is None:
         raise DataError(MSG_NO_LABEL.format(path=spec.path))
-    model = load_classifier(spec, task="the ethics app", trust_pickle=trust_pickle)
+    if scheduler is None:
+        model = load_classifier(spec, task="the ethics app", trust_pickle=trust_pickle)
+    else:
+        from workbench.store import open_engine_model
+
+        model = open_engine_model(spec, scheduler=scheduler, trust_pickle=trust_pickle)
     return make_subject(
         model,
         load_dataset(spec, data=data),

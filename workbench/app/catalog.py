@@ -3,7 +3,9 @@
 ``workbench serve`` hands its model options to the app's kernel through the environment:
 ``WORKBENCH_MODELS`` (spec files, joined with ``os.pathsep``), ``WORKBENCH_CATALOG`` (a
 catalog file, read again by each new kernel) and ``WORKBENCH_SAMPLES`` (``1``: add the bundled
-samples). With none of them set, the app lists the bundled samples.
+samples). With none of them set, the app lists the bundled samples. ``WORKBENCH_SCHEDULER``
+(``workbench serve --scheduler``) names the Dask engine whose workers then serve the models:
+the kernel opens them without loading them.
 """
 
 from __future__ import annotations
@@ -44,11 +46,15 @@ MSG_IS_CHATBOT = (
 MSG_CATALOG_DUPLICATE = "model catalog {path}: two entries are named '{name}'"
 MSG_VISITOR_LOAD_FAILED = "This model could not be loaded; ask the team that registered it."
 MSG_OPERATOR_LOAD_FAILED = "model '{name}' ({spec}) could not be loaded: {problem}"
+MSG_OPERATOR_ENGINE = (
+    "model '{name}' is served by the Dask engine at {address}; this kernel does not load it"
+)
 
 log = logging.getLogger("workbench.serve")
 # The operator's log: the process's own stderr, which a served kernel shares with the server
 # (a kernel's sys.stderr goes to the page instead).
 log.addHandler(logging.StreamHandler(sys.__stderr__ or sys.stderr))
+log.setLevel(logging.INFO)
 
 
 @dataclass(frozen=True)
@@ -170,28 +176,56 @@ def _check_unique(entries: list[CatalogEntry], path: Path) -> None:
         seen.add(entry.name)
 
 
+def serving_engine(environ: Mapping[str, str] | None = None) -> str | None:
+    """The address of the Dask engine that serves the listed models (``WORKBENCH_SCHEDULER``
+    in ``environ``, default ``os.environ``), or None: the kernel loads them itself."""
+    from workbench.store._names import SCHEDULER_ENV
+
+    environ = os.environ if environ is None else environ
+    return environ.get(SCHEDULER_ENV) or None
+
+
 def open_listed_subject(opened: OpenedEntry) -> Subject:
-    """``open_subject`` for a listed model; a failure is logged and the visitor told plainly."""
+    """``open_subject`` for a listed model, served by the :func:`serving_engine` when there is
+    one; a failure is logged and the visitor told plainly."""
     from workbench.app.browse import open_subject
 
+    engine = serving_engine()
     try:
-        return open_subject(opened.spec)
+        subject = open_subject(opened.spec, scheduler=engine)
     except Exception as err:  # any failure of a team's model: log it, keep the app working
         entry = opened.entry
         log.error(MSG_OPERATOR_LOAD_FAILED.format(name=entry.name, spec=entry.spec, problem=err))
         raise WorkbenchError(MSG_VISITOR_LOAD_FAILED) from err
+    _log_engine(opened, engine)
+    return subject
 
 
 def load_listed_model(opened: OpenedEntry) -> ModelAdapter:
-    """``load_classifier`` for a listed model; a failure is logged and the visitor told plainly."""
-    from workbench.models import load_classifier
-
+    """``load_classifier`` for a listed model, or the :func:`serving_engine`'s model when there
+    is one; a failure is logged and the visitor told plainly."""
+    engine = serving_engine()
     try:
-        return load_classifier(opened.spec, task="the ethics app")
+        if engine is None:
+            from workbench.models import load_classifier
+
+            model = load_classifier(opened.spec, task="the ethics app")
+        else:
+            from workbench.store import open_engine_model
+
+            model = open_engine_model(opened.spec, scheduler=engine)
     except Exception as err:  # any failure of a team's model: log it, keep the app working
         entry = opened.entry
         log.error(MSG_OPERATOR_LOAD_FAILED.format(name=entry.name, spec=entry.spec, problem=err))
         raise WorkbenchError(MSG_VISITOR_LOAD_FAILED) from err
+    _log_engine(opened, engine)
+    return model
+
+
+def _log_engine(opened: OpenedEntry, engine: str | None) -> None:
+    """Tell the operator, once per opening, that the engine serves the model."""
+    if engine is not None:
+        log.info(MSG_OPERATOR_ENGINE.format(name=opened.entry.name, address=engine))
 
 
 def is_generative(spec: ModelSpec | None) -> bool:

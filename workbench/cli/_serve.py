@@ -45,7 +45,8 @@ def serve_command(
     ``models`` (spec files), ``catalog`` (a catalog file) and ``samples`` say which models the
     app lists (by default the bundled samples); they reach the app's kernel through the
     environment that ``workbench.app.catalog.served_models`` reads; so do ``store`` and
-    ``scheduler`` (the Dask engine that explains what the store lacks). ``pool_size``
+    ``scheduler`` (the Dask engine whose workers serve the models: they score and explain
+    them, and the kernels do not load them). ``pool_size``
     pre-heated kernels wait for visitors (None: ``WORKBENCH_POOL_SIZE`` or a default from the
     machine's memory).
     """
@@ -158,9 +159,10 @@ def add_serve_command(verbs: argparse._SubParsersAction) -> None:
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="explain what the store lacks on the Dask scheduler at ADDRESS "
-        "(tcp://HOST:8786), whose workers load the models from their spec files, instead of "
-        f"in each visitor's kernel; default: ${SCHEDULER_ENV}, else in the kernel",
+        help="serve the models from the Dask scheduler at ADDRESS (tcp://HOST:8786), whose "
+        "workers load them from their spec files, score them and explain what the store "
+        "lacks, instead of each visitor's kernel loading its own copy; default: "
+        f"${SCHEDULER_ENV}, else in the kernel",
     )
     parser.add_argument(
         "--pool-size",

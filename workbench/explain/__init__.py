@@ -24,7 +24,7 @@ _HOMES = {
     "explain_batch": "workbench.explain._explain",
     "global_importance": "workbench.explain._aggregate",
     "group_importance": "workbench.explain._aggregate",
-    "resolve_target": "workbench.explain._explain",
+    "resolve_target": "workbench.explain._checks",
 }
 
 __all__ = sorted(_HOMES)

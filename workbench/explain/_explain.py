@@ -12,18 +12,17 @@ from tqdm.auto import tqdm
 
 from workbench._errors import ExplanationError
 from workbench.explain._cache import ExplanationCache, cache_key, default_cache
-from workbench.explain._explanation import Explanation, Faithfulness
-from workbench.explain._faithfulness import faithfulness_of
-from workbench.explain._inputs import (
-    MSG_NO_SUBWORDS,
-    RawAttribution,
-    TokenInput,
+from workbench.explain._checks import (
+    MSG_TEXTS_NOT_LIST,
     background_digest,
     check_background,
     check_rows,
     check_text,
-    explained_inputs,
+    resolve_target,
 )
+from workbench.explain._explanation import Explanation, Faithfulness
+from workbench.explain._faithfulness import faithfulness_of
+from workbench.explain._inputs import MSG_NO_SUBWORDS, RawAttribution, TokenInput, explained_inputs
 from workbench.explain._methods import (
     METHODS,
     MethodInfo,
@@ -33,16 +32,15 @@ from workbench.explain._methods import (
 )
 from workbench.models import ModelAdapter
 
-MSG_BAD_TARGET = (
-    "target {target!r} is not a class of model {model!r}; give a class name from {names} or an "
-    "index from 0 to {last}"
-)
-MSG_TEXTS_NOT_LIST = "explain_batch takes a list (or Series) of messages; got {kind}"
 MSG_NOTHING_TO_EXPLAIN = "explain_batch got no inputs to explain"
 MSG_BACKGROUND_TEXT = "background rows set the baseline of tabular models; a text model takes none"
 MSG_GENERATIVE = (
     "{name!r} is a generative model (a chatbot): explain its response to a prompt with "
     "workbench.chat.explain_response or `workbench explain --model SPEC --text PROMPT`"
+)
+MSG_NOT_IN_PROCESS = (
+    "model {name!r} is served by a Dask engine, not loaded in this process, so it is explained "
+    "on the engine's workers: use workbench.store.explain_stored (as the app does)"
 )
 MSG_BAD_BATCH_SIZE = "batch_size must be a positive whole number; got {value!r}"
 MSG_FEATURES_DIFFER = (
@@ -108,6 +106,12 @@ def _refuse_generative(model: ModelAdapter) -> None:
         raise ExplanationError(MSG_GENERATIVE.format(name=model.name))
 
 
+def _refuse_elsewhere(model: ModelAdapter) -> None:
+    """A model served by other processes has no forward pass or gradients here."""
+    if not model.in_process:
+        raise ExplanationError(MSG_NOT_IN_PROCESS.format(name=model.name))
+
+
 def explain_batch(
     model: ModelAdapter,
     inputs: Any,
@@ -162,6 +166,7 @@ def evaluate_faithfulness(
     background: pd.DataFrame | None = None,
 ) -> Faithfulness:
     """Faithfulness of an existing explanation of ``inputs`` (give the same background)."""
+    _refuse_elsewhere(model)
     info = method_info(model, explanation.method)
     if model.kind == "text":
         items: Sequence[str] | pd.DataFrame = [check_text(inputs)]
@@ -186,25 +191,6 @@ def evaluate_faithfulness(
     return faithfulness_of(model, prepared, explanation)
 
 
-def resolve_target(model: ModelAdapter, target: int | str | None) -> int | None:
-    """The class index of ``target`` (a name or an index); None stays None (predicted class)."""
-    if target is None:
-        return None
-    if isinstance(target, str) and target in model.class_names:
-        return model.class_names.index(target)
-    if isinstance(target, int | np.integer) and not isinstance(target, bool):
-        if 0 <= int(target) < len(model.class_names):
-            return int(target)
-    raise ExplanationError(
-        MSG_BAD_TARGET.format(
-            target=target,
-            model=model.name,
-            names=list(model.class_names),
-            last=len(model.class_names) - 1,
-        )
-    )
-
-
 def _explain_items(
     model: ModelAdapter,
     items: Sequence[str] | pd.DataFrame,
@@ -218,6 +204,7 @@ def _explain_items(
     batch_size: int | None,
     params: dict[str, Any],
 ) -> list[Explanation]:
+    _refuse_elsewhere(model)
     info = method_info(model, method or default_method(model))
     settings = info.settings(model.kind, params)
     requested = resolve_target(model, target)

@@ -8,7 +8,6 @@ from the message, a removed table feature takes its baseline value.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,21 +20,10 @@ from torch.nn.utils.rnn import pad_sequence
 from workbench._errors import ExplanationError
 from workbench.models import ModelAdapter, split_words
 
-MSG_TEXT_NOT_STR = "a text model explains one message given as str; got {kind}"
-MSG_EMPTY_TEXT = "the message is empty; a model cannot be explained on an empty message"
-MSG_NOT_A_ROW = (
-    "a tabular model explains one row: a one-row DataFrame, a Series or a dict of feature "
-    "values; got {kind}"
-)
-MSG_ONE_ROW = "explain takes one row; got a table of {n} rows (use explain_batch for many)"
-MSG_MISSING_FEATURES = "the row lacks feature columns {missing} that model {model!r} needs"
-MSG_MISSING_VALUES = "the row has no value for feature(s) {columns}; impute them first"
 MSG_NEEDS_BACKGROUND = (
     "the {baseline!r} baseline of a tabular explanation is computed from background rows; pass "
     "background=<a DataFrame of training or evaluation rows>{alternative}"
 )
-MSG_BACKGROUND_COLUMNS = "the background rows lack feature columns {missing}"
-MSG_BACKGROUND_EMPTY = "the background has no rows with a value in every feature column"
 MSG_TOKENS_MISALIGNED = (
     "the tokenizer of model {model!r} gave {tokens} readable tokens but {ids} ids for one "
     "message; tokens(text) must align with encode([text])"
@@ -210,15 +198,6 @@ def pad(
     special = pad_sequence([s.special for s in items], batch_first=True)
     baselines = torch.where(special | (mask == 0), ids, fill)
     return ids.to(model.device), mask.to(model.device), baselines.to(model.device)
-
-
-def check_text(text: Any) -> str:
-    """The message, if it is a non-empty str."""
-    if not isinstance(text, str):
-        raise ExplanationError(MSG_TEXT_NOT_STR.format(kind=type(text).__name__))
-    if not text.strip():
-        raise ExplanationError(MSG_EMPTY_TEXT)
-    return text
 
 
 def token_input(model: Any, text: str, *, unit: TextUnit = "word") -> TokenInput:
@@ -437,45 +416,6 @@ def text_baseline_id(model: Any, baseline: TextBaseline) -> int:
     if mask_id is None:
         raise ExplanationError(MSG_NO_MASK_TOKEN.format(model=model.name))
     return int(mask_id)
-
-
-def check_rows(model: ModelAdapter, rows: Any, *, single: bool) -> pd.DataFrame:
-    """The feature columns of the rows to explain, checked for missing columns and values."""
-    if isinstance(rows, pd.Series):
-        rows = pd.DataFrame([rows.to_dict()]).infer_objects()
-    elif isinstance(rows, dict):
-        rows = pd.DataFrame([rows])
-    elif not isinstance(rows, pd.DataFrame):
-        raise ExplanationError(MSG_NOT_A_ROW.format(kind=type(rows).__name__))
-    if single and len(rows) != 1:
-        raise ExplanationError(MSG_ONE_ROW.format(n=len(rows)))
-    missing = [c for c in model.feature_columns if c not in rows.columns]
-    if missing:
-        raise ExplanationError(MSG_MISSING_FEATURES.format(missing=missing, model=model.name))
-    table = rows.loc[:, list(model.feature_columns)].reset_index(drop=True)
-    empty = [c for c in model.feature_columns if table[c].isna().any()]
-    if empty:
-        raise ExplanationError(MSG_MISSING_VALUES.format(columns=empty))
-    return table
-
-
-def check_background(model: ModelAdapter, background: pd.DataFrame) -> pd.DataFrame:
-    """Background rows restricted to the feature columns, without rows missing a value."""
-    missing = [c for c in model.feature_columns if c not in background.columns]
-    if missing:
-        raise ExplanationError(MSG_BACKGROUND_COLUMNS.format(missing=missing))
-    table = background.loc[:, list(model.feature_columns)].dropna().reset_index(drop=True)
-    if table.empty:
-        raise ExplanationError(MSG_BACKGROUND_EMPTY)
-    return table
-
-
-def background_digest(background: pd.DataFrame | None) -> str:
-    """SHA-256 of the background rows' values (part of the cache key)."""
-    if background is None:
-        return ""
-    hashed = pd.util.hash_pandas_object(background, index=False).to_numpy()
-    return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
 def encoded_rows(

@@ -29,6 +29,7 @@ _HOMES = {
     "TransformersGenerativeModel": "workbench.models._generative",
     "WordTokenizer": "workbench.models._tokenizer",
     "check_declared_output": "workbench.models._torch",
+    "classifier_info": "workbench.models._loading",
     "describe_tokenizer": "workbench.models._text_tokenizers",
     "import_object": "workbench.models._loading",
     "is_single_column": "workbench.models._torch",

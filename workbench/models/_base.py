@@ -188,6 +188,9 @@ class ModelAdapter(ABC):
     limits: InputLimits = InputLimits()
     # Set by load_model; None for a model built in memory.
     source: ModelSource | None = None
+    # False for a model served by other processes (a Dask engine's workers): it predicts
+    # there, and is explained there, never in this process.
+    in_process: bool = True
 
     def __init__(self, info: ModelInfo, *, batch_size: int) -> None:
         if info.kind not in self.kinds:

@@ -63,17 +63,7 @@ def load_model(
     spec = with_device(load_spec(spec), device)
     batch: dict[str, int] = {"batch_size": spec.batch_size} if spec.batch_size else {}
     loader = import_object(FRAMEWORKS[spec.framework].loader_for(spec.kind), base=spec.folder)
-    if spec.kind == GENERATIVE:
-        info: Any = _generative_info(spec)
-    else:
-        info = ModelInfo(
-            name=spec.name,
-            kind=spec.kind,
-            class_names=spec.classes,
-            positive_class=spec.positive_class,
-            feature_columns=spec.feature_columns if spec.kind == "tabular" else (),
-            fingerprint=model_sha256(spec),
-        )
+    info: Any = _generative_info(spec) if spec.kind == GENERATIVE else classifier_info(spec)
     model = loader(spec, info, batch, trust_pickle=trust_pickle)
     model.limits = InputLimits(max_characters=spec.max_characters, max_tokens=spec.max_tokens)
     if spec.kind != GENERATIVE:
@@ -103,6 +93,19 @@ def require_classifier(spec: str | Path | ModelSpec, *, task: str) -> ModelSpec:
             MSG_GENERATIVE_NOT_CLASSIFIER.format(model=spec.name, task=task, spec=spec.path)
         )
     return spec
+
+
+def classifier_info(spec: ModelSpec) -> ModelInfo:
+    """What a classifier's spec says it is (name, kind, classes, features), with the
+    fingerprint of its files; nothing is loaded."""
+    return ModelInfo(
+        name=spec.name,
+        kind=spec.kind,
+        class_names=spec.classes,
+        positive_class=spec.positive_class,
+        feature_columns=spec.feature_columns if spec.kind == "tabular" else (),
+        fingerprint=model_sha256(spec),
+    )
 
 
 def _generative_info(spec: ModelSpec) -> GenerativeInfo:

@@ -6,7 +6,10 @@ package versions; :class:`ResponseStore` keeps a generative model's responses in
 keyed by model fingerprint, prompt hash, generation settings and package versions, and
 :func:`generate_stored` generates only the responses it lacks; :func:`precompute` fills either
 for a dataset on a Dask cluster, and :func:`explain_stored` serves the app, the report and
-importance from the explanation store, computing only what it lacks.
+importance from the explanation store, computing only what it lacks; :class:`EngineModel`
+(from :func:`open_engine_model`) is a classifier served by the Dask engine's workers, so that a
+process predicts and explains without loading it, and :func:`engine_client` is the process's
+one client of a scheduler.
 """
 
 from workbench._lazy import lazy_names
@@ -33,6 +36,10 @@ _HOMES = {
     "generate_stored": "workbench.store._responses",
     "response_versions": "workbench.store._responses",
     "PrecomputeSummary": "workbench.store._precompute",
+    "EngineModel": "workbench.store._engine_model",
+    "LoadedFacts": "workbench.store._engine_model",
+    "open_engine_model": "workbench.store._engine_model",
+    "engine_client": "workbench.store._engine",
     "precompute": "workbench.store._precompute",
 }
 

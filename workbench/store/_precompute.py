@@ -21,7 +21,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,8 @@ from tqdm.auto import tqdm
 
 from workbench._errors import ExplanationError, StoreError
 from workbench.data import load_dataset, read_table
-from workbench.explain._explain import explain, explain_batch
+from workbench.explain._checks import check_background
 from workbench.explain._explanation import Explanation
-from workbench.explain._inputs import check_background
 from workbench.explain._methods import default_method, method_info
 from workbench.models import (
     GenerationSettings,
@@ -43,6 +42,7 @@ from workbench.models import (
     model_sha256,
 )
 from workbench.spec import GENERATIVE, ModelSpec, load_spec
+from workbench.store._engine import engine_client
 from workbench.store._names import SCHEDULER_ENV
 from workbench.store._responses import (
     ResponseKey,
@@ -58,10 +58,6 @@ MSG_BAD_WORKERS = "--workers must be a positive whole number; got {value!r}"
 MSG_WORKERS_AND_SCHEDULER = (
     "give --workers (a local cluster) or --scheduler (an existing one), not both"
 )
-MSG_NO_SCHEDULER = (
-    "cannot reach the Dask scheduler at {address}: {detail}; start it (dask scheduler) or check "
-    "the address"
-)
 MSG_MODEL_CHANGED = (
     "the model at {spec} on a worker has fingerprint {found}, not {expected}: the workers must "
     "see the same model files as this machine (a shared path)"
@@ -73,17 +69,20 @@ MSG_METHODS_NOT_GENERATIVE = (
 MSG_ENGINE_ROW_FAILED = (
     "input {position} could not be explained on the Dask engine at {address}: {error}"
 )
+MSG_ENGINE_FAITHFULNESS_FAILED = (
+    "the faithfulness of input {position}'s explanation could not be measured on the Dask "
+    "engine at {address}: {error}"
+)
 PRECOMPUTE_TASK = "explaining rows with `workbench precompute`"
 # What a generative model's entries are, in the summary in place of a method.
 GENERATE = "generate"
 # Chunks per worker: enough to balance uneven rows, few enough that a chunk is worth a task.
 CHUNKS_PER_WORKER = 4
 MAX_CHUNK_ROWS = 64
-# How long a visitor's explain click waits for the engine's scheduler to answer.
-SERVE_CONNECT_TIMEOUT = "3s"
 
-# A worker process's loaded model (and tabular background), kept across its tasks.
-_loaded: dict[tuple[str, str], tuple[ModelAdapter, pd.DataFrame | None]] = {}
+# A worker process's loaded model and tabular background rows, kept across its tasks.
+_loaded: dict[tuple[str, str], ModelAdapter] = {}
+_backgrounds: dict[str, pd.DataFrame] = {}
 _loaded_generative: dict[tuple[str, str], GenerativeModel] = {}
 
 
@@ -129,6 +128,19 @@ class _ChunkJob:
     items: Any  # messages (a list) or rows (a DataFrame)
     target: int | None = None  # None: the predicted class
     faithfulness: bool = True
+
+
+@dataclass(frozen=True)
+class _FaithfulnessJob:
+    """One task: measure the faithfulness of these rows' explanations on a worker."""
+
+    spec_path: str
+    fingerprint: str
+    trust_pickle: bool
+    positions: tuple[int, ...]
+    items: Any  # messages (a list) or rows (a DataFrame)
+    explanations: tuple[dict[str, Any], ...]
+    background_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -381,7 +393,7 @@ def _finished(
 
     futures = {client.submit(task, job, *args, pure=False): (keys, job) for keys, job in jobs}
     try:
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             keys, job = futures.pop(future)
             yield keys, job, future.result()
     finally:
@@ -413,41 +425,81 @@ def explain_on_engine(
     bar = tqdm(
         total=len(items), desc=f"explain ({method})", file=sys.stderr, disable=not progress
     )
-    with _client(scheduler, None, timeout=SERVE_CONNECT_TIMEOUT) as client:
-        size = _chunk_rows(len(items), _worker_count(client))
-        jobs = []
-        for start in range(0, len(items), size):
-            chunk = tuple(range(start, min(start + size, len(items))))
-            job = _ChunkJob(
-                spec_path=str(source.spec_path),
-                fingerprint=model.fingerprint,
-                trust_pickle=source.trust_pickle,
-                background_path=None,
-                method=method,
-                params=params,
-                positions=tuple(positions[i] for i in chunk),
-                items=_subset(items, chunk),
-                target=target,
-                faithfulness=faithfulness,
-            )
-            jobs.append((None if keys is None else [keys[i] for i in chunk], job))
-        shared = None if background is None else client.scatter(background, broadcast=True)
-        try:
-            for chunk_keys, job, results in _finished(client, jobs, _explain_chunk, shared):
-                entries = [_explanation_entry(payload, error) for payload, error in results]
-                if store is not None:
-                    _keep(store, list(zip(chunk_keys, entries)))
-                bar.update(len(entries))
-                for position, entry in zip(job.positions, entries):
-                    if entry.error is not None:
-                        raise ExplanationError(
-                            MSG_ENGINE_ROW_FAILED.format(
-                                position=position, address=scheduler, error=entry.error
-                            )
+    client = engine_client(scheduler)
+    size = _chunk_rows(len(items), _worker_count(client))
+    jobs = []
+    for start in range(0, len(items), size):
+        chunk = tuple(range(start, min(start + size, len(items))))
+        job = _ChunkJob(
+            spec_path=str(source.spec_path),
+            fingerprint=model.fingerprint,
+            trust_pickle=source.trust_pickle,
+            background_path=None,
+            method=method,
+            params=params,
+            positions=tuple(positions[i] for i in chunk),
+            items=_subset(items, chunk),
+            target=target,
+            faithfulness=faithfulness,
+        )
+        jobs.append((None if keys is None else [keys[i] for i in chunk], job))
+    shared = None if background is None else client.scatter(background, broadcast=True)
+    try:
+        for chunk_keys, job, results in _finished(client, jobs, _explain_chunk, shared):
+            entries = [_explanation_entry(payload, error) for payload, error in results]
+            if store is not None:
+                _keep(store, list(zip(chunk_keys, entries)))
+            bar.update(len(entries))
+            for position, entry in zip(job.positions, entries):
+                if entry.error is not None:
+                    raise ExplanationError(
+                        MSG_ENGINE_ROW_FAILED.format(
+                            position=position, address=scheduler, error=entry.error
                         )
-                    found[position] = entry.explanation
-        finally:
-            bar.close()
+                    )
+                found[position] = entry.explanation
+    finally:
+        bar.close()
+    return [found[position] for position in positions]
+
+
+def faithfulness_on_engine(
+    model: ModelAdapter,
+    items: Sequence[str] | pd.DataFrame,
+    explanations: Sequence[Explanation],
+    *,
+    scheduler: str,
+    positions: Sequence[int],
+    background: pd.DataFrame | None,
+) -> list[Explanation]:
+    """``explanations`` of ``items`` (the inputs at ``positions`` of a request) with their
+    faithfulness measured on the Dask scheduler at ``scheduler``, in chunks."""
+    source = model.source
+    client = engine_client(scheduler)
+    size = _chunk_rows(len(items), _worker_count(client))
+    jobs = []
+    for start in range(0, len(items), size):
+        chunk = tuple(range(start, min(start + size, len(items))))
+        job = _FaithfulnessJob(
+            spec_path=str(source.spec_path),
+            fingerprint=model.fingerprint,
+            trust_pickle=source.trust_pickle,
+            positions=tuple(positions[i] for i in chunk),
+            items=_subset(items, chunk),
+            explanations=tuple(explanations[i].to_dict() for i in chunk),
+        )
+        jobs.append((None, job))
+    shared = None if background is None else client.scatter(background, broadcast=True)
+    found: dict[int, Explanation] = {}
+    for _, job, results in _finished(client, jobs, _faithfulness_chunk, shared):
+        for position, (payload, error) in zip(job.positions, results):
+            if error is not None:
+                raise ExplanationError(
+                    MSG_ENGINE_FAITHFULNESS_FAILED.format(
+                        position=position, address=scheduler, error=error
+                    )
+                )
+            found[position] = Explanation.from_dict(payload)
     return [found[position] for position in positions]
 
 
@@ -496,11 +548,13 @@ def _explain_chunk(
 ) -> list[tuple[dict[str, Any] | None, str | None]]:
     """On a worker: each row's explanation as a dict, or the error that stopped it;
     ``background`` (tabular rows sent with the task) stands for the job's background file."""
-    model, read = _worker_model(job)
+    from workbench.explain._explain import explain, explain_batch
+
+    model = _worker_model(job)
     options = {
         "method": job.method,
         "target": job.target,
-        "background": read if background is None else background,
+        "background": _worker_background(job.background_path) if background is None else background,
         "faithfulness": job.faithfulness,
         "cache": None,
     }
@@ -523,31 +577,62 @@ def _explain_chunk(
         return results
 
 
-def _worker_model(job: _ChunkJob) -> tuple[ModelAdapter, pd.DataFrame | None]:
-    """The worker's model for ``job``, loaded on its first task and kept."""
+def _faithfulness_chunk(
+    job: _FaithfulnessJob, background: pd.DataFrame | None = None
+) -> list[tuple[dict[str, Any] | None, str | None]]:
+    """On a worker: each row's explanation with its faithfulness, as a dict, or the error that
+    stopped it; ``background`` (tabular rows sent with the task) stands for the job's file."""
+    from workbench.explain._explain import evaluate_faithfulness
+
+    model = _worker_model(job)
+    rows = _worker_background(job.background_path) if background is None else background
+    results: list[tuple[dict[str, Any] | None, str | None]] = []
+    for position, payload in enumerate(job.explanations):
+        item = (
+            job.items.iloc[[position]]
+            if isinstance(job.items, pd.DataFrame)
+            else job.items[position]
+        )
+        explanation = Explanation.from_dict(payload)
+        try:
+            scores = evaluate_faithfulness(model, item, explanation, background=rows)
+        except Exception as err:  # noqa: BLE001 - recorded for the row, the others go on
+            results.append((None, f"{type(err).__name__}: {err}"))
+            continue
+        results.append((replace(explanation, faithfulness=scores).to_dict(), None))
+    return results
+
+
+def _worker_model(job: Any) -> ModelAdapter:
+    """The worker's model for ``job`` (any task naming a spec path, fingerprint and
+    whether to trust pickles), loaded on its first task and kept."""
     key = (job.spec_path, job.fingerprint)
     if key not in _loaded:
         model = load_classifier(job.spec_path, task=PRECOMPUTE_TASK, trust_pickle=job.trust_pickle)
         _check_fingerprint(job.spec_path, found=model.fingerprint, expected=job.fingerprint)
-        background = None if job.background_path is None else read_table(job.background_path)
         _loaded.clear()
-        _loaded[key] = (model, background)
+        _loaded[key] = model
     return _loaded[key]
+
+
+def _worker_background(path: str | None) -> pd.DataFrame | None:
+    """The worker's background rows read from ``path``, read on first use and kept."""
+    if path is None:
+        return None
+    if path not in _backgrounds:
+        _backgrounds.clear()
+        _backgrounds[path] = read_table(path)
+    return _backgrounds[path]
 
 
 @contextmanager
 def _client(scheduler: str | None, workers: int | None, *, timeout: str = "10s") -> Any:
-    """A client of the scheduler at ``scheduler`` (waiting ``timeout`` for it), else of a new
-    local cluster."""
+    """The process's client of the scheduler at ``scheduler`` (waiting ``timeout`` for it),
+    else one of a new local cluster."""
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout=timeout)
-        except OSError as err:
-            raise StoreError(MSG_NO_SCHEDULER.format(address=scheduler, detail=err)) from None
-        with client:
-            yield client
+        yield engine_client(scheduler, timeout=timeout)
         return
     with (
         LocalCluster(

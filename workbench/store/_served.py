@@ -34,16 +34,18 @@ from typing import Any
 import pandas as pd
 
 from workbench._errors import ExplanationError
-from workbench.explain._explain import (
+from workbench.explain._checks import (
     MSG_TEXTS_NOT_LIST,
-    evaluate_faithfulness,
-    explain_batch,
+    background_digest,
+    check_background,
+    check_rows,
+    check_text,
     resolve_target,
 )
 from workbench.explain._explanation import Explanation
-from workbench.explain._inputs import background_digest, check_background, check_rows, check_text
 from workbench.explain._methods import default_method, method_info
 from workbench.models import ModelAdapter
+from workbench.store._engine_model import EngineModel
 from workbench.store._names import SCHEDULER_ENV, default_store_folder
 from workbench.store._store import ExplanationStore, StoredEntry, StoreKey, package_versions
 
@@ -131,9 +133,10 @@ def explain_stored(
 
     Only the inputs the store lacks are explained (with :func:`~workbench.explain.explain_batch`
     and ``params``) and then stored; without a store everything is computed. With an engine,
-    the Dask scheduler at ``scheduler`` (default: ``$WORKBENCH_SCHEDULER``), they are explained
-    on its workers, which load the model from its spec file; a model built in memory is
-    explained here.
+    the Dask scheduler at ``scheduler`` (default: the one serving an :class:`EngineModel`, else
+    ``$WORKBENCH_SCHEDULER``), they are explained on its workers, which load the model from its
+    spec file; a model built in memory is explained here. An :class:`EngineModel` is explained
+    on its engine only, faithfulness included.
     """
     if model.kind == "text":
         if isinstance(inputs, str | pd.DataFrame) or not hasattr(inputs, "__iter__"):
@@ -146,6 +149,7 @@ def explain_stored(
     defaults = info.settings(model.kind, {})
     index = resolve_target(model, target)
     checked = None if background is None else check_background(model, background)
+    engine = _engine_of(model, scheduler)
     found: list[Served | None] = [None] * len(items)
     if store is not None:
         found = _look_up(
@@ -157,6 +161,7 @@ def explain_stored(
             target=index,
             background=checked,
             faithfulness=faithfulness,
+            engine=None if model.in_process else engine,
         )
     missing = [i for i, served in enumerate(found) if served is None]
     if missing:
@@ -178,11 +183,12 @@ def explain_stored(
                 )
                 for value in hashable_items(model, subset)
             ]
-        engine = scheduler or os.environ.get(SCHEDULER_ENV) or None
         if engine is not None and model.source is None:
             logger.info(MSG_ENGINE_NEEDS_SPEC, model.name)
             engine = None
         if engine is None:
+            from workbench.explain._explain import explain_batch
+
             computed = explain_batch(
                 model,
                 subset,
@@ -215,6 +221,16 @@ def explain_stored(
         for i, explanation in zip(missing, computed):
             found[i] = Served(explanation, precomputed=False)
     return [served for served in found if served is not None]
+
+
+def _engine_of(model: ModelAdapter, scheduler: str | None) -> str | None:
+    """The scheduler that explains what the store lacks: ``scheduler``, else the one serving
+    an :class:`EngineModel`, else ``$WORKBENCH_SCHEDULER``; None: this process."""
+    if scheduler:
+        return scheduler
+    if isinstance(model, EngineModel):
+        return model.scheduler
+    return os.environ.get(SCHEDULER_ENV) or None
 
 
 def stored_rows(
@@ -264,8 +280,10 @@ def _look_up(
     target: int | None,
     background: pd.DataFrame | None,
     faithfulness: bool,
+    engine: str | None,
 ) -> list[Served | None]:
-    """Each input's stored explanation that serves the request, or None."""
+    """Each input's stored explanation that serves the request, or None; a request for
+    faithfulness completes an entry without it (on the Dask scheduler ``engine`` if given)."""
     targets = [None] if target is None else [target, None]
     versions = package_versions()
     candidates = [
@@ -286,7 +304,7 @@ def _look_up(
     ]
     entries = store.get_many(key for keys in candidates for key in keys)
     found: list[Served | None] = []
-    completed: list[tuple[StoreKey, StoredEntry]] = []
+    incomplete: list[tuple[int, StoreKey, Explanation]] = []
     for position, keys in enumerate(candidates):
         usable = [
             (key, entries[key.digest].explanation)
@@ -303,13 +321,57 @@ def _look_up(
             usable[0],
         )
         if faithfulness and explanation.faithfulness is None:
-            item = items.iloc[[position]] if isinstance(items, pd.DataFrame) else items[position]
-            scores = evaluate_faithfulness(model, item, explanation, background=background)
-            explanation = replace(explanation, faithfulness=scores)
-            completed.append((key, StoredEntry(explanation)))
+            incomplete.append((position, key, explanation))
         found.append(Served(explanation, precomputed=True))
-    _keep(store, completed)
+    if incomplete:
+        completed = _with_faithfulness(
+            model, items, incomplete, background=background, engine=engine
+        )
+        for (position, _, _), explanation in zip(incomplete, completed):
+            found[position] = Served(explanation, precomputed=True)
+        _keep(
+            store,
+            [(key, StoredEntry(done)) for (_, key, _), done in zip(incomplete, completed)],
+        )
     return found
+
+
+def _with_faithfulness(
+    model: ModelAdapter,
+    items: Sequence[str] | pd.DataFrame,
+    incomplete: list[tuple[int, StoreKey, Explanation]],
+    *,
+    background: pd.DataFrame | None,
+    engine: str | None,
+) -> list[Explanation]:
+    """The stored explanations of ``incomplete`` (position, key, explanation) with their
+    faithfulness, measured on the Dask scheduler ``engine`` or here."""
+    positions = [position for position, _, _ in incomplete]
+    explanations = [explanation for _, _, explanation in incomplete]
+    if engine is not None:
+        from workbench.store._precompute import faithfulness_on_engine
+
+        subset = (
+            items.iloc[positions]
+            if isinstance(items, pd.DataFrame)
+            else [items[i] for i in positions]
+        )
+        return faithfulness_on_engine(
+            model,
+            subset,
+            explanations,
+            scheduler=engine,
+            positions=positions,
+            background=background,
+        )
+    from workbench.explain._explain import evaluate_faithfulness
+
+    completed = []
+    for position, explanation in zip(positions, explanations):
+        item = items.iloc[[position]] if isinstance(items, pd.DataFrame) else items[position]
+        scores = evaluate_faithfulness(model, item, explanation, background=background)
+        completed.append(replace(explanation, faithfulness=scores))
+    return completed
 
 
 def _keep(store: ExplanationStore, entries: list[tuple[StoreKey, StoredEntry]]) -> None:
