@@ -36,6 +36,11 @@ MODEL_TEMPLATES = {
 }
 TARGET = "Please call the crisis line."
 SPAN = "crisis line"
+QUICK = {
+    "feature_ablation": {},
+    "shapley_sampling": {"n_samples": 4},
+    "layer_integrated_gradients": {"n_steps": 20},
+}
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +91,9 @@ def test_each_family_is_explained_by_every_method(family_models, family):
     assert set(methods) == {"feature_ablation", "shapley_sampling", "layer_integrated_gradients"}
     prompt = PROMPTS[3]  # its emoji is bytes to the Llama vocabulary (byte fallback)
     for method in methods:
-        explanation = explain_response(model, prompt, target=TARGET, span=SPAN, method=method)
+        explanation = explain_response(
+            model, prompt, target=TARGET, span=SPAN, method=method, **QUICK[method]
+        )
         assert explanation.features == ("i", "feel", "alone", "😢", "tonight", "."), method
         assert np.isfinite(explanation.attributions).all() and explanation.target_name == SPAN
         change = explanation.score - explanation.baseline_score
