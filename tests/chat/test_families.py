@@ -10,6 +10,8 @@ import re
 
 import numpy as np
 import pytest
+import torch
+import transformers
 
 from workbench import InputError, ModelLoadError
 from workbench.chat import explain_response
@@ -164,3 +166,14 @@ def test_a_chat_template_that_drops_the_message_is_refused(tmp_path):
     expected = MSG_CHAT_TEMPLATE.format(model="tiny-qwen2", template=template)
     with pytest.raises(ModelLoadError, match=f"^{re.escape(expected)}$"):
         load_model(spec, device="cpu")
+
+
+def test_half_precision_weights_run_in_float32_on_the_cpu(tmp_path):
+    spec = write_family_spec("llama", tmp_path)
+    folder = tmp_path / "model"
+    network = transformers.AutoModelForCausalLM.from_pretrained(folder)
+    network.to(torch.bfloat16).save_pretrained(folder)
+    model = load_model(spec, device="cpu")
+    assert {parameter.dtype for parameter in model.model.parameters()} == {torch.float32}
+    explanation = explain_response(model, PROMPTS[0], target=TARGET, method="feature_ablation")
+    assert not np.allclose(explanation.attributions * 32, np.round(explanation.attributions * 32))

@@ -229,7 +229,9 @@ class TransformersGenerativeModel(GenerativeModel):
     tokenizer has no pad token); an empty ``prompt_template`` becomes the tokenizer's chat
     template around the message, so the settings record what the model reads; a BOS token
     written by the template is dropped when the tokenizer adds one itself (never two); prompts
-    too long for the model's context window are refused before generating.
+    too long for the model's context window are refused before generating. Half-precision
+    weights run in float32 on the CPU, where half precision is slow and its log-probabilities
+    too coarse to attribute (steps of 1/32 in bfloat16).
     """
 
     framework = "transformers"
@@ -249,6 +251,8 @@ class TransformersGenerativeModel(GenerativeModel):
 
         self.device = torch.device("cpu") if device is None else torch.device(device)
         self.model = model.to(self.device).eval()
+        if self.device.type == "cpu" and self.model.dtype in (torch.float16, torch.bfloat16):
+            self.model = self.model.float()
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token_id is None:
