@@ -177,3 +177,25 @@ def test_half_precision_weights_run_in_float32_on_the_cpu(tmp_path):
     assert {parameter.dtype for parameter in model.model.parameters()} == {torch.float32}
     explanation = explain_response(model, PROMPTS[0], target=TARGET, method="feature_ablation")
     assert not np.allclose(explanation.attributions * 32, np.round(explanation.attributions * 32))
+
+
+def test_a_bare_space_token_before_a_word_is_the_words_in_integrated_gradients(family_models):
+    model = family_models["llama"]
+    tokenizer, prompt = model.tokenizer, PROMPTS[3]
+    text = model.model_text(prompt)
+    encoded = tokenizer(text, return_offsets_mapping=True)
+    assert "▁" in tokenizer.convert_ids_to_tokens(encoded["input_ids"])  # before the emoji
+    start = model.settings.prompt_start()
+    ids = torch.tensor([encoded["input_ids"]])
+    for position, (low, high) in enumerate(encoded["offset_mapping"]):
+        if low < start + len(prompt) and start < high:  # every token of the message
+            ids[0, position] = tokenizer.pad_token_id
+    explanation = explain_response(
+        model, prompt, target=TARGET, method="layer_integrated_gradients", n_steps=4
+    )
+    response = tokenizer(" " + TARGET, add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        logits = model.model(input_ids=torch.cat([ids, torch.tensor([response])], dim=1)).logits
+    log_probs = torch.log_softmax(logits[0, ids.shape[1] - 1 : -1].double(), dim=-1)
+    by_hand = float(log_probs[torch.arange(len(response)), response].sum())
+    assert explanation.baseline_score == pytest.approx(by_hand, abs=1e-5)

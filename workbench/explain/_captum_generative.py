@@ -104,6 +104,16 @@ class PromptWords:
         pieces.append(self.text[cut:])
         return "".join(pieces)
 
+    def spaced_spans(self) -> list[tuple[int, int]]:
+        """Each word's span widened over the spaces before it (which a removed word takes
+        with it), from the prompt's start on."""
+        widened = []
+        for start, end in self.spans:
+            while start > 0 and self.text[start - 1].isspace():
+                start -= 1
+            widened.append((start, end))
+        return widened
+
     def masked(self, presence: Sequence[float], baseline: str) -> str:
         """The prompt with the words whose presence is 0 removed as ``baseline`` says."""
         absent = REMOVED if baseline == "remove" else SPACE
@@ -187,7 +197,8 @@ def layer_integrated_gradients(
     model: Any, request: GenerativeRequest, settings: Mapping[str, Any]
 ) -> GenerativeAttribution:
     """Layer Integrated Gradients on the input embeddings, from the pad token to each word's
-    tokens (the template's tokens stay as they are), summed per word."""
+    tokens (a bare space token before a word, "▁" or "Ġ", is the word's, as a removed word takes
+    its space; the template's tokens stay as they are), summed per word."""
     target = request.target
     tokenizer = model.tokenizer
     formatted = model.model_text(request.prompt.text)
@@ -195,7 +206,7 @@ def layer_integrated_gradients(
     encoded = tokenizer(formatted, return_offsets_mapping=True)
     if len(encoded["input_ids"]) != len(tokenizer.encode(formatted)):
         raise ExplanationError(MSG_NO_OFFSETS.format(model=model.name))
-    spans = [(start + offset, end + offset) for start, end in request.prompt.spans]
+    spans = [(start + offset, end + offset) for start, end in request.prompt.spaced_spans()]
     membership = _membership(encoded["offset_mapping"], spans)
     in_words = membership.sum(axis=1) > 0
     baseline_id = tokenizer.pad_token_id
