@@ -17,7 +17,15 @@ import pandas as pd
 import torch
 import transformers
 import yaml
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from tokenizers import (
+    Tokenizer,
+    decoders,
+    models,
+    normalizers,
+    pre_tokenizers,
+    processors,
+    trainers,
+)
 
 FAMILIES = ("gpt2", "llama", "qwen2")
 CORPUS = [
@@ -181,3 +189,30 @@ def _qwen2_tokenizer() -> transformers.Qwen2Tokenizer:
         pad_token="<|endoftext|>",
         chat_template=CHATML_TEMPLATE,
     )
+
+
+def make_llama_legacy(folder: Path) -> None:
+    """Give the Llama model in ``folder`` the legacy SentencePiece tokenizer.json of Llama 2 and
+    Mistral (same vocabulary): "▁" put before every text read and for every space, by the
+    normalizer, and no pre-tokenizer; saved under the generic tokenizer class (as converted
+    models often are), which keeps that normalizer when loaded."""
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.pre_tokenizer = None
+    tokenizer.normalizer = normalizers.Sequence(
+        [normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")]
+    )
+    tokenizer.decoder = decoders.Sequence(
+        [
+            decoders.Replace("▁", " "),
+            decoders.ByteFallback(),
+            decoders.Fuse(),
+            decoders.Strip(" ", 1, 0),
+        ]
+    )
+    transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        chat_template=LLAMA_CHAT_TEMPLATE,
+    ).save_pretrained(folder)

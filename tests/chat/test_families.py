@@ -26,6 +26,7 @@ from .families import (
     GENERATION,
     PLAIN_TEMPLATE,
     PROMPTS,
+    make_llama_legacy,
     write_family_spec,
 )
 
@@ -199,3 +200,21 @@ def test_a_bare_space_token_before_a_word_is_the_words_in_integrated_gradients(f
     log_probs = torch.log_softmax(logits[0, ids.shape[1] - 1 : -1].double(), dim=-1)
     by_hand = float(log_probs[torch.arange(len(response)), response].sum())
     assert explanation.baseline_score == pytest.approx(by_hand, abs=1e-5)
+
+
+def test_a_legacy_sentencepiece_response_is_read_after_its_prompt(tmp_path):
+    spec = write_family_spec("llama", tmp_path)
+    make_llama_legacy(tmp_path / "model")
+    model = load_model(spec, device="cpu")
+    tokenizer, prompt = model.tokenizer, PROMPTS[0]
+    alone = tokenizer(" " + TARGET, add_special_tokens=False)["input_ids"]
+    assert tokenizer.convert_ids_to_tokens(alone)[0] == "▁"  # a stray token, read alone
+    prompt_ids = tokenizer(model.model_text(prompt))["input_ids"]
+    response = tokenizer(model.model_text(prompt) + " " + TARGET)["input_ids"][len(prompt_ids) :]
+    assert response == alone[1:]
+    explanation = explain_response(model, prompt, target=TARGET, method="feature_ablation")
+    with torch.no_grad():
+        logits = model.model(input_ids=torch.tensor([prompt_ids + response])).logits[0]
+    log_probs = torch.log_softmax(logits[len(prompt_ids) - 1 : -1].double(), dim=-1)
+    by_hand = float(log_probs[torch.arange(len(response)), response].sum())
+    assert explanation.score == pytest.approx(by_hand, abs=1e-5)

@@ -211,7 +211,7 @@ def layer_integrated_gradients(
     in_words = membership.sum(axis=1) > 0
     baseline_id = tokenizer.pad_token_id
     inp = _WordTokens(formatted, tokenizer, baseline_id, in_words)
-    target_ids, rows = _target_tokens(model, target, len(encoded["input_ids"]))
+    target_ids, rows = _target_tokens(model, target, formatted, encoded["input_ids"])
     method = LLMGradientAttribution(
         LayerIntegratedGradients(model.model, model.model.get_input_embeddings()), tokenizer
     )
@@ -263,7 +263,7 @@ def _log_prob_attribution(
         baselines=[absent] * len(words.features),
     )
     prompt_ids = model.tokenizer.encode(inp.to_model_input())
-    target_ids, rows = _target_tokens(model, request.target, len(prompt_ids))
+    target_ids, rows = _target_tokens(model, request.target, inp.to_model_input(), prompt_ids)
     attribution = LLMAttribution(method(model.model), model.tokenizer)
     result = attribution.attribute(inp, target=target_ids, forward_in_tokens=False, **options)
     attributions = result.token_attr.detach().double().cpu()[rows].sum(dim=0).numpy()
@@ -277,13 +277,27 @@ def _log_prob_attribution(
 
 
 def _target_tokens(
-    model: Any, target: ResponseTarget, prompt_length: int
+    model: Any, target: ResponseTarget, formatted: str, prompt_ids: Sequence[int]
 ) -> tuple[torch.Tensor, list[int]]:
     """The response's token ids up to the span's last token, and the positions of the span's
-    tokens among them (found by character offsets)."""
+    tokens among them (found by character offsets).
+
+    The response is tokenized after the prompt (``formatted``, whose tokens are
+    ``prompt_ids``), as the model wrote it: a tokenizer that puts "▁" before every text it
+    reads (SentencePiece's legacy normalizer) would read a response alone with a stray "▁"
+    token first. Only when the prompt's own tokens change at the join is it tokenized alone.
+    """
     text = target.joiner + target.response
-    encoded = model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    offsets = encoded.get("offset_mapping")
+    tokenizer, prompt_length = model.tokenizer, len(prompt_ids)
+    whole = tokenizer(formatted + text, return_offsets_mapping=True)
+    if list(whole["input_ids"][:prompt_length]) == list(prompt_ids) and "offset_mapping" in whole:
+        shift = len(formatted)
+        response_ids = whole["input_ids"][prompt_length:]
+        offsets = [(low - shift, high - shift) for low, high in whole["offset_mapping"]]
+        offsets = offsets[prompt_length:]
+    else:
+        alone = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        response_ids, offsets = alone["input_ids"], alone.get("offset_mapping")
     if offsets is None:
         raise ExplanationError(MSG_NO_OFFSETS.format(model=model.name))
     # The explained text's tokens; from the start of the response, the joiner's too.
@@ -292,7 +306,7 @@ def _target_tokens(
     rows = [i for i, (low, high) in enumerate(offsets) if low < end and start < high]
     if not rows:
         raise ExplanationError(MSG_SPAN_NO_TOKENS.format(span=text[start:end]))
-    ids = encoded["input_ids"][: rows[-1] + 1]
+    ids = response_ids[: rows[-1] + 1]
     limit = model.context_window
     if limit is not None and prompt_length + len(ids) > limit:
         raise ExplanationError(
