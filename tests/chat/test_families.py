@@ -17,8 +17,12 @@ from workbench import InputError, ModelLoadError
 from workbench.chat import explain_response
 from workbench.cli import main
 from workbench.explain import applicable_methods
-from workbench.models import TransformersGenerativeModel, load_model
-from workbench.models._generative import MSG_CHAT_TEMPLATE, MSG_PROMPT_TOO_LONG
+from workbench.models import GenerativeInfo, TransformersGenerativeModel, load_model
+from workbench.models._generative import (
+    MSG_CHAT_TEMPLATE,
+    MSG_NO_PAD_TOKEN,
+    MSG_PROMPT_TOO_LONG,
+)
 
 from .families import (
     CONTEXT_WINDOW,
@@ -218,3 +222,11 @@ def test_a_legacy_sentencepiece_response_is_read_after_its_prompt(tmp_path):
     log_probs = torch.log_softmax(logits[len(prompt_ids) - 1 : -1].double(), dim=-1)
     by_hand = float(log_probs[torch.arange(len(response)), response].sum())
     assert explanation.score == pytest.approx(by_hand, abs=1e-5)
+
+
+def test_a_tokenizer_without_pad_or_end_token_is_refused(family_models):
+    gpt2 = family_models["gpt2"]
+    bare = transformers.PreTrainedTokenizerFast(tokenizer_object=gpt2.tokenizer.backend_tokenizer)
+    expected = MSG_NO_PAD_TOKEN.format(model="bare")
+    with pytest.raises(ModelLoadError, match=f"^{re.escape(expected)}$"):
+        TransformersGenerativeModel(GenerativeInfo(name="bare"), model=gpt2.model, tokenizer=bare)
