@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import json
 
-from bench.bench_chat import QUICK_PROMPTS, TARGETS, main
+from bench.bench_chat import (
+    LARGE_MODEL,
+    LARGE_SHAPE,
+    QUICK_LARGE_PROMPTS,
+    QUICK_PROMPTS,
+    TARGETS,
+    main,
+)
 
 
 def test_quick_mode_runs_and_writes_its_results(tmp_path, capsys):
@@ -17,4 +24,11 @@ def test_quick_mode_runs_and_writes_its_results(tmp_path, capsys):
     assert results["same_responses"] is True
     assert results["generation"]["max_new_tokens"] == 40
     assert results["counterfactual_ratio"] > 0 and results["targets"] == TARGETS
-    assert "counterfactual audit" in capsys.readouterr().out
+    large = results[LARGE_MODEL]
+    assert large["prompts"] == QUICK_LARGE_PROMPTS and large["variants"] == QUICK_LARGE_PROMPTS * 12
+    assert large["same_responses"] is True and large["generation"] == results["generation"]
+    assert large["shape"] == {**LARGE_SHAPE, "vocab_size": large["shape"]["vocab_size"]}
+    assert 1_000 < large["shape"]["vocab_size"] <= 4_096 and large["parameters"] > 40e6
+    assert large["ratio"] > 0 and set(results["targets_met"]) == set(TARGETS)
+    out = capsys.readouterr().out
+    assert "counterfactual audit" in out and f"counterfactual audit, {LARGE_MODEL}" in out

@@ -18,6 +18,12 @@ A removed word is dropped with the space before it (``baseline='remove'``), so t
 prompt reads as ordinary text: a byte-level BPE model reads a double space as a rare token of
 its own, which would be attributed to the word. ``baseline='space'`` puts a space in its place,
 as the classifier explainers remove words, for comparison with them.
+
+With every word removed, a local model reads what the log-probability methods score the
+response from: its template around an empty message, or its start-of-text token when there is
+no template (:meth:`~workbench.models.TransformersGenerativeModel.model_text`); it is never sent
+an empty input. A callable owns its prompt format, so it is not asked the empty prompt: that
+response counts as empty, and a note says so.
 """
 
 from __future__ import annotations
@@ -58,8 +64,8 @@ MSG_BAD_OUTCOME = (
     "number per response"
 )
 NOTE_EMPTY_PROMPT = (
-    "with every word removed the prompt is empty: the model is not asked, and its response "
-    "counts as empty"
+    "with every word removed the prompt is empty: the model, which owns its prompt format, is "
+    "not asked, and its response counts as empty"
 )
 NOTE_SHARED_TOKEN = (
     "some tokens of the model cover more than one word; their attribution is shared equally "
@@ -97,6 +103,16 @@ class PromptWords:
             first = False
         pieces.append(self.text[cut:])
         return "".join(pieces)
+
+    def spaced_spans(self) -> list[tuple[int, int]]:
+        """Each word's span widened over the spaces before it (which a removed word takes
+        with it), from the prompt's start on."""
+        widened = []
+        for start, end in self.spans:
+            while start > 0 and self.text[start - 1].isspace():
+                start -= 1
+            widened.append((start, end))
+        return widened
 
     def masked(self, presence: Sequence[float], baseline: str) -> str:
         """The prompt with the words whose presence is 0 removed as ``baseline`` says."""
@@ -150,7 +166,7 @@ class GenerativeAttribution:
 def response_target(model: Any, prompt: str, response: str, *, span: str | None) -> ResponseTarget:
     """The response (and span) to explain, read after a space when neither the formatted prompt
     ends nor the response starts with one (as the model wrote it: responses come stripped)."""
-    formatted = model.settings.format_prompt(prompt)
+    formatted = model.model_text(prompt)
     joiner = "" if formatted[-1:].isspace() or response[:1].isspace() else SPACE
     start = 0 if span is None else response.index(span)
     end = len(response) if span is None else start + len(span)
@@ -181,20 +197,21 @@ def layer_integrated_gradients(
     model: Any, request: GenerativeRequest, settings: Mapping[str, Any]
 ) -> GenerativeAttribution:
     """Layer Integrated Gradients on the input embeddings, from the pad token to each word's
-    tokens (the template's tokens stay as they are), summed per word."""
+    tokens (a bare space token before a word, "▁" or "Ġ", is the word's, as a removed word takes
+    its space; the template's tokens stay as they are), summed per word."""
     target = request.target
     tokenizer = model.tokenizer
-    formatted = model.settings.format_prompt(request.prompt.text)
-    offset = model.settings.prompt_template.index("{prompt}")
+    formatted = model.model_text(request.prompt.text)
+    offset = model.settings.prompt_start()
     encoded = tokenizer(formatted, return_offsets_mapping=True)
     if len(encoded["input_ids"]) != len(tokenizer.encode(formatted)):
         raise ExplanationError(MSG_NO_OFFSETS.format(model=model.name))
-    spans = [(start + offset, end + offset) for start, end in request.prompt.spans]
+    spans = [(start + offset, end + offset) for start, end in request.prompt.spaced_spans()]
     membership = _membership(encoded["offset_mapping"], spans)
     in_words = membership.sum(axis=1) > 0
     baseline_id = tokenizer.pad_token_id
     inp = _WordTokens(formatted, tokenizer, baseline_id, in_words)
-    target_ids, rows = _target_tokens(model, target, len(encoded["input_ids"]))
+    target_ids, rows = _target_tokens(model, target, formatted, encoded["input_ids"])
     method = LLMGradientAttribution(
         LayerIntegratedGradients(model.model, model.model.get_input_embeddings()), tokenizer
     )
@@ -238,15 +255,15 @@ def _log_prob_attribution(
     **options: Any,
 ) -> GenerativeAttribution:
     """Captum's ``LLMAttribution`` of the target's log-probability over the prompt's words."""
-    words, template = request.prompt, model.settings
+    words = request.prompt
     absent = REMOVED if settings["baseline"] == "remove" else SPACE
     inp = TextTemplateInput(
-        template=lambda *values: template.format_prompt(words.render(values)),
+        template=lambda *values: model.model_text(words.render(values)),
         values=words.written,
         baselines=[absent] * len(words.features),
     )
     prompt_ids = model.tokenizer.encode(inp.to_model_input())
-    target_ids, rows = _target_tokens(model, request.target, len(prompt_ids))
+    target_ids, rows = _target_tokens(model, request.target, inp.to_model_input(), prompt_ids)
     attribution = LLMAttribution(method(model.model), model.tokenizer)
     result = attribution.attribute(inp, target=target_ids, forward_in_tokens=False, **options)
     attributions = result.token_attr.detach().double().cpu()[rows].sum(dim=0).numpy()
@@ -260,13 +277,27 @@ def _log_prob_attribution(
 
 
 def _target_tokens(
-    model: Any, target: ResponseTarget, prompt_length: int
+    model: Any, target: ResponseTarget, formatted: str, prompt_ids: Sequence[int]
 ) -> tuple[torch.Tensor, list[int]]:
     """The response's token ids up to the span's last token, and the positions of the span's
-    tokens among them (found by character offsets)."""
+    tokens among them (found by character offsets).
+
+    The response is tokenized after the prompt (``formatted``, whose tokens are
+    ``prompt_ids``), as the model wrote it: a tokenizer that puts "▁" before every text it
+    reads (SentencePiece's legacy normalizer) would read a response alone with a stray "▁"
+    token first. Only when the prompt's own tokens change at the join is it tokenized alone.
+    """
     text = target.joiner + target.response
-    encoded = model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    offsets = encoded.get("offset_mapping")
+    tokenizer, prompt_length = model.tokenizer, len(prompt_ids)
+    whole = tokenizer(formatted + text, return_offsets_mapping=True)
+    if list(whole["input_ids"][:prompt_length]) == list(prompt_ids) and "offset_mapping" in whole:
+        shift = len(formatted)
+        response_ids = whole["input_ids"][prompt_length:]
+        offsets = [(low - shift, high - shift) for low, high in whole["offset_mapping"]]
+        offsets = offsets[prompt_length:]
+    else:
+        alone = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        response_ids, offsets = alone["input_ids"], alone.get("offset_mapping")
     if offsets is None:
         raise ExplanationError(MSG_NO_OFFSETS.format(model=model.name))
     # The explained text's tokens; from the start of the response, the joiner's too.
@@ -275,22 +306,13 @@ def _target_tokens(
     rows = [i for i, (low, high) in enumerate(offsets) if low < end and start < high]
     if not rows:
         raise ExplanationError(MSG_SPAN_NO_TOKENS.format(span=text[start:end]))
-    ids = encoded["input_ids"][: rows[-1] + 1]
-    limit = _position_limit(model)
+    ids = response_ids[: rows[-1] + 1]
+    limit = model.context_window
     if limit is not None and prompt_length + len(ids) > limit:
         raise ExplanationError(
             MSG_TOO_LONG.format(tokens=prompt_length + len(ids), limit=limit, model=model.name)
         )
     return torch.tensor(ids), rows
-
-
-def _position_limit(model: Any) -> int | None:
-    config = getattr(model.model, "config", None)
-    for name in ("n_positions", "max_position_embeddings"):
-        value = getattr(config, name, None)
-        if isinstance(value, int):
-            return value
-    return None
 
 
 def _log_probs(model: Any, prompt_ids: torch.Tensor, target_ids: torch.Tensor) -> torch.Tensor:
@@ -322,16 +344,18 @@ def _outcome_attribution(
     """Captum's ``method`` over a word mask; the forward function generates the responses of
     all the batch's masked prompts in one call and scores them."""
     words, baseline = request.prompt, settings["baseline"]
+    answers_empty = model.answers_empty_prompt
     empty_seen = []
 
     def forward(presence: torch.Tensor) -> torch.Tensor:
         prompts = [words.masked(row, baseline) for row in presence.detach().cpu().tolist()]
-        asked = [i for i, prompt in enumerate(prompts) if prompt.strip()]
+        asked = [i for i, prompt in enumerate(prompts) if answers_empty or prompt.strip()]
         responses = [""] * len(prompts)
         if len(asked) < len(prompts):
             empty_seen.append(True)
         if asked:
-            for i, response in zip(asked, model.generate([prompts[i] for i in asked])):
+            made = model.generate([prompts[i] for i in asked], allow_empty=answers_empty)
+            for i, response in zip(asked, made):
                 responses[i] = response
         return torch.from_numpy(_outcomes(request, prompts, responses))
 

@@ -4,6 +4,8 @@ Python callable (e.g. a client of the team's own chat service) are its two adapt
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -17,7 +19,22 @@ if TYPE_CHECKING:
 
 MSG_BAD_SETTING = "generation setting {name} must be {what}; got {value!r}"
 MSG_NO_PROMPT_SLOT = (
-    "prompt_template must contain '{{prompt}}' where the writer's message goes; got {template!r}"
+    "prompt_template must contain '{{prompt}}' where the writer's message goes (or be empty: the "
+    "model's own chat template); got {template!r}"
+)
+MSG_CHAT_TEMPLATE = (
+    "the chat template of model {model!r} does not put the writer's message in its input once "
+    "(it wrote {template!r} for the message '{{prompt}}'); give generation: prompt_template, "
+    "e.g. 'User: {{prompt}}\\nAssistant:'"
+)
+MSG_NO_PAD_TOKEN = (
+    "the tokenizer of model {model!r} has neither a pad token nor an end-of-text token, so "
+    "prompts cannot be generated in batches; save the tokenizer with a pad_token"
+)
+MSG_PROMPT_TOO_LONG = (
+    "prompt {position} is {tokens} tokens as model {model!r} reads it (template included); the "
+    "model reads at most {window} tokens, {new} of them for the response (max_new_tokens), "
+    "which leaves {room} for the prompt: shorten the prompt or lower max_new_tokens"
 )
 MSG_BAD_RESPONSES = (
     "model {model!r} returned {kind} for {count} prompt(s); a generative model returns one "
@@ -25,21 +42,28 @@ MSG_BAD_RESPONSES = (
 )
 MSG_BAD_BATCH_SIZE = "batch_size must be at least 1; got {batch_size}"
 MSG_ENTRY_NOT_CALLABLE = "entry {entry!r} is not callable; name a function"
+PROMPT_SLOT = "{prompt}"
+# Every token covers at least one byte of the text, so a message adds at most its UTF-8 length
+# in tokens to its template's, give or take TEMPLATE_SLACK where they join: prompts within that
+# bound need no counting.
+TEMPLATE_SLACK = 4
 
 
 @dataclass(frozen=True, kw_only=True)
 class GenerationSettings:
     """How responses are generated, recorded with every result: at most ``max_new_tokens``
-    tokens, greedy unless ``do_sample`` (then ``temperature`` and ``top_p``), ``seed`` set before
-    each batch; ``prompt_template`` wraps the writer's message (``{prompt}``) for a local model;
-    a response is cut at the first ``stop`` text, when one is given."""
+    tokens, greedy unless ``do_sample`` (then ``temperature`` and ``top_p``, each prompt sampled
+    from its own generator seeded by ``seed`` and the prompt, so that a response does not depend
+    on its batch); ``prompt_template`` wraps the writer's message (``{prompt}``) for a local
+    model, which, when it is empty, uses its tokenizer's chat template (or reads the message as
+    is, without one); a response is cut at the first ``stop`` text, when one is given."""
 
     max_new_tokens: int = 64
     do_sample: bool = False
     temperature: float = 1.0
     top_p: float = 1.0
     seed: int = 0
-    prompt_template: str = "{prompt}"
+    prompt_template: str = ""
     stop: str = ""
 
     def __post_init__(self) -> None:
@@ -58,14 +82,26 @@ class GenerationSettings:
             ):
                 what = f"a number above {low:g} and at most {high:g}"
                 raise InputError(MSG_BAD_SETTING.format(name=name, what=what, value=value))
-        if not isinstance(self.prompt_template, str) or "{prompt}" not in self.prompt_template:
-            raise InputError(MSG_NO_PROMPT_SLOT.format(template=self.prompt_template))
+        template = self.prompt_template
+        if not isinstance(template, str) or (template and PROMPT_SLOT not in template):
+            raise InputError(MSG_NO_PROMPT_SLOT.format(template=template))
         if not isinstance(self.stop, str):
             raise InputError(MSG_BAD_SETTING.format(name="stop", what="text", value=self.stop))
 
     def format_prompt(self, prompt: str) -> str:
         """The model's input for the writer's message ``prompt``."""
-        return self.prompt_template.replace("{prompt}", prompt)
+        if not self.prompt_template:
+            return prompt
+        return self.prompt_template.replace(PROMPT_SLOT, prompt)
+
+    def prompt_start(self) -> int:
+        """Where the writer's message starts in :meth:`format_prompt`'s text."""
+        return self.prompt_template.find(PROMPT_SLOT) if self.prompt_template else 0
+
+    def prompt_seed(self, prompt: str) -> int:
+        """The sampling seed of ``prompt``: from ``seed`` and the prompt's text alone."""
+        digest = hashlib.sha256(f"{self.seed}\n{prompt}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") >> 1
 
     def cut(self, response: str) -> str:
         """``response`` up to the first stop text, without surrounding space."""
@@ -98,6 +134,9 @@ class GenerativeModel(ABC):
     framework: str = "callable"
     kind: str = "generative"
     limits: InputLimits = InputLimits()
+    # Whether an empty message can be answered: a local model reads its template (or its
+    # start-of-text token); a callable owns its prompt format and is never sent an empty prompt.
+    answers_empty_prompt: bool = False
 
     def __init__(self, info: GenerativeInfo, *, batch_size: int) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -123,10 +162,12 @@ class GenerativeModel(ABC):
         """The generation settings every response is made with."""
         return self.info.settings
 
-    def generate(self, prompts: Sequence[str]) -> list[str]:
-        """One response per prompt, generated in batches of :attr:`batch_size`."""
-        texts = check_texts(prompts)
+    def generate(self, prompts: Sequence[str], *, allow_empty: bool = False) -> list[str]:
+        """One response per prompt, generated in batches of :attr:`batch_size`; empty prompts
+        only when ``allow_empty`` (for a model that :attr:`answers_empty_prompt`)."""
+        texts = check_texts(prompts, allow_empty=allow_empty and self.answers_empty_prompt)
         self.limits.check(texts, model=self.name)
+        self._check_prompts(texts)
         responses: list[str] = []
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start : start + self.batch_size]
@@ -137,6 +178,10 @@ class GenerativeModel(ABC):
     @abstractmethod
     def _generate_batch(self, prompts: list[str]) -> list[str]:
         """Responses (without the prompt) for one batch of checked prompts."""
+
+    def _check_prompts(self, prompts: list[str]) -> None:
+        """Refuse, before any generation, prompts this model cannot answer; none by default."""
+        return None
 
     def _checked(self, responses: Any, count: int) -> list[str]:
         if (
@@ -178,9 +223,19 @@ class CallableGenerativeModel(GenerativeModel):
 
 class TransformersGenerativeModel(GenerativeModel):
     """A local transformers causal language model and its tokenizer, generating on ``device``
-    (a ``torch.device``) with the settings' template, length, decoding and seed."""
+    (a ``torch.device``) with the settings' template, length, decoding and seed.
+
+    Any family loads the same way: prompts are left-padded (with the end-of-text token when the
+    tokenizer has no pad token); an empty ``prompt_template`` becomes the tokenizer's chat
+    template around the message, so the settings record what the model reads; a BOS token
+    written by the template is dropped when the tokenizer adds one itself (never two); prompts
+    too long for the model's context window are refused before generating. Half-precision
+    weights run in float32 on the CPU, where half precision is slow and its log-probabilities
+    too coarse to attribute (steps of 1/32 in bfloat16).
+    """
 
     framework = "transformers"
+    answers_empty_prompt = True
 
     def __init__(
         self,
@@ -196,32 +251,141 @@ class TransformersGenerativeModel(GenerativeModel):
 
         self.device = torch.device("cpu") if device is None else torch.device(device)
         self.model = model.to(self.device).eval()
+        if self.device.type == "cpu" and self.model.dtype in (torch.float16, torch.bfloat16):
+            self.model = self.model.float()
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token_id is None:
+            if tokenizer.eos_token is None:
+                raise ModelLoadError(MSG_NO_PAD_TOKEN.format(model=info.name))
             self.tokenizer.pad_token = self.tokenizer.eos_token
+        self._adds_bos = _adds_bos(tokenizer)
+        template = _model_template(tokenizer, info.settings.prompt_template, model=info.name)
+        if self._adds_bos and template.startswith(tokenizer.bos_token):
+            template = template[len(tokenizer.bos_token) :]
+        self.info = dataclasses.replace(
+            info, settings=dataclasses.replace(info.settings, prompt_template=template)
+        )
+        self._template_tokens = len(self.tokenizer(self.model_text(""))["input_ids"])
+
+    @property
+    def context_window(self) -> int | None:
+        """The most tokens the model reads (prompt and response), from its config."""
+        config = getattr(self.model, "config", None)
+        for name in ("n_positions", "max_position_embeddings"):
+            value = getattr(config, name, None)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+        return None
+
+    def model_text(self, prompt: str) -> str:
+        """What the model reads for the writer's message ``prompt``: the message in its template;
+        when that is empty and the tokenizer adds no BOS, the start-of-text token alone (the
+        BOS token, else the end-of-text token that starts a GPT-2 document)."""
+        text = self.settings.format_prompt(prompt)
+        if text or self._adds_bos:
+            return text
+        return self.tokenizer.bos_token or self.tokenizer.eos_token
+
+    def _check_prompts(self, prompts: list[str]) -> None:
+        window = self.context_window
+        if window is None:
+            return
+        new = self.settings.max_new_tokens
+        room = window - new
+        for position, prompt in enumerate(prompts):
+            bound = self._template_tokens + TEMPLATE_SLACK + len(prompt.encode("utf-8"))
+            if bound <= room:
+                continue
+            tokens = len(self.tokenizer(self.model_text(prompt))["input_ids"])
+            if tokens > room:
+                raise InputError(
+                    MSG_PROMPT_TOO_LONG.format(
+                        position=position,
+                        tokens=tokens,
+                        model=self.name,
+                        window=window,
+                        new=new,
+                        room=max(room, 0),
+                    )
+                )
 
     def _generate_batch(self, prompts: list[str]) -> list[str]:
         import torch
 
         settings = self.settings
         encoded = self.tokenizer(
-            [settings.format_prompt(prompt) for prompt in prompts],
-            return_tensors="pt",
-            padding=True,
+            [self.model_text(prompt) for prompt in prompts], return_tensors="pt", padding=True
         ).to(self.device)
         options: dict[str, Any] = {
             "max_new_tokens": settings.max_new_tokens,
-            "do_sample": settings.do_sample,
+            "do_sample": False,
             "pad_token_id": self.tokenizer.pad_token_id,
         }
         if settings.do_sample:
-            options.update(temperature=settings.temperature, top_p=settings.top_p)
-        torch.manual_seed(settings.seed)
+            options["logits_processor"] = _seeded_sampling(settings, prompts, device=self.device)
         with torch.inference_mode():
             output = self.model.generate(**encoded, **options)
         new_tokens = output[:, encoded["input_ids"].shape[1] :]
         return self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+
+
+def _adds_bos(tokenizer: Any) -> bool:
+    """Whether the tokenizer puts its BOS token before every text it encodes."""
+    bos = tokenizer.bos_token_id
+    ids = tokenizer("a")["input_ids"]
+    return bos is not None and bool(ids) and ids[0] == bos
+
+
+def _model_template(tokenizer: Any, template: str, *, model: str) -> str:
+    """``template``, or, when it is empty, the tokenizer's chat template for one user message
+    (with the assistant's turn opened) as a template with one ``{prompt}``; empty without one."""
+    if template or not getattr(tokenizer, "chat_template", None):
+        return template
+    message = [{"role": "user", "content": PROMPT_SLOT}]
+    written = run_model_code(
+        model,
+        "apply its chat template",
+        lambda: tokenizer.apply_chat_template(message, tokenize=False, add_generation_prompt=True),
+    )
+    if not isinstance(written, str) or written.count(PROMPT_SLOT) != 1:
+        raise ModelLoadError(MSG_CHAT_TEMPLATE.format(model=model, template=written))
+    return written
+
+
+def _seeded_sampling(settings: GenerationSettings, prompts: list[str], *, device: Any) -> Any:
+    """A logits processor that samples each row's next token (temperature, top-p) from its own
+    generator, seeded by the settings' seed and the row's prompt, and leaves it the only token
+    greedy decoding can pick: a response depends on its prompt and seed, never on its batch."""
+    import torch
+    from transformers import (
+        LogitsProcessor,
+        LogitsProcessorList,
+        TemperatureLogitsWarper,
+        TopPLogitsWarper,
+    )
+
+    generators = [
+        torch.Generator(device=device).manual_seed(settings.prompt_seed(prompt))
+        for prompt in prompts
+    ]
+    warpers = LogitsProcessorList([TemperatureLogitsWarper(settings.temperature)])
+    if settings.top_p < 1.0:
+        warpers.append(TopPLogitsWarper(settings.top_p))
+
+    class SeededSampler(LogitsProcessor):
+        def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+            probabilities = torch.softmax(warpers(input_ids, scores).float(), dim=-1)
+            chosen = torch.cat(
+                [
+                    torch.multinomial(row, 1, generator=generator)
+                    for row, generator in zip(probabilities, generators, strict=True)
+                ]
+            )
+            only = torch.full_like(scores, -float("inf"))
+            return only.scatter_(1, chosen.unsqueeze(1), 0.0)
+
+    return LogitsProcessorList([SeededSampler()])
 
 
 def load_transformers_generative(
