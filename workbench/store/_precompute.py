@@ -426,10 +426,8 @@ def explain_on_engine(
         total=len(items), desc=f"explain ({method})", file=sys.stderr, disable=not progress
     )
     client = engine_client(scheduler)
-    size = _chunk_rows(len(items), _worker_count(client))
     jobs = []
-    for start in range(0, len(items), size):
-        chunk = tuple(range(start, min(start + size, len(items))))
+    for chunk in _engine_chunks(client, len(items)):
         job = _ChunkJob(
             spec_path=str(source.spec_path),
             fingerprint=model.fingerprint,
@@ -476,10 +474,8 @@ def faithfulness_on_engine(
     faithfulness measured on the Dask scheduler at ``scheduler``, in chunks."""
     source = model.source
     client = engine_client(scheduler)
-    size = _chunk_rows(len(items), _worker_count(client))
     jobs = []
-    for start in range(0, len(items), size):
-        chunk = tuple(range(start, min(start + size, len(items))))
+    for chunk in _engine_chunks(client, len(items)):
         job = _FaithfulnessJob(
             spec_path=str(source.spec_path),
             fingerprint=model.fingerprint,
@@ -649,6 +645,12 @@ def _client(scheduler: str | None, workers: int | None, *, timeout: str = "10s")
 
 def _worker_count(client: Any) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
+
+
+def _engine_chunks(client: Any, count: int) -> list[tuple[int, ...]]:
+    """Positions ``0..count-1`` in chunks sized for the workers of ``client``'s cluster."""
+    size = _chunk_rows(count, _worker_count(client))
+    return [tuple(range(start, min(start + size, count))) for start in range(0, count, size)]
 
 
 def _chunk_rows(todo: int, workers: int) -> int:
