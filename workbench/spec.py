@@ -12,8 +12,9 @@ from typing import Any
 
 import yaml
 
-from workbench._errors import SpecError
+from workbench._errors import InputError, SpecError
 from workbench.models._frameworks import FRAMEWORKS
+from workbench.models._generation import GenerationSettings
 
 KINDS = ("text", "tabular", "generative")
 GENERATIVE = "generative"
@@ -415,9 +416,6 @@ def _generation(value: Any, where: str) -> dict[str, Any]:
     if unknown:
         problem = MSG_UNKNOWN_GENERATION_KEY.format(key=unknown[0], allowed=list(GENERATION_KEYS))
         raise SpecError(MSG_BAD_GENERATION.format(where=where, problem=problem))
-    from workbench._errors import InputError
-    from workbench.models._generative import GenerationSettings
-
     try:
         GenerationSettings(**value)
     except InputError as err:

@@ -11,7 +11,7 @@ _HOMES = {
     "DifferentiableTabularModel": "workbench.models._torch",
     "DifferentiableTextModel": "workbench.models._torch",
     "Framework": "workbench.models._frameworks",
-    "GenerationSettings": "workbench.models._generative",
+    "GenerationSettings": "workbench.models._generation",
     "GenerativeInfo": "workbench.models._generative",
     "GenerativeModel": "workbench.models._generative",
     "InputLimits": "workbench.models._base",

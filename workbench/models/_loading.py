@@ -20,6 +20,7 @@ from workbench.models._base import (
 )
 from workbench.models._fingerprint import model_sha256
 from workbench.models._frameworks import FRAMEWORKS
+from workbench.models._generation import GenerationSettings
 from workbench.spec import GENERATIVE, ModelSpec, load_spec, with_device
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def classifier_info(spec: ModelSpec) -> ModelInfo:
 
 
 def _generative_info(spec: ModelSpec) -> GenerativeInfo:
-    from workbench.models._generative import GenerationSettings, GenerativeInfo
+    from workbench.models._generative import GenerativeInfo
 
     return GenerativeInfo(
         name=spec.name,
