@@ -1,4 +1,4 @@
-"""HTML pieces shared by the views: the stylesheet, escaped tables, highlighted tokens.
+"""HTML pieces shared by the views: the stylesheet, escaped tables and lists.
 
 Every value that reaches the page passes through ``html.escape`` here. Numbers, labels and
 colours come from :mod:`workbench.presentation`; looks come from ``static/workbench.css``.
@@ -13,23 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets
-import numpy as np
 
-from workbench.presentation import (
-    css_variables,
-    direction,
-    metric_label,
-    number,
-    shade,
-    signed,
-    text_colour,
-)
+from workbench.presentation import css_variables, metric_label, number
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# Rows of the table of the words that moved the score most, beside the highlighted text.
-TOP_WORDS = 8
 BREACH_TEXT = "outside bound"
 STYLESHEET = Path(__file__).with_name("static") / "workbench.css"
 _SHARED: list[ipywidgets.HTML] = []
@@ -90,51 +79,6 @@ def table(
         f'<table class="{esc(f"wb-table {css_class}".strip())}"><thead><tr>'
         f"<th>{esc(index_name)}</th>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def tokens(features: Sequence[str], attributions: Sequence[float], target: str) -> str:
-    """Tokens as spans coloured by their attribution, scaled to the largest |attribution|; each
-    can take keyboard focus and names its word, signed value and direction (towards or away
-    from ``target``) to assistive technology."""
-    values = np.asarray(attributions, dtype=float)
-    scale = float(np.max(np.abs(values))) if len(values) else 0.0
-    spans = []
-    for feature, value in zip(features, values):
-        background = shade(value, scale)
-        said = esc(f"{feature}: {signed(value, 2)}, {direction(value, target)}")
-        spans.append(
-            f'<span class="wb-token" role="img" tabindex="0" aria-label="{said}" '
-            f'title="{said}" data-attribution="{value:.6g}" '
-            f'style="background-color: {background}; color: {text_colour(background)}">'
-            f"{esc(feature)}</span>"
-        )
-    return f'<div class="wb-tokens">{"".join(spans)}</div>'
-
-
-def top_words(features: Sequence[str], attributions: Sequence[float], target: str) -> str:
-    """The :data:`TOP_WORDS` tokens with the largest |attribution| as a table: word, signed
-    value and direction, so the highlighting reads without colour."""
-    values = np.asarray(attributions, dtype=float)
-    order = np.argsort(-np.abs(values), kind="stable")[:TOP_WORDS]
-    rows = "".join(
-        f'<tr><th scope="row">{esc(features[i])}</th><td>{esc(signed(values[i], 3))}</td>'
-        f"<td>{esc(direction(values[i], target))}</td></tr>"
-        for i in order
-    )
-    return (
-        f'<table class="wb-table wb-top-words"><caption>Words that moved the score most '
-        f'(class {esc(target)})</caption><thead><tr><th scope="col">Word</th>'
-        f'<th scope="col">Attribution</th><th scope="col">Direction</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table>"
-    )
-
-
-def legend(target: str) -> str:
-    """The colour scale's key: blue against ``target``, red for it."""
-    return (
-        f'<div class="wb-legend">against <b>{esc(target)}</b><span class="wb-legend-bar"></span>'
-        f"for <b>{esc(target)}</b></div>"
     )
 
 

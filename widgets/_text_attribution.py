@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets
+import numpy as np
 import traitlets
 
 from widgets import _html
 from widgets._choices import MethodTargetView
 from workbench.app.compare import SECOND_METHOD, ExplanationPair, explain_pair
 from workbench.explain import METHODS, Explanation, applicable_methods
-from workbench.presentation import completeness, percent
+from workbench.presentation import completeness, direction, percent, shade, signed, text_colour
 from workbench.privacy import redact
 
 MSG_NO_TEXT_MODEL = "This view explains text models; {name} is a {kind} model."
+# Rows of the table of the words that moved the score most, beside the highlighted text.
+TOP_WORDS = 8
 
 
 class TextAttributionView(MethodTargetView):
@@ -121,9 +125,9 @@ def explanation_html(explanation: Explanation, library: str) -> str:
     features, attributions = explanation.features, explanation.attributions
     target = explanation.target_name
     body = (
-        _html.legend(target)
-        + _html.tokens(features, attributions, target)
-        + _html.top_words(features, attributions, target)
+        legend(target)
+        + tokens(features, attributions, target)
+        + top_words(features, attributions, target)
     )
     lines = []
     faith = explanation.faithfulness
@@ -142,3 +146,49 @@ def explanation_html(explanation: Explanation, library: str) -> str:
         for t in lines
     )
     return f'<div class="wb-side">{head}{body}{notes}</div>'
+
+
+def tokens(features: Sequence[str], attributions: Sequence[float], target: str) -> str:
+    """Tokens as spans coloured by their attribution, scaled to the largest |attribution|; each
+    can take keyboard focus and names its word, signed value and direction (towards or away
+    from ``target``) to assistive technology."""
+    values = np.asarray(attributions, dtype=float)
+    scale = float(np.max(np.abs(values))) if len(values) else 0.0
+    spans = []
+    for feature, value in zip(features, values):
+        background = shade(value, scale)
+        said = _html.esc(f"{feature}: {signed(value, 2)}, {direction(value, target)}")
+        spans.append(
+            f'<span class="wb-token" role="img" tabindex="0" aria-label="{said}" '
+            f'title="{said}" data-attribution="{value:.6g}" '
+            f'style="background-color: {background}; color: {text_colour(background)}">'
+            f"{_html.esc(feature)}</span>"
+        )
+    return f'<div class="wb-tokens">{"".join(spans)}</div>'
+
+
+def top_words(features: Sequence[str], attributions: Sequence[float], target: str) -> str:
+    """The :data:`TOP_WORDS` tokens with the largest |attribution| as a table: word, signed
+    value and direction, so the highlighting reads without colour."""
+    values = np.asarray(attributions, dtype=float)
+    order = np.argsort(-np.abs(values), kind="stable")[:TOP_WORDS]
+    rows = "".join(
+        f'<tr><th scope="row">{_html.esc(features[i])}</th>'
+        f"<td>{_html.esc(signed(values[i], 3))}</td>"
+        f"<td>{_html.esc(direction(values[i], target))}</td></tr>"
+        for i in order
+    )
+    return (
+        f'<table class="wb-table wb-top-words"><caption>Words that moved the score most '
+        f'(class {_html.esc(target)})</caption><thead><tr><th scope="col">Word</th>'
+        f'<th scope="col">Attribution</th><th scope="col">Direction</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def legend(target: str) -> str:
+    """The colour scale's key: blue against ``target``, red for it."""
+    return (
+        f'<div class="wb-legend">against <b>{_html.esc(target)}</b>'
+        f'<span class="wb-legend-bar"></span>for <b>{_html.esc(target)}</b></div>'
+    )

@@ -8,9 +8,8 @@ escapes it (Jinja2's autoescape in the report, ``html.escape`` in the widgets).
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
-
-import numpy as np
 
 from workbench.audit import metric_label, metric_words
 
@@ -69,8 +68,21 @@ __all__ = [
 ]
 
 
+# Python's and NumPy's numbers are told apart by the abstract classes of :mod:`numbers`, with
+# which NumPy registers its scalars, so that formatting a number never imports NumPy.
+def _is_whole(value: Any) -> bool:
+    """An int or a NumPy integer, not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_float(value: Any) -> bool:
+    """A float or a NumPy floating-point number: a real number that is not a ratio of whole
+    numbers (as ints and fractions are)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, numbers.Rational)
+
+
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
+    return value is None or (_is_float(value) and math.isnan(value))
 
 
 def number(value: Any, digits: int = 3) -> str:
@@ -78,9 +90,9 @@ def number(value: Any, digits: int = 3) -> str:
     as n/a; anything else as its text."""
     if _missing(value):
         return MISSING
-    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+    if _is_whole(value):
         return f"{int(value):,}"
-    if isinstance(value, float | np.floating):
+    if _is_float(value):
         return f"{float(value):.{digits}f}"
     return str(value)
 

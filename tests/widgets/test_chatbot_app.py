@@ -90,6 +90,16 @@ def test_a_picked_prompt_is_explained_as_written(app):
     assert "[NAME]" in explainer.result.prompt and "Jane" not in explainer.view.value
 
 
+def test_the_first_view_imports_no_model_or_audit_library(review_only_modules_loaded):
+    first_view = (
+        "from widgets import ChatbotAuditApp\n"
+        "app = ChatbotAuditApp(threaded=False)\n"
+        "assert app.picker.spec.kind == 'generative' and app.picker.card is not None\n"
+        "assert app.subject is None\n"
+    )
+    assert review_only_modules_loaded(first_view) == []
+
+
 def test_nothing_is_loaded_until_the_review_starts(chatbot, review_dir):
     app = ChatbotAuditApp(models=[chatbot], threaded=False)
     assert app.picker.spec.name == NAME
