@@ -9,6 +9,13 @@ one Chromium. A visitor's time is from the common start to its model dropdown be
 and enabled (the first widget, as ``bench/bench_voila.py`` reads it); one who sees none within
 ``TIMEOUT_S`` counts as that long and is reported as timed out.
 
+The pages' browsers share the machine's cores with the server, and each page spends seconds of
+CPU on its JavaScript and layout, which a real visitor spends on their own machine. So each
+crowd is repeated on another fresh server with browserless visitors (``bench._widget_client``):
+each fetches the page, the static files the first browser page loaded, and the widget states
+over the kernel's websocket, as the page does; their times (``server_side_s``) are the server's
+share of the wait.
+
 Memory is the proportional set size (PSS, ``/proc/<pid>/smaps_rollup``) of the server and of
 every kernel process it started: pages that processes share (libraries, forked memory) are
 split among them, so the sum is what the machine holds. It is read twice: when the last
@@ -35,6 +42,7 @@ from pathlib import Path
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from playwright.async_api import async_playwright
 
+from bench import _widget_client as widget_client
 from bench._common import RESULTS_DIR, write_results
 from tests.browser.servers import (
     CHROMIUM,
@@ -65,6 +73,13 @@ selector => {
   const e = document.querySelector(selector);
   return e && !e.disabled && e.checkVisibility();
 }
+"""
+# The static files (scripts, styles, fonts) the page loaded from the server, as paths.
+STATIC_PATHS_JS = """
+() => performance.getEntriesByType('resource')
+  .map(entry => new URL(entry.name))
+  .filter(url => url.origin === location.origin && url.pathname.includes('/static/'))
+  .map(url => url.pathname + url.search)
 """
 PSS = re.compile(r"^Pss:\s+(\d+) kB", re.MULTILINE)
 
@@ -130,6 +145,7 @@ async def visit(browser, url: str, start: float) -> dict:
     return {
         "first_widget_s": seconds,
         "kernel_id": config["kernelId"],
+        "static_paths": await page.evaluate(STATIC_PATHS_JS),
         "context": context,
         "page": page,
     }
@@ -166,6 +182,7 @@ async def crowd(server: Server, visitors: int, pool_size: int, review: bool) -> 
             for run in runs:
                 await run.pop("context").close()
                 del run["page"]
+            static_paths = runs[0]["static_paths"]
         finally:
             await browser.close()
     # A visitor who saw no widget within TIMEOUT_S counts as TIMEOUT_S (and is counted).
@@ -183,11 +200,40 @@ async def crowd(server: Server, visitors: int, pool_size: int, review: bool) -> 
         "memory_settled": settled,
         "memory_reviewing": reviewing,
         "load_average_1min_at_start": os.getloadavg()[0],
+        "static_files_per_page": len(static_paths),
+        "static_paths": static_paths,
+    }
+
+
+async def server_crowd(server: Server, visitors: int, static_paths: list[str]) -> dict:
+    """``visitors`` browserless visitors at once (``bench._widget_client``): seconds from the
+    common start until each has the page, its static files and the first widget's state."""
+    start = time.perf_counter()
+
+    async def one() -> float | None:
+        try:
+            await asyncio.wait_for(
+                widget_client.visit(server.url, static_paths=static_paths, timeout_s=TIMEOUT_S),
+                TIMEOUT_S,
+            )
+        except TimeoutError:
+            return None
+        return time.perf_counter() - start
+
+    seconds = await asyncio.gather(*(one() for _ in range(visitors)))
+    times = [s or float(TIMEOUT_S) for s in seconds]
+    return {
+        "median": statistics.median(times),
+        "max": max(times),
+        "all": sorted(times),
+        "timed_out": sum(s is None for s in seconds),
     }
 
 
 def measure(visitors: int, pool_size: int, workdir: Path, *, review: bool = False) -> dict:
-    """A fresh server with a heated pool of ``pool_size``, visited by ``visitors`` at once."""
+    """A fresh server with a heated pool of ``pool_size``, visited by ``visitors`` browser
+    pages at once; then another, visited by as many browserless visitors fetching the files
+    the first page loaded."""
     server = start_app(
         log_dir=workdir,
         data_dir=workdir / f"data-{visitors}-{pool_size}",
@@ -200,9 +246,21 @@ def measure(visitors: int, pool_size: int, workdir: Path, *, review: bool = Fals
         result = asyncio.run(crowd(server, visitors, pool_size, review))
         result["memory_idle_pool"] = idle
         result["load_average_1min_at_start"] = load
-        return result
     finally:
         server.stop()
+    server = start_app(
+        log_dir=workdir,
+        data_dir=workdir / f"data-{visitors}-{pool_size}-server",
+        options=["--pool-size", str(pool_size)],
+    )
+    try:
+        wait_until_quiet(server, pool_size)
+        result["server_side_s"] = asyncio.run(
+            server_crowd(server, visitors, result.pop("static_paths"))
+        )
+    finally:
+        server.stop()
+    return result
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -254,6 +312,7 @@ def main(argv: list[str] | None = None) -> dict:
             "median_first_widget_s": TARGET_MEDIAN_S,
             "total_mb": TARGET_TOTAL_MB,
             "median_met": target["first_widget_s"]["median"] <= TARGET_MEDIAN_S,
+            "server_side_median_met": target["server_side_s"]["median"] <= TARGET_MEDIAN_S,
             "memory_met": target["memory_settled"]["total_mb"] <= TARGET_TOTAL_MB,
         }
         print(f"target for {TARGET_CROWD} visitors: {results['target']}")
@@ -269,7 +328,8 @@ def _print_row(label: str, row: dict) -> None:
     times, settled = row["first_widget_s"], row["memory_settled"]
     print(
         f"{label}: {row['visitors']:>2} visitors  first widget median {times['median']:.2f} s, "
-        f"max {times['max']:.2f} s  PSS at first widgets "
+        f"max {times['max']:.2f} s (server side {row['server_side_s']['median']:.2f} s, "
+        f"max {row['server_side_s']['max']:.2f} s)  PSS at first widgets "
         f"{row['memory_at_last_first_widget']['total_mb']:.0f} MB, settled "
         f"{settled['total_mb']:.0f} MB (server {settled['server_mb']:.0f}, per visitor kernel "
         f"{settled['per_visitor_kernel_mb']:.0f})  load {row['load_average_1min_at_start']:.2f}"

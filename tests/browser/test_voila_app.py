@@ -212,6 +212,17 @@ def test_page_has_no_source_and_requests_nothing_outside_the_server(context, app
     assert not outside, f"the page requested URLs outside the Voila server: {outside}"
 
 
+def test_first_page_loads_no_plotly_bundle(context, app):
+    """The charts are plotly FigureWidgets, which bring their own code when one is drawn; the
+    plotly JupyterLab extension (a 4.8 MB bundle of plotly.js for plotly's mime output) is not
+    loaded by the served page (--VoilaConfiguration.extension_denylist)."""
+    page, _, urls, errors = _open(context, app)
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in urls if "jupyterlab-plotly" in url]
+    assert any("/voila/" in url for url in urls), "the page loaded no Voila code"
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
 def test_serves_one_notebook_not_a_directory(app):
     # In directory mode Voila answers these with a listing and a render; here the single
     # notebook's handler redirects them to the (allowlisted, images only) files handler.

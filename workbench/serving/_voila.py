@@ -61,6 +61,10 @@ VOILA_OPTIONS = (
     "--MappingKernelManager.cull_connected=False",
     "--Voila.identity_provider_class=workbench.serving.identity.VisitorIdentityProvider",
     "--Voila.authorizer_class=workbench.serving.identity.VisitorAuthorizer",
+    # plotly's JupyterLab extension renders plotly's mime output with a 4.8 MB bundle that
+    # every page would load; the apps draw their charts as FigureWidgets, which bring their
+    # own code when one is shown. Half the first page's bytes; bench/bench_visitors.py.
+    "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
 )
 POOL_SIZE_ENV = "WORKBENCH_POOL_SIZE"
 # The default pool holds a tenth of the machine's memory in waiting kernels, reckoning each
