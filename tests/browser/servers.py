@@ -44,6 +44,7 @@ SERVE_ENV = (
     "WORKBENCH_SAMPLES",
     "WORKBENCH_ABANDONED_KERNEL_S",
     "WORKBENCH_POOL_SIZE",
+    "WORKBENCH_POOL_REFILL_S",
     # Set by pytest while a test runs; ipykernel then leaves stdout/stderr's file descriptors
     # uncaptured, so a server started from a test would not run kernels as served ones do.
     "PYTEST_CURRENT_TEST",
@@ -175,6 +176,9 @@ def start(
 # Pre-heated kernels of a test server (``--pool-size`` in ``options`` wins): one, as Voila
 # serves by default, not the machine default of ten kernels starting on a 2-core machine.
 TEST_POOL_SIZE = 1
+# ... replaced a second after one is taken (Voila's own delay; ``--pool-refill-delay`` in
+# ``options`` wins), since tests open pages one after another.
+TEST_REFILL_S = 1
 
 
 def start_app(
@@ -190,7 +194,11 @@ def start_app(
     environment; ``workbench`` and ``cwd`` say which installation serves and from where."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in SERVE_ENV}
-    env.update(WORKBENCH_DATA_DIR=str(data_dir), WORKBENCH_POOL_SIZE=str(TEST_POOL_SIZE))
+    env.update(
+        WORKBENCH_DATA_DIR=str(data_dir),
+        WORKBENCH_POOL_SIZE=str(TEST_POOL_SIZE),
+        WORKBENCH_POOL_REFILL_S=str(TEST_REFILL_S),
+    )
     env.update(extra_env)
     return start(
         [str(workbench), "serve", "--port", str(port), *options],

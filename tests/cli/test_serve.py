@@ -19,6 +19,7 @@ from workbench.serving import (
     APPS,
     DEFAULT_APP,
     POOL_SIZE_ENV,
+    REFILL_ENV,
     VOILA_OPTIONS,
     app_notebook,
     default_pool_size,
@@ -26,9 +27,11 @@ from workbench.serving import (
 from workbench.serving._voila import (
     ABANDONED_ENV,
     APPS_FOLDER,
+    DEFAULT_REFILL_S,
     MAX_DEFAULT_POOL_SIZE,
     MSG_BAD_ABANDONED,
     MSG_BAD_POOL_SIZE,
+    MSG_BAD_REFILL,
     TEMPLATES_JUPYTER_PATH,
 )
 from workbench.store import SCHEDULER_ENV, STORE_ENV
@@ -204,6 +207,31 @@ def test_a_bad_pool_size_in_the_environment_is_refused(monkeypatch, value):
         serve_command(notebook=DEFAULT_APP, port=8866, token=None)
     shown = int(value) if value in ("0", "101") else value
     assert str(info.value) == MSG_BAD_POOL_SIZE.format(value=shown)
+
+
+def test_the_refill_delay_comes_from_the_option_then_the_environment(monkeypatch):
+    monkeypatch.delenv(REFILL_ENV, raising=False)
+    command, _ = serve_command(notebook=DEFAULT_APP, port=8866, token=None)
+    assert f"--VoilaKernelManager.fill_delay={DEFAULT_REFILL_S}" in command
+    monkeypatch.setenv(REFILL_ENV, "30")
+    command, _ = serve_command(notebook=DEFAULT_APP, port=8866, token=None)
+    assert "--VoilaKernelManager.fill_delay=30" in command
+    command, _ = serve_command(notebook=DEFAULT_APP, port=8866, token=None, refill_delay_s=0)
+    assert "--VoilaKernelManager.fill_delay=0" in command
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "2.5", "3601", ""])
+def test_a_bad_refill_delay_in_the_environment_is_refused(monkeypatch, value):
+    monkeypatch.setenv(REFILL_ENV, value)
+    with pytest.raises(WorkbenchError) as info:
+        serve_command(notebook=DEFAULT_APP, port=8866, token=None)
+    shown = 3601 if value == "3601" else value
+    assert str(info.value) == MSG_BAD_REFILL.format(value=shown)
+
+
+def test_a_bad_refill_delay_option_is_refused(capsys):
+    assert main(["serve", "--pool-refill-delay", "-5"]) == 2
+    assert MSG_BAD_REFILL.format(value=-5) in capsys.readouterr().err
 
 
 def test_a_bad_pool_size_option_is_refused(capsys):

@@ -12,9 +12,7 @@ from workbench._errors import WorkbenchError
 from workbench.review._names import DATA_DIR_ENV
 from workbench.store._names import SCHEDULER_ENV, STORE_ENV
 
-MSG_NO_NOTEBOOK = (
-    "cannot serve {notebook}: no such notebook file, and not a bundled app ({apps})"
-)
+MSG_NO_NOTEBOOK = "cannot serve {notebook}: no such notebook file, and not a bundled app ({apps})"
 MSG_BAD_PORT = "port must be a whole number from 1 to 65535; got {port}"
 MSG_NO_SPEC = "cannot serve model {spec}: no such spec file"
 MSG_TOKEN_ON_COMMAND_LINE = (
@@ -38,6 +36,7 @@ def serve_command(
     store: str | None = None,
     scheduler: str | None = None,
     pool_size: int | None = None,
+    refill_delay_s: int | None = None,
 ) -> tuple[list[str], dict]:
     """The Voila command line and environment that serve ``notebook`` on 127.0.0.1:``port``.
 
@@ -48,10 +47,17 @@ def serve_command(
     ``scheduler`` (the Dask engine whose workers serve the models: they score and explain
     them, and the kernels do not load them). ``pool_size``
     pre-heated kernels wait for visitors (None: ``WORKBENCH_POOL_SIZE`` or a default from the
-    machine's memory).
+    machine's memory); one taken is replaced after ``refill_delay_s`` seconds (None:
+    ``WORKBENCH_POOL_REFILL_S`` or 10).
     """
     from workbench.app.catalog import ENV_CATALOG, ENV_MODELS, ENV_SAMPLES, read_catalog
-    from workbench.serving import APPS, app_notebook, pool_size_setting, voila_command
+    from workbench.serving import (
+        APPS,
+        app_notebook,
+        pool_size_setting,
+        refill_delay_setting,
+        voila_command,
+    )
 
     path = app_notebook(notebook) if notebook in APPS else Path(notebook)
     if not path.is_file():
@@ -82,6 +88,7 @@ def serve_command(
         token=token,
         preheat=preheat,
         pool_size=pool_size_setting(pool_size, environment),
+        refill_delay_s=refill_delay_setting(refill_delay_s, environment),
         environ=environment,
     )
 
@@ -173,6 +180,15 @@ def add_serve_command(verbs: argparse._SubParsersAction) -> None:
         "arrives at the same moment (default: $WORKBENCH_POOL_SIZE, or a tenth of the "
         "machine's memory at 150 MB a kernel, 1 to 10)",
     )
+    parser.add_argument(
+        "--pool-refill-delay",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="replace a kernel taken from the pool after SECONDS, so that the replacements "
+        "leave the cores to a crowd of visitors' pages (default: $WORKBENCH_POOL_REFILL_S, "
+        "else 10)",
+    )
     parser.add_argument("--token", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run_serve)
 
@@ -193,6 +209,7 @@ def run_serve(args: argparse.Namespace) -> int:
         store=args.store,
         scheduler=args.scheduler,
         pool_size=args.pool_size,
+        refill_delay_s=args.pool_refill_delay,
     )
     print(f"serving {command[-1]} on http://127.0.0.1:{args.port}", file=sys.stderr)
     os.execve(command[0], command, environment)

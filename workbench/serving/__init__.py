@@ -8,10 +8,12 @@ from workbench.serving._voila import (
     APPS,
     DEFAULT_APP,
     POOL_SIZE_ENV,
+    REFILL_ENV,
     VOILA_OPTIONS,
     app_notebook,
     default_pool_size,
     pool_size_setting,
+    refill_delay_setting,
     voila_command,
 )
 
@@ -19,9 +21,11 @@ __all__ = [
     "APPS",
     "DEFAULT_APP",
     "POOL_SIZE_ENV",
+    "REFILL_ENV",
     "VOILA_OPTIONS",
     "app_notebook",
     "default_pool_size",
     "pool_size_setting",
+    "refill_delay_setting",
     "voila_command",
 ]

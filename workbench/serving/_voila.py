@@ -30,7 +30,10 @@ TOKEN_ENV = "JUPYTER_TOKEN"
 #   strip_sources / show_tracebacks=False: no cell source and no traceback reaches the browser;
 #   pool_size (with preheat_kernel, see voila_command): that many kernels have already run
 #     the notebook when visitors arrive (pool_size_setting: the option, WORKBENCH_POOL_SIZE,
-#     or a default from the machine's memory); a kernel taken is replaced after a second;
+#     or a default from the machine's memory); a kernel taken is replaced after
+#     refill_delay_setting's seconds (the option, WORKBENCH_POOL_REFILL_S, or
+#     DEFAULT_REFILL_S), so that the replacements do not compete with the pages of a crowd
+#     still arriving;
 #   iopub_timeout=60: a cell's output may reach Voila seconds after its reply when many
 #     kernels run the notebook at once on a busy machine (a pool filling); after Voila's 4 s
 #     default it goes on without it, and the page would lack the app;
@@ -74,8 +77,17 @@ POOL_MEMORY_SHARE = 0.1
 HEATED_KERNEL_MB = 150
 MAX_DEFAULT_POOL_SIZE = 10
 MSG_BAD_POOL_SIZE = (
-    "the pool size is the number of pre-heated kernels, a whole number from 1 to 100; "
-    "got {value!r}"
+    "the pool size is the number of pre-heated kernels, a whole number from 1 to 100; got {value!r}"
+)
+REFILL_ENV = "WORKBENCH_POOL_REFILL_S"
+# Seconds before a kernel taken from the pool is replaced (Voila's default is 1). Replacing ten
+# at once, each running the notebook, takes the cores that the ten visitors' pages need
+# (bench/bench_visitors.py --refill-delays).
+DEFAULT_REFILL_S = 10
+MAX_REFILL_S = 3600
+MSG_BAD_REFILL = (
+    "the pool refill delay is the number of seconds before a kernel taken from the pool is "
+    f"replaced, a whole number from 0 to {MAX_REFILL_S}; got {{value!r}}"
 )
 ABANDONED_ENV = "WORKBENCH_ABANDONED_KERNEL_S"
 DEFAULT_ABANDONED_S = 90
@@ -94,6 +106,7 @@ def voila_command(
     token: str | None,
     preheat: bool = True,
     pool_size: int = 1,
+    refill_delay_s: int = DEFAULT_REFILL_S,
     environ: Mapping[str, str],
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that serve ``notebook`` on 127.0.0.1:``port``.
@@ -101,7 +114,8 @@ def voila_command(
     ``token`` (or None: no token) goes to jupyter_server through ``JUPYTER_TOKEN``, never onto
     the command line; ``preheat`` keeps ``pool_size`` kernels that have run the notebook,
     False runs the notebook in a new kernel on each page request (``bench/bench_voila.py``
-    measures both). ``environ`` is the environment to start from.
+    measures both); a kernel taken from the pool is replaced after ``refill_delay_s``
+    seconds. ``environ`` is the environment to start from.
     """
     environment = dict(environ)
     abandoned_s = abandoned_kernel_seconds(environment)
@@ -119,6 +133,7 @@ def voila_command(
         f"--port={port}",
         f"--preheat_kernel={preheat}",
         f"--pool_size={check_pool_size(pool_size)}",
+        f"--VoilaKernelManager.fill_delay={check_refill_delay(refill_delay_s)}",
     ]
     if token:
         # auto_token hands the token to jupyter_server's identity provider, which reads it
@@ -151,6 +166,27 @@ def pool_size_setting(option: int | None, environ: Mapping[str, str]) -> int:
     if not re.fullmatch(r"[0-9]+", value.strip()):
         raise WorkbenchError(MSG_BAD_POOL_SIZE.format(value=value))
     return check_pool_size(int(value))
+
+
+def refill_delay_setting(option: int | None, environ: Mapping[str, str]) -> int:
+    """Seconds before a kernel taken from the pool is replaced: ``option``, else
+    ``WORKBENCH_POOL_REFILL_S``, else ``DEFAULT_REFILL_S``."""
+    if option is not None:
+        return check_refill_delay(option)
+    value = environ.get(REFILL_ENV)
+    if value is None:
+        return DEFAULT_REFILL_S
+    if not re.fullmatch(r"[0-9]+", value.strip()):
+        raise WorkbenchError(MSG_BAD_REFILL.format(value=value))
+    return check_refill_delay(int(value))
+
+
+def check_refill_delay(seconds: int) -> int:
+    """``seconds`` if it is a usable refill delay (0 to ``MAX_REFILL_S``)."""
+    whole = isinstance(seconds, int) and not isinstance(seconds, bool)
+    if not whole or not 0 <= seconds <= MAX_REFILL_S:
+        raise WorkbenchError(MSG_BAD_REFILL.format(value=seconds))
+    return seconds
 
 
 def check_pool_size(size: int) -> int:
