@@ -1,19 +1,26 @@
 """``explain_stored`` with an engine: what the store lacks is explained on a real Dask cluster
-(one worker process), stored, and equal to in-process ``explain_batch``."""
+(two worker processes), stored, and equal to in-process ``explain_batch``; a scheduler lost
+mid-run is named, and what finished before stays stored."""
 
 import logging
 
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import LocalCluster
 
 import workbench
 from workbench import ExplanationError, StoreError
 from workbench.explain import explain_batch
 from workbench.explain._methods import method_info
 from workbench.models import ModelInfo, TorchTextAdapter, load_model
-from workbench.store import SCHEDULER_ENV, ExplanationStore, explain_stored
+from workbench.store import (
+    SCHEDULER_ENV,
+    ExplanationStore,
+    _precompute,
+    explain_stored,
+    open_engine_model,
+    stored_rows,
+)
 from workbench.store._engine import MSG_NO_SCHEDULER
 from workbench.store._precompute import MSG_ENGINE_ROW_FAILED
 from workbench.store._served import MSG_ENGINE_NEEDS_SPEC, explanation_key
@@ -21,14 +28,6 @@ from workbench.store._served import MSG_ENGINE_NEEDS_SPEC, explanation_key
 SPEC = workbench.sample_model_specs()["crisis_text"]
 METHOD = "saliency"
 UNREACHABLE = "tcp://127.0.0.1:9"
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as running:
-        yield running
 
 
 def chunks_run(cluster):
@@ -108,7 +107,7 @@ def test_only_the_missing_inputs_go_to_the_engine_named_by_the_environment(
     before = chunks_run(cluster)
     served = explain_stored(model, messages, store=store, method=METHOD)
     assert [found.precomputed for found in served] == [True, True, False, False, False]
-    assert chunks_run(cluster) - before == 3  # one worker: the three missing, a chunk each
+    assert chunks_run(cluster) - before == 3  # the three missing, a chunk each
     expected = explain_batch(model, messages, method=METHOD, cache=None, progress=False)
     for found, wanted in zip(served, expected):
         assert found.explanation.features == wanted.features
@@ -177,3 +176,48 @@ def test_tabular_rows_are_explained_on_the_engine_with_the_background_sent(clust
         assert not found.precomputed
         assert found.explanation.features == wanted.features
         assert np.allclose(found.explanation.attributions, wanted.attributions, atol=1e-6)
+
+
+def assert_no_scheduler(raised, address):
+    before, after = MSG_NO_SCHEDULER.split("{detail}")
+    assert str(raised.value).startswith(before.format(address=address))
+    assert str(raised.value).endswith(after)
+
+
+def test_a_scheduler_lost_mid_explain_is_named_and_the_finished_chunk_stays_stored(
+    losing_engine, model, messages, tmp_path, monkeypatch
+):
+    store = ExplanationStore(tmp_path)
+    losing_engine.hold(_precompute, "_explain_chunk", through=1)  # a chunk per message
+    monkeypatch.setattr(_precompute, "_keep", losing_engine.lose_scheduler_after(_precompute._keep))
+    with pytest.raises(StoreError) as raised:
+        explain_stored(
+            model, messages[:4], store=store, method=METHOD, scheduler=losing_engine.address
+        )
+    assert_no_scheduler(raised, losing_engine.address)
+    assert losing_engine.waiting.is_set()
+    assert stored_rows(model, messages[:4], methods=[METHOD], store=store) == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    served = explain_stored(model, messages[:1], store=store, method=METHOD)
+    assert served[0].precomputed
+
+
+def test_a_scheduler_lost_mid_faithfulness_keeps_what_was_measured_and_stored(
+    losing_engine, model, messages, tmp_path, monkeypatch
+):
+    store = ExplanationStore(tmp_path)
+    explain_stored(model, messages[:4], store=store, method=METHOD)
+    served = open_engine_model(SPEC, scheduler=losing_engine.address)
+    losing_engine.hold(_precompute, "_faithfulness_chunk", through=1)
+    monkeypatch.setattr(_precompute, "_keep", losing_engine.lose_scheduler_after(_precompute._keep))
+    with pytest.raises(StoreError) as raised:
+        explain_stored(served, messages[:4], store=store, method=METHOD, faithfulness=True)
+    assert_no_scheduler(raised, losing_engine.address)
+    served = explain_stored(model, messages[:4], store=store, method=METHOD)
+    assert [found.precomputed for found in served] == [True] * 4
+    measured = [found.explanation.faithfulness is not None for found in served]
+    assert measured == [True, False, False, False]

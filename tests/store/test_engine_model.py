@@ -1,6 +1,6 @@
-"""A model served by the Dask engine (``EngineModel``) on a real cluster (one worker process):
-the same predictions and explanations as the loaded model, work that runs on the workers, one
-client per scheduler, and an app kernel that never imports torch."""
+"""A model served by the Dask engine (``EngineModel``) on a real cluster (two worker processes):
+the same predictions and explanations as the loaded model, work that runs on the workers and is
+shared by them, one client per scheduler, and an app kernel that never imports torch."""
 
 import json
 import math
@@ -8,12 +8,15 @@ import os
 import socket
 import subprocess
 import sys
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import LocalCluster
+from dask.utils import key_split
+from distributed import LocalCluster, SchedulerPlugin
 
 import workbench
 from workbench import ExplanationError, StoreError
@@ -33,6 +36,7 @@ from workbench.store import (
     STORE_ENV,
     EngineModel,
     ExplanationStore,
+    _engine_model,
     engine_client,
     explain_stored,
     open_engine_model,
@@ -41,6 +45,7 @@ from workbench.store._engine import MSG_NO_SCHEDULER, run_on_engine
 from workbench.store._engine_model import (
     ENGINE_CHUNK_ROWS,
     MSG_NO_ENGINE,
+    LoadedFacts,
     _describe_on_worker,
     _ModelJob,
 )
@@ -52,14 +57,6 @@ TEXT = SAMPLES["crisis_text"]
 TABULAR = SAMPLES["relapse_tabular"]
 UNREACHABLE = "tcp://127.0.0.1:9"
 HEAVY = ("torch", "transformers", "sklearn", "captum")
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as running:
-        yield running
 
 
 def tasks_run(cluster, name):
@@ -118,6 +115,87 @@ def test_text_predictions_run_on_the_workers_in_chunks(cluster, text_pair):
     )
     assert np.allclose(predicted, loaded.predict_proba(texts), atol=1e-6)
     assert served.predict_proba([]).shape == (0, 2)
+
+
+class PredictionTasks(SchedulerPlugin):
+    """On the scheduler: how many prediction tasks each worker finished, and the most that
+    were processing at once."""
+
+    def __init__(self):
+        self.processing = set()
+        self.most_at_once = 0
+        self.finished = Counter()
+
+    def transition(self, key, start, finish, *args, **kwargs):
+        if key_split(key) != "predict_on_worker":
+            return
+        if finish == "processing":
+            self.processing.add(key)
+            self.most_at_once = max(self.most_at_once, len(self.processing))
+        elif start == "processing":
+            self.processing.discard(key)
+            if finish == "memory":
+                self.finished[kwargs["worker"]] += 1
+
+
+@pytest.fixture
+def prediction_tasks(cluster):
+    """A :class:`PredictionTasks` watching the cluster's scheduler (added on its event loop)."""
+    plugin = PredictionTasks()
+
+    async def add():
+        cluster.scheduler.add_plugin(plugin, name="prediction-tasks")
+
+    async def remove():
+        cluster.scheduler.remove_plugin(name="prediction-tasks")
+
+    cluster.sync(add)
+    yield plugin
+    cluster.sync(remove)
+
+
+def test_a_prediction_of_many_chunks_is_shared_by_the_workers_in_order(
+    cluster, text_pair, prediction_tasks, monkeypatch
+):
+    loaded, _ = text_pair
+    monkeypatch.setattr(_engine_model, "ENGINE_CHUNK_ROWS", 8)
+    served = open_engine_model(TEXT, scheduler=cluster.scheduler_address)
+    texts = messages(8 * 6)
+    predicted = served.predict_proba(texts)
+    assert np.array_equal(predicted, loaded.predict_proba(texts))
+    assert prediction_tasks.most_at_once > 1  # sent at once, not one after the other
+    assert sorted(prediction_tasks.finished) == sorted(cluster.scheduler_info["workers"])
+    assert sum(prediction_tasks.finished.values()) == 6
+
+
+def test_a_workers_error_on_a_chunk_is_raised_as_it_was(cluster, text_pair, monkeypatch):
+    _, served = text_pair
+    monkeypatch.setattr(_engine_model, "ENGINE_CHUNK_ROWS", 2)
+    changed = EngineModel(
+        replace(served.info, fingerprint="0" * 64),
+        facts=LoadedFacts(
+            framework=served.framework, differentiable=served.differentiable, limits=served.limits
+        ),
+        source=served.source,
+        scheduler=cluster.scheduler_address,
+    )
+    with pytest.raises(StoreError) as raised:
+        changed.predict_proba(messages(6))
+    assert str(raised.value) == MSG_MODEL_CHANGED.format(
+        spec=TEXT, found=served.fingerprint, expected="0" * 64
+    )
+
+
+def test_a_scheduler_lost_mid_prediction_is_named(losing_engine, monkeypatch):
+    monkeypatch.setattr(_engine_model, "ENGINE_CHUNK_ROWS", 2)
+    served = open_engine_model(TEXT, scheduler=losing_engine.address)
+    losing_engine.hold(_engine_model, "_predict_on_worker", through=1)
+    losing_engine.lose_scheduler_once_held()
+    with pytest.raises(StoreError) as raised:
+        served.predict_proba(messages(6))
+    before, after = MSG_NO_SCHEDULER.split("{detail}")
+    assert str(raised.value).startswith(before.format(address=losing_engine.address))
+    assert str(raised.value).endswith(after)
 
 
 def test_tabular_predictions_equal_the_loaded_models(cluster, tabular_pair):

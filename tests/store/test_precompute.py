@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import LocalCluster
 
 from workbench import StoreError
 from workbench.cli import main
@@ -21,14 +20,6 @@ from workbench.store._precompute import MSG_BAD_ROWS, MSG_WORKERS_AND_SCHEDULER
 SPEC = Path(__file__).resolve().parents[2] / "sample_models" / "crisis_text" / "model.yaml"
 METHOD = "saliency"
 ROWS = 20
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as running:
-        yield running
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from distributed import LocalCluster
 from test_models_generative import GPT2_KEYS, save_tiny_gpt2
 
 from workbench import StoreError
@@ -139,14 +138,6 @@ def test_a_stored_error_is_generated_again(tmp_path):
     store.put_many([(failed, StoredResponse(response=None, error="ModelRaisedError: down"))])
     assert generate_stored(model, ["hello"], store=store) == ["answer to hello"]
     assert store.get_many([failed])[failed.digest] == StoredResponse(response="answer to hello")
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as running:
-        yield running
 
 
 def _folder(spec_writer, **keys) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -261,10 +261,13 @@ class ModelAdapter(ABC):
         count = len(prepared)
         if count == 0:
             return np.zeros((0, len(self.class_names)))
-        parts = []
-        for start in range(0, count, self.batch_size):
-            chunk = prepared[start : start + self.batch_size]
-            parts.append(self._check_output(self._predict_batch(chunk), len(chunk)))
+        batches = [
+            prepared[start : start + self.batch_size] for start in range(0, count, self.batch_size)
+        ]
+        parts = [
+            self._check_output(probabilities, len(batch))
+            for batch, probabilities in zip(batches, self._predict_batches(batches))
+        ]
         return np.concatenate(parts, axis=0)
 
     def predict(self, inputs: Inputs) -> np.ndarray:
@@ -274,6 +277,12 @@ class ModelAdapter(ABC):
     @abstractmethod
     def _predict_batch(self, batch: Any) -> np.ndarray:
         """Probabilities for one batch of checked inputs (a list of str, or a DataFrame)."""
+
+    def _predict_batches(self, batches: list[Any]) -> Iterable[np.ndarray]:
+        """Probabilities for each of ``batches`` in order, one batch after the other; an
+        adapter whose model runs in other processes sends them all at once."""
+        for batch in batches:
+            yield self._predict_batch(batch)
 
     def check_limits(self, texts: Sequence[str]) -> None:
         """Raise an :class:`InputError` when a message is larger than :attr:`limits` allow."""

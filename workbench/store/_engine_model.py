@@ -6,8 +6,9 @@ load the model once each; torch, transformers and scikit-learn are never importe
 one worker, in one small task, what only the loaded model knows (its framework, whether it has
 gradients, its input limits); the worker loads the model as it does for every task, and checks
 that its files have the same fingerprint. :meth:`EngineModel.predict_proba` sends its inputs to
-the workers, a chunk per task; :func:`~workbench.store.explain_stored` explains it on its
-engine. Explaining it in this process (``workbench.explain.explain``) is refused.
+the workers, a chunk per task, all chunks at once; :func:`~workbench.store.explain_stored`
+explains it on its engine. Explaining it in this process (``workbench.explain.explain``) is
+refused.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from workbench.models import (
 )
 from workbench.models._base import ModelSource
 from workbench.spec import ModelSpec
-from workbench.store._engine import run_on_engine
+from workbench.store._engine import map_on_engine, run_on_engine
 from workbench.store._names import SCHEDULER_ENV
 
 MSG_NO_ENGINE = (
@@ -90,14 +91,23 @@ class EngineModel(ModelAdapter):
         """Whether gradient methods apply to the model the workers load."""
         return self._differentiable
 
+    def _predict_batches(self, batches: list[list[str] | pd.DataFrame]) -> list[np.ndarray]:
+        """Every batch's probabilities: a task per batch, all sent at once so the workers
+        share them, the results in order."""
+        jobs = [
+            _ModelJob(
+                spec_path=str(self.source.spec_path),
+                fingerprint=self.fingerprint,
+                trust_pickle=self.source.trust_pickle,
+                items=batch,
+            )
+            for batch in batches
+        ]
+        return map_on_engine(self.scheduler, _predict_on_worker, jobs)
+
     def _predict_batch(self, batch: list[str] | pd.DataFrame) -> np.ndarray:
-        job = _ModelJob(
-            spec_path=str(self.source.spec_path),
-            fingerprint=self.fingerprint,
-            trust_pickle=self.source.trust_pickle,
-            items=batch,
-        )
-        return run_on_engine(self.scheduler, _predict_on_worker, job)
+        """One batch's probabilities, a task on a worker."""
+        return self._predict_batches([batch])[0]
 
 
 def open_engine_model(

@@ -42,7 +42,12 @@ from workbench.models import (
     model_sha256,
 )
 from workbench.spec import GENERATIVE, ModelSpec, load_spec
-from workbench.store._engine import engine_client
+from workbench.store._engine import (
+    cancel_unfinished,
+    engine_client,
+    engine_lost_is_store_error,
+    engine_result,
+)
 from workbench.store._names import SCHEDULER_ENV
 from workbench.store._responses import (
     ResponseKey,
@@ -367,7 +372,7 @@ def _run(
     errors: list[dict[str, Any]] = []
     bar = tqdm(total=todo, desc="precompute", unit="entry", file=sys.stderr, disable=not progress)
     try:
-        for keys, job, results in _finished(client, jobs, task):
+        for keys, job, results in _finished(client, client.scheduler.address, jobs, task):
             entries = []
             for key, position, (payload, error) in zip(keys, job.positions, results):
                 entries.append((key, entry(payload, error)))
@@ -385,20 +390,26 @@ def _run(
 
 
 def _finished(
-    client: Any, jobs: list[tuple[Any, Any]], task: Callable[..., Any], *args: Any
+    client: Any,
+    address: str,
+    jobs: list[tuple[Any, Any]],
+    task: Callable[..., Any],
+    *args: Any,
 ) -> Iterator[tuple[Any, Any, Any]]:
-    """Submit ``task(job, *args)`` for every ``(keys, job)``; yield ``(keys, job, result)`` as
-    each finishes. Whatever has not finished when the caller stops is cancelled."""
+    """Submit ``task(job, *args)`` for every ``(keys, job)`` to the scheduler at ``address``;
+    yield ``(keys, job, result)`` as each finishes. Losing the scheduler, or a cancelled task,
+    is a :class:`StoreError` (what was yielded before stays the caller's); whatever has not
+    finished when the caller stops is cancelled."""
     from distributed import as_completed
 
-    futures = {client.submit(task, job, *args, pure=False): (keys, job) for keys, job in jobs}
+    with engine_lost_is_store_error(address):
+        futures = {client.submit(task, job, *args, pure=False): (keys, job) for keys, job in jobs}
     try:
         for future in as_completed(futures, loop=client.loop):
             keys, job = futures.pop(future)
-            yield keys, job, future.result()
+            yield keys, job, engine_result(address, future)
     finally:
-        for future in futures:
-            future.cancel()
+        cancel_unfinished(client, futures)
 
 
 def explain_on_engine(
@@ -422,12 +433,13 @@ def explain_on_engine(
     position."""
     source = model.source
     found: dict[int, Explanation] = {}
-    bar = tqdm(
-        total=len(items), desc=f"explain ({method})", file=sys.stderr, disable=not progress
-    )
+    bar = tqdm(total=len(items), desc=f"explain ({method})", file=sys.stderr, disable=not progress)
     client = engine_client(scheduler)
     jobs = []
-    for chunk in _engine_chunks(client, len(items)):
+    with engine_lost_is_store_error(scheduler):
+        chunks = _engine_chunks(client, len(items))
+        shared = None if background is None else client.scatter(background, broadcast=True)
+    for chunk in chunks:
         job = _ChunkJob(
             spec_path=str(source.spec_path),
             fingerprint=model.fingerprint,
@@ -441,9 +453,8 @@ def explain_on_engine(
             faithfulness=faithfulness,
         )
         jobs.append((None if keys is None else [keys[i] for i in chunk], job))
-    shared = None if background is None else client.scatter(background, broadcast=True)
     try:
-        for chunk_keys, job, results in _finished(client, jobs, _explain_chunk, shared):
+        for chunk_keys, job, results in _finished(client, scheduler, jobs, _explain_chunk, shared):
             entries = [_explanation_entry(payload, error) for payload, error in results]
             if store is not None:
                 _keep(store, list(zip(chunk_keys, entries)))
@@ -468,14 +479,20 @@ def faithfulness_on_engine(
     *,
     scheduler: str,
     positions: Sequence[int],
+    keys: Sequence[StoreKey],
+    store: ExplanationStore,
     background: pd.DataFrame | None,
 ) -> list[Explanation]:
     """``explanations`` of ``items`` (the inputs at ``positions`` of a request) with their
-    faithfulness measured on the Dask scheduler at ``scheduler``, in chunks."""
+    faithfulness measured on the Dask scheduler at ``scheduler``, in chunks; each chunk's
+    completed explanations are stored under ``keys`` as it finishes."""
     source = model.source
     client = engine_client(scheduler)
+    with engine_lost_is_store_error(scheduler):
+        chunks = _engine_chunks(client, len(items))
+        shared = None if background is None else client.scatter(background, broadcast=True)
     jobs = []
-    for chunk in _engine_chunks(client, len(items)):
+    for chunk in chunks:
         job = _FaithfulnessJob(
             spec_path=str(source.spec_path),
             fingerprint=model.fingerprint,
@@ -484,18 +501,23 @@ def faithfulness_on_engine(
             items=_subset(items, chunk),
             explanations=tuple(explanations[i].to_dict() for i in chunk),
         )
-        jobs.append((None, job))
-    shared = None if background is None else client.scatter(background, broadcast=True)
+        jobs.append(([keys[i] for i in chunk], job))
     found: dict[int, Explanation] = {}
-    for _, job, results in _finished(client, jobs, _faithfulness_chunk, shared):
-        for position, (payload, error) in zip(job.positions, results):
+    for chunk_keys, job, results in _finished(client, scheduler, jobs, _faithfulness_chunk, shared):
+        measured = [
+            (key, position, Explanation.from_dict(payload))
+            for key, position, (payload, error) in zip(chunk_keys, job.positions, results)
+            if error is None
+        ]
+        _keep(store, [(key, StoredEntry(explanation)) for key, _, explanation in measured])
+        found.update((position, explanation) for _, position, explanation in measured)
+        for position, (_, error) in zip(job.positions, results):
             if error is not None:
                 raise ExplanationError(
                     MSG_ENGINE_FAITHFULNESS_FAILED.format(
                         position=position, address=scheduler, error=error
                     )
                 )
-            found[position] = Explanation.from_dict(payload)
     return [found[position] for position in positions]
 
 

@@ -325,14 +325,10 @@ def _look_up(
         found.append(Served(explanation, precomputed=True))
     if incomplete:
         completed = _with_faithfulness(
-            model, items, incomplete, background=background, engine=engine
+            model, items, incomplete, store=store, background=background, engine=engine
         )
         for (position, _, _), explanation in zip(incomplete, completed):
             found[position] = Served(explanation, precomputed=True)
-        _keep(
-            store,
-            [(key, StoredEntry(done)) for (_, key, _), done in zip(incomplete, completed)],
-        )
     return found
 
 
@@ -341,12 +337,15 @@ def _with_faithfulness(
     items: Sequence[str] | pd.DataFrame,
     incomplete: list[tuple[int, StoreKey, Explanation]],
     *,
+    store: ExplanationStore,
     background: pd.DataFrame | None,
     engine: str | None,
 ) -> list[Explanation]:
     """The stored explanations of ``incomplete`` (position, key, explanation) with their
-    faithfulness, measured on the Dask scheduler ``engine`` or here."""
+    faithfulness, measured on the Dask scheduler ``engine`` or here, and stored under their
+    keys (from the engine, a chunk at a time as each finishes)."""
     positions = [position for position, _, _ in incomplete]
+    keys = [key for _, key, _ in incomplete]
     explanations = [explanation for _, _, explanation in incomplete]
     if engine is not None:
         from workbench.store._precompute import faithfulness_on_engine
@@ -362,6 +361,8 @@ def _with_faithfulness(
             explanations,
             scheduler=engine,
             positions=positions,
+            keys=keys,
+            store=store,
             background=background,
         )
     from workbench.explain._explain import evaluate_faithfulness
@@ -371,6 +372,7 @@ def _with_faithfulness(
         item = items.iloc[[position]] if isinstance(items, pd.DataFrame) else items[position]
         scores = evaluate_faithfulness(model, item, explanation, background=background)
         completed.append(replace(explanation, faithfulness=scores))
+    _keep(store, [(key, StoredEntry(done)) for key, done in zip(keys, completed)])
     return completed
 
 
