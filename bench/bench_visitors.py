@@ -56,6 +56,7 @@ from tests.browser.servers import (
     start_app,
 )
 from workbench.serving import default_pool_size
+from workbench.serving._voila import DEFAULT_REFILL_S
 
 RESULTS = RESULTS_DIR / "visitors.json"
 CROWDS = (1, 5, 10)
@@ -230,14 +231,17 @@ async def server_crowd(server: Server, visitors: int, static_paths: list[str]) -
     }
 
 
-def measure(visitors: int, pool_size: int, workdir: Path, *, review: bool = False) -> dict:
-    """A fresh server with a heated pool of ``pool_size``, visited by ``visitors`` browser
+def measure(
+    visitors: int, pool_size: int, workdir: Path, *, refill_s: int, review: bool = False
+) -> dict:
+    """A fresh server with a heated pool of ``pool_size`` (each kernel taken replaced after
+    ``refill_s`` seconds), visited by ``visitors`` browser
     pages at once; then another, visited by as many browserless visitors fetching the files
     the first page loaded."""
     server = start_app(
         log_dir=workdir,
         data_dir=workdir / f"data-{visitors}-{pool_size}",
-        options=["--pool-size", str(pool_size)],
+        options=["--pool-size", str(pool_size), "--pool-refill-delay", str(refill_s)],
     )
     try:
         wait_until_quiet(server, pool_size)
@@ -245,13 +249,14 @@ def measure(visitors: int, pool_size: int, workdir: Path, *, review: bool = Fals
         load = os.getloadavg()[0]
         result = asyncio.run(crowd(server, visitors, pool_size, review))
         result["memory_idle_pool"] = idle
+        result["refill_delay_s"] = refill_s
         result["load_average_1min_at_start"] = load
     finally:
         server.stop()
     server = start_app(
         log_dir=workdir,
         data_dir=workdir / f"data-{visitors}-{pool_size}-server",
-        options=["--pool-size", str(pool_size)],
+        options=["--pool-size", str(pool_size), "--pool-refill-delay", str(refill_s)],
     )
     try:
         wait_until_quiet(server, pool_size)
@@ -272,6 +277,12 @@ def main(argv: list[str] | None = None) -> dict:
         help="pre-heated kernels (default: workbench serve's default on this machine)",
     )
     parser.add_argument(
+        "--refill-delay",
+        type=int,
+        default=DEFAULT_REFILL_S,
+        help=f"seconds before a kernel taken is replaced (default: serve's, {DEFAULT_REFILL_S})",
+    )
+    parser.add_argument(
         "--crowds", type=int, nargs="+", default=list(CROWDS), help="visitors at once (1 5 10)"
     )
     parser.add_argument(
@@ -288,6 +299,7 @@ def main(argv: list[str] | None = None) -> dict:
     results: dict = {
         "cpus": os.cpu_count(),
         "pool_size": pool_size,
+        "refill_delay_s": args.refill_delay,
         "load_average_before": list(os.getloadavg()),
         "crowds": {},
     }
@@ -295,13 +307,13 @@ def main(argv: list[str] | None = None) -> dict:
         workdir = Path(tmp)
         for visitors in args.crowds:
             results["crowds"][str(visitors)] = measure(
-                visitors, pool_size, workdir, review=args.review
+                visitors, pool_size, workdir, refill_s=args.refill_delay, review=args.review
             )
             _print_row(f"pool {pool_size}", results["crowds"][str(visitors)])
         if args.baseline:
             results["baseline_pool_1"] = {}
             for visitors in args.crowds:
-                row = measure(visitors, 1, workdir)
+                row = measure(visitors, 1, workdir, refill_s=args.refill_delay)
                 results["baseline_pool_1"][str(visitors)] = row
                 _print_row("pool 1", row)
     results["load_average_after"] = list(os.getloadavg())

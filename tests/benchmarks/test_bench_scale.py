@@ -24,6 +24,7 @@ def test_the_quick_bench_writes_every_figure(tmp_path):
     assert click["computed_click_s"] > 0 and click["store_entries"] > 2
     assert results["stored_audit"]["equal_numbers"] is True
     assert results["precompute_workers"]["speedup"] > 0
+    assert results["precompute_workers"]["job_speedup"] > 0
     assert results["engine_overhead"]["in_process_s"] > 0
     gpu = results["gpu_ig"]
     assert gpu == "no GPU" or gpu["messages_per_second"] > 0
