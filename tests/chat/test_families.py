@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 import transformers
+from tokenizers import Tokenizer
 
 from workbench import InputError, ModelLoadError
 from workbench.chat import explain_response
@@ -147,6 +148,39 @@ def test_a_prompt_longer_than_the_context_window_is_refused(family_models, famil
         explain_response(model, long_prompt, method="feature_ablation")
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_prompt_just_fitting_the_window_is_answered_and_one_token_more_refused(
+    family_models, family
+):
+    model = family_models[family]
+    room = CONTEXT_WINDOW - GENERATION["max_new_tokens"]
+    text = "I feel alone tonight. " * 20
+    lengths = {
+        len(model.tokenizer(model.model_text(text[:end]))["input_ids"]): text[:end]
+        for end in range(len(text), 0, -1)
+    }
+    fitting, over = lengths[room], lengths[room + 1]
+    responses = model.generate([PROMPTS[0], fitting])  # the short prompt is padded
+    assert len(responses) == 2 and all(isinstance(r, str) for r in responses)
+    with pytest.raises(InputError, match=re.escape(f"prompt 1 is {room + 1} tokens")):
+        model.generate([PROMPTS[0], over])
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_prompt_too_long_in_a_later_batch_is_refused_before_any_batch_is_generated(
+    family_models, family, monkeypatch
+):
+    model = family_models[family]
+    long_prompt = "I feel alone tonight. " * 20
+    tokens = len(model.tokenizer(model.model_text(long_prompt))["input_ids"])
+    generated = []
+    monkeypatch.setattr(model, "batch_size", 1)
+    monkeypatch.setattr(model.model, "generate", lambda **inputs: generated.append(inputs))
+    with pytest.raises(InputError, match=re.escape(f"prompt 2 is {tokens} tokens")):
+        model.generate([PROMPTS[0], PROMPTS[1], long_prompt])
+    assert generated == []
+
+
 def test_a_template_that_writes_bos_gets_none_added_twice(tmp_path):
     spec = write_family_spec("llama", tmp_path, prompt_template="<s>[INST] {prompt} [/INST]")
     model = load_model(spec, device="cpu")
@@ -226,7 +260,10 @@ def test_a_legacy_sentencepiece_response_is_read_after_its_prompt(tmp_path):
 
 def test_a_tokenizer_without_pad_or_end_token_is_refused(family_models):
     gpt2 = family_models["gpt2"]
-    bare = transformers.PreTrainedTokenizerFast(tokenizer_object=gpt2.tokenizer.backend_tokenizer)
+    # A copy of the backend, without the padding its last batch encoding left set
+    backend = Tokenizer.from_str(gpt2.tokenizer.backend_tokenizer.to_str())
+    backend.no_padding()
+    bare = transformers.PreTrainedTokenizerFast(tokenizer_object=backend)
     expected = MSG_NO_PAD_TOKEN.format(model="bare")
     with pytest.raises(ModelLoadError, match=f"^{re.escape(expected)}$"):
         TransformersGenerativeModel(GenerativeInfo(name="bare"), model=gpt2.model, tokenizer=bare)

@@ -117,6 +117,26 @@ def test_sentiment_is_the_mean_polarity_of_lexicon_words_with_negation():
     assert scorer.score(responses, responses).tolist() == [1.0, -1.0, -1.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [("refers_to_crisis", "matches"), ("sentiment", "sentiment"), ("response_length", None)],
+)
+def test_a_built_in_scorer_scores_each_distinct_response_once(name, rule, monkeypatch):
+    scorer = BUILTIN_SCORERS[name]
+    distinct = ["Please call 988 now.", "I am glad you are safe.", "Try a short walk."]
+    alone = [float(scorer.score([r], [r])[0]) for r in distinct]
+    order = (0, 1, 0, 2, 1, 0)
+    responses = [distinct[i] for i in order]
+    seen = []
+    if rule is not None:
+        scored = getattr(scorer, rule)
+        monkeypatch.setattr(
+            scorer, rule, lambda response: seen.append(response) or scored(response)
+        )
+    assert scorer.score(responses, responses).tolist() == [alone[i] for i in order]
+    assert seen == ([] if rule is None else distinct)
+
+
 def test_phrase_scorer_matches_its_phrases_whole_word():
     scorer = PhraseScorer("mentions_gp", ["GP", "family doctor"])
     responses = ["See your gp.", "Ask your Family  Doctor.", "A GPS helps.", "No."]

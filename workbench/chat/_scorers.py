@@ -159,6 +159,13 @@ def _plain(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'")
 
 
+def _each_distinct(responses: list[str], score: Callable[[str], float]) -> np.ndarray:
+    """``score`` of every response, computed once per distinct response (the variants of a
+    counterfactual audit often get the same one)."""
+    scores = {response: score(response) for response in dict.fromkeys(responses)}
+    return np.array([scores[response] for response in responses], dtype=np.float64)
+
+
 class ResponseScorer(ABC):
     """A rule that turns each (prompt, response) pair into a number: 0/1 when ``binary``."""
 
@@ -216,7 +223,7 @@ class PatternScorer(ResponseScorer):
         )
 
     def _score(self, prompts: list[str], responses: list[str]) -> np.ndarray:
-        return np.array([float(self.matches(response)) for response in responses])
+        return _each_distinct(responses, lambda response: float(self.matches(response)))
 
 
 class PhraseScorer(PatternScorer):
@@ -247,7 +254,7 @@ class LengthScorer(ResponseScorer):
         super().__init__(name, binary=False, description="number of words in the response")
 
     def _score(self, prompts: list[str], responses: list[str]) -> np.ndarray:
-        return np.array([float(len(re.findall(r"\w+(?:'\w+)?", r))) for r in responses])
+        return _each_distinct(responses, lambda r: float(len(re.findall(r"\w+(?:'\w+)?", r))))
 
 
 class LexiconSentimentScorer(ResponseScorer):
@@ -280,7 +287,7 @@ class LexiconSentimentScorer(ResponseScorer):
         return float(np.mean(values)) if values else 0.0
 
     def _score(self, prompts: list[str], responses: list[str]) -> np.ndarray:
-        return np.array([self.sentiment(response) for response in responses])
+        return _each_distinct(responses, self.sentiment)
 
 
 class ClassifierScorer(ResponseScorer):

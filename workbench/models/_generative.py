@@ -37,10 +37,6 @@ MSG_BAD_RESPONSES = (
 )
 MSG_BAD_BATCH_SIZE = "batch_size must be at least 1; got {batch_size}"
 MSG_ENTRY_NOT_CALLABLE = "entry {entry!r} is not callable; name a function"
-# Every token covers at least one byte of the text, so a message adds at most its UTF-8 length
-# in tokens to its template's, give or take TEMPLATE_SLACK where they join: prompts within that
-# bound need no counting.
-TEMPLATE_SLACK = 4
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,21 +92,29 @@ class GenerativeModel(ABC):
         only when ``allow_empty`` (for a model that :attr:`answers_empty_prompt`)."""
         texts = check_texts(prompts, allow_empty=allow_empty and self.answers_empty_prompt)
         self.limits.check(texts, model=self.name)
-        self._check_prompts(texts)
+        starts = range(0, len(texts), self.batch_size)
+        batches = [texts[start : start + self.batch_size] for start in starts]
+        # Every batch is made ready before any is generated, so that a prompt the model cannot
+        # answer is refused before anything is generated.
+        inputs = [
+            run_model_code(self.name, "generate", self._model_inputs, batch, start)
+            for batch, start in zip(batches, starts, strict=True)
+        ]
         responses: list[str] = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = texts[start : start + self.batch_size]
-            made = run_model_code(self.name, "generate", self._generate_batch, batch)
+        for batch, batch_inputs in zip(batches, inputs, strict=True):
+            made = run_model_code(self.name, "generate", self._generate_batch, batch_inputs)
             responses.extend(self._checked(made, len(batch)))
         return responses
 
-    @abstractmethod
-    def _generate_batch(self, prompts: list[str]) -> list[str]:
-        """Responses (without the prompt) for one batch of checked prompts."""
+    def _model_inputs(self, prompts: list[str], start: int) -> Any:
+        """What :meth:`_generate_batch` reads for the batch ``prompts`` (the call's prompts from
+        position ``start`` on), refusing the prompts this model cannot answer; by default the
+        prompts themselves, all answered."""
+        return prompts
 
-    def _check_prompts(self, prompts: list[str]) -> None:
-        """Refuse, before any generation, prompts this model cannot answer; none by default."""
-        return None
+    @abstractmethod
+    def _generate_batch(self, inputs: Any) -> list[str]:
+        """Responses (without the prompt) for one batch's :meth:`_model_inputs`."""
 
     def _checked(self, responses: Any, count: int) -> list[str]:
         if (
@@ -195,7 +199,6 @@ class TransformersGenerativeModel(GenerativeModel):
         self.info = dataclasses.replace(
             info, settings=dataclasses.replace(info.settings, prompt_template=template)
         )
-        self._template_tokens = len(self.tokenizer(self.model_text(""))["input_ids"])
 
     @property
     def context_window(self) -> int | None:
@@ -216,36 +219,36 @@ class TransformersGenerativeModel(GenerativeModel):
             return text
         return self.tokenizer.bos_token or self.tokenizer.eos_token
 
-    def _check_prompts(self, prompts: list[str]) -> None:
-        window = self.context_window
-        if window is None:
-            return
-        new = self.settings.max_new_tokens
-        room = window - new
-        for position, prompt in enumerate(prompts):
-            bound = self._template_tokens + TEMPLATE_SLACK + len(prompt.encode("utf-8"))
-            if bound <= room:
-                continue
-            tokens = len(self.tokenizer(self.model_text(prompt))["input_ids"])
-            if tokens > room:
-                raise InputError(
-                    MSG_PROMPT_TOO_LONG.format(
-                        position=position,
-                        tokens=tokens,
-                        model=self.name,
-                        window=window,
-                        new=new,
-                        room=max(room, 0),
-                    )
-                )
-
-    def _generate_batch(self, prompts: list[str]) -> list[str]:
-        import torch
-
-        settings = self.settings
+    def _model_inputs(self, prompts: list[str], start: int) -> _EncodedBatch:
+        """The batch's model texts, left-padded and encoded once: for generating and for
+        refusing a prompt too long for the context window (its tokens counted by the
+        attention mask, padding excluded)."""
         encoded = self.tokenizer(
             [self.model_text(prompt) for prompt in prompts], return_tensors="pt", padding=True
-        ).to(self.device)
+        )
+        window = self.context_window
+        if window is not None:
+            new = self.settings.max_new_tokens
+            room = window - new
+            for row, tokens in enumerate(encoded["attention_mask"].sum(dim=1).tolist()):
+                if tokens > room:
+                    raise InputError(
+                        MSG_PROMPT_TOO_LONG.format(
+                            position=start + row,
+                            tokens=tokens,
+                            model=self.name,
+                            window=window,
+                            new=new,
+                            room=max(room, 0),
+                        )
+                    )
+        return _EncodedBatch(prompts=prompts, encoded=encoded)
+
+    def _generate_batch(self, inputs: _EncodedBatch) -> list[str]:
+        import torch
+
+        settings, prompts = self.settings, inputs.prompts
+        encoded = inputs.encoded.to(self.device)
         options: dict[str, Any] = {
             "max_new_tokens": settings.max_new_tokens,
             "do_sample": False,
@@ -257,6 +260,15 @@ class TransformersGenerativeModel(GenerativeModel):
             output = self.model.generate(**encoded, **options)
         new_tokens = output[:, encoded["input_ids"].shape[1] :]
         return self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+
+
+@dataclass(frozen=True)
+class _EncodedBatch:
+    """A batch of prompts and the tokenizer's encoding of their model texts (a
+    ``BatchEncoding`` of left-padded tensors)."""
+
+    prompts: list[str]
+    encoded: Any
 
 
 def _adds_bos(tokenizer: Any) -> bool:
