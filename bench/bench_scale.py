@@ -2,7 +2,10 @@
 store against computing it, on a DistilBERT-sized model; (b) precompute throughput on 2 local
 Dask workers against 1; (c) the engine's overhead against in-process ``explain_batch``;
 (d) an audit of 10 million stored predictions in Parquet through Dask against the in-memory
-audit of the same rows; (e) GPU Integrated Gradients messages per second, when a GPU exists.
+audit of the same rows; (e) GPU Integrated Gradients messages per second, when a GPU exists;
+(f) 1, 5 and 10 visitors opening the served ethics app at once (``bench.bench_visitors``): the
+first widget's median and maximum time, in Chromium pages on this machine and for browserless
+visitors (the server's share), and the memory of the server and its kernels.
 
 Run with ``python -m bench.bench_scale [--quick] [--results DIR]``; writes ``scale.json`` in
 ``DIR`` (default ``bench/results``) and prints the figures. The DistilBERT-sized model (6 layers,
@@ -29,8 +32,10 @@ import pandas as pd
 
 from bench._common import RESULTS_DIR, write_results
 from bench.bench_explain import distilbert_sized_model
+from bench.bench_visitors import TARGET_MEDIAN_S, TARGET_TOTAL_MB, run_crowds
 from workbench.data import load_dataset
 from workbench.models import load_model
+from workbench.serving import default_pool_size
 from workbench.store import (
     NOTE_PRECOMPUTED,
     STORE_ENV,
@@ -51,7 +56,13 @@ GROUPS = {
     "age_band": ("18-25", "26-40", "41-65", "65+"),
 }
 CLASSES = ("routine", "urgent")
-TARGETS = {"click_median_ms": 50, "precompute_speedup": 1.7, "engine_overhead": 0.15}
+TARGETS = {
+    "click_median_ms": 50,
+    "precompute_speedup": 1.7,
+    "engine_overhead": 0.15,
+    "visitors_first_widget_median_s": TARGET_MEDIAN_S,
+    "visitors_total_mb": TARGET_TOTAL_MB,
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,8 @@ class Sizes:
     audit_rows: int
     audit_files: int
     gpu_messages: int
+    visitor_crowds: tuple[int, ...]
+    visitor_pool: int | None  # None: workbench serve's default on this machine
 
 
 FULL = Sizes(
@@ -77,6 +90,8 @@ FULL = Sizes(
     audit_rows=10_000_000,
     audit_files=10,
     gpu_messages=256,
+    visitor_crowds=(1, 5, 10),
+    visitor_pool=None,
 )
 QUICK = Sizes(
     entries=2_000,
@@ -87,6 +102,8 @@ QUICK = Sizes(
     audit_rows=20_000,
     audit_files=2,
     gpu_messages=8,
+    visitor_crowds=(1,),
+    visitor_pool=1,
 )
 
 
@@ -283,6 +300,14 @@ def stored_audit(rows: int, files: int) -> dict:
     }
 
 
+def app_visitors(sizes: Sizes) -> dict:
+    """(f): each crowd of visitors on a fresh ``workbench serve`` (``bench.bench_visitors``),
+    with the browsers on this machine and browserless; the checks read the largest crowd."""
+    return run_crowds(
+        list(sizes.visitor_crowds), pool_size=sizes.visitor_pool or default_pool_size()
+    )
+
+
 def gpu_ig(messages: int, sizes: Sizes) -> dict | str:
     """Integrated Gradients messages per second on a GPU for the DistilBERT-sized model."""
     import torch
@@ -437,6 +462,17 @@ def _checks(results: dict) -> dict:
         "engine_overhead": results["engine_overhead"]["overhead"] <= TARGETS["engine_overhead"],
         "audit_equal_numbers": results["stored_audit"]["equal_numbers"],
     }
+    crowds = results["app_visitors"]["crowds"]
+    largest = crowds[max(crowds, key=int)]
+    checks["visitors_first_widget_median_s"] = (
+        largest["first_widget_s"]["median"] <= TARGETS["visitors_first_widget_median_s"]
+    )
+    checks["visitors_server_side_median_s"] = (
+        largest["server_side_s"]["median"] <= TARGETS["visitors_first_widget_median_s"]
+    )
+    checks["visitors_total_mb"] = (
+        largest["memory_settled"]["total_mb"] <= TARGETS["visitors_total_mb"]
+    )
     return {"targets": TARGETS, "met": checks}
 
 
@@ -458,6 +494,7 @@ def main(argv: list[str] | None = None) -> dict:
         "engine_overhead": engine_overhead(sizes.engine_rows),
         "stored_audit": stored_audit(sizes.audit_rows, sizes.audit_files),
         "gpu_ig": gpu_ig(sizes.gpu_messages, sizes),
+        "app_visitors": app_visitors(sizes),
     }
     results["checks"] = _checks(results)
     write_results(args.results / RESULT_FILE, results)

@@ -4,13 +4,15 @@ Run with ``python -m bench.bench_visitors``; writes ``bench/results/visitors.jso
 table. For each crowd size (1, 5 and 10 visitors) a fresh ``workbench serve`` (started as the
 browser tests start it, ``tests/browser/servers.py``, with ``--pool-size``) waits until its
 pool of pre-heated kernels has run the notebook and is quiet; then that many visitors open the
-page at the same moment, each in its own browser context (a first visit, empty cache), from
-one Chromium. A visitor's time is from the common start to its model dropdown being visible
+page at the same moment, each in a Chromium of their own (a first visit, empty cache; the
+browsers have started before the clock starts). A visitor's time is from the common start to its model dropdown being visible
 and enabled (the first widget, as ``bench/bench_voila.py`` reads it); one who sees none within
 ``TIMEOUT_S`` counts as that long and is reported as timed out.
 
 The pages' browsers share the machine's cores with the server, and each page spends seconds of
-CPU on its JavaScript and layout, which a real visitor spends on their own machine. So each
+CPU on its JavaScript, layout and drawing, which a real visitor spends on their own machine
+(ten pages: about 44 CPU-seconds in Chromium against 2 in the server and 0.4 in the kernels,
+measured once with a /proc sampler). So each
 crowd is repeated on another fresh server with browserless visitors (``bench._widget_client``):
 each fetches the page, the static files the first browser page loaded, and the widget states
 over the kernel's websocket, as the page does; their times (``server_side_s``) are the server's
@@ -69,6 +71,12 @@ APP_WIDGET = ".wb-model-picker select"
 REVIEW_BUTTON = "button.wb-open-model"
 EXAMPLES = ".wb-example-browser .wb-examples option"
 REVIEW_TIMEOUT_S = 600
+# The page is asked every POLL_MS whether its first widget shows: polling on every animation
+# frame would make each page draw 60 frames a second while it waits, and ten such pages on
+# the machine's two cores slow one another.
+POLL_MS = 100
+# Seconds for the visitors' browsers to finish starting before the clock starts.
+BROWSERS_SETTLE_S = 5
 READY_JS = """
 selector => {
   const e = document.querySelector(selector);
@@ -137,7 +145,7 @@ async def visit(browser, url: str, start: float) -> dict:
     page = await context.new_page()
     await page.goto(url, wait_until="commit")
     try:
-        await page.wait_for_function(READY_JS, arg=APP_WIDGET, polling="raf")
+        await page.wait_for_function(READY_JS, arg=APP_WIDGET, polling=POLL_MS)
     except PlaywrightTimeoutError:
         seconds = None
     else:
@@ -162,13 +170,19 @@ async def crowd(server: Server, visitors: int, pool_size: int, review: bool) -> 
     """``visitors`` pages opened together; times, then memory at once and once settled (and,
     with ``review``, once every visitor has started reviewing the first model)."""
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        # Each visitor has a browser of their own, started (and done starting) before the
+        # clock starts.
+        browsers = [
+            await pw.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            for _ in range(visitors)
+        ]
+        await asyncio.sleep(BROWSERS_SETTLE_S)
         try:
             start = time.perf_counter()
             runs = await asyncio.gather(
-                *(visit(browser, server.url, start) for _ in range(visitors))
+                *(visit(browser, server.url, start) for browser in browsers)
             )
             kernels = {run["kernel_id"] for run in runs}
             at_first_widget = memory(server, kernels)
@@ -185,7 +199,8 @@ async def crowd(server: Server, visitors: int, pool_size: int, review: bool) -> 
                 del run["page"]
             static_paths = runs[0]["static_paths"]
         finally:
-            await browser.close()
+            for browser in browsers:
+                await browser.close()
     # A visitor who saw no widget within TIMEOUT_S counts as TIMEOUT_S (and is counted).
     times = [run["first_widget_s"] or float(TIMEOUT_S) for run in runs]
     return {
@@ -295,25 +310,47 @@ def main(argv: list[str] | None = None) -> dict:
         "memory while reviewing",
     )
     args = parser.parse_args(argv)
-    pool_size = args.pool_size or default_pool_size()
+    results = run_crowds(
+        args.crowds,
+        pool_size=args.pool_size or default_pool_size(),
+        refill_s=args.refill_delay,
+        review=args.review,
+        baseline=args.baseline,
+    )
+    write_results(RESULTS, results)
+    print(f"wrote {RESULTS}")
+    return results
+
+
+def run_crowds(
+    crowds: list[int],
+    *,
+    pool_size: int,
+    refill_s: int = DEFAULT_REFILL_S,
+    review: bool = False,
+    baseline: bool = False,
+) -> dict:
+    """Each crowd of ``crowds`` visitors on its own fresh server (see :func:`measure`), the
+    machine's load around them, and, with a crowd of ``TARGET_CROWD``, which targets it met;
+    also ``bench.bench_scale``'s (f)."""
     results: dict = {
         "cpus": os.cpu_count(),
         "pool_size": pool_size,
-        "refill_delay_s": args.refill_delay,
+        "refill_delay_s": refill_s,
         "load_average_before": list(os.getloadavg()),
         "crowds": {},
     }
     with tempfile.TemporaryDirectory(prefix="bench-visitors-") as tmp:
         workdir = Path(tmp)
-        for visitors in args.crowds:
+        for visitors in crowds:
             results["crowds"][str(visitors)] = measure(
-                visitors, pool_size, workdir, refill_s=args.refill_delay, review=args.review
+                visitors, pool_size, workdir, refill_s=refill_s, review=review
             )
             _print_row(f"pool {pool_size}", results["crowds"][str(visitors)])
-        if args.baseline:
+        if baseline:
             results["baseline_pool_1"] = {}
-            for visitors in args.crowds:
-                row = measure(visitors, 1, workdir, refill_s=args.refill_delay)
+            for visitors in crowds:
+                row = measure(visitors, 1, workdir, refill_s=refill_s)
                 results["baseline_pool_1"][str(visitors)] = row
                 _print_row("pool 1", row)
     results["load_average_after"] = list(os.getloadavg())
@@ -328,10 +365,9 @@ def main(argv: list[str] | None = None) -> dict:
             "memory_met": target["memory_settled"]["total_mb"] <= TARGET_TOTAL_MB,
         }
         print(f"target for {TARGET_CROWD} visitors: {results['target']}")
-    write_results(RESULTS, results)
     print(
         f"load average before/after: {results['load_average_before'][0]:.2f} / "
-        f"{results['load_average_after'][0]:.2f}; wrote {RESULTS}"
+        f"{results['load_average_after'][0]:.2f}"
     )
     return results
 

@@ -9,7 +9,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ("app_click", "precompute_workers", "engine_overhead", "stored_audit", "gpu_ig")
+SECTIONS = (
+    "app_click",
+    "precompute_workers",
+    "engine_overhead",
+    "stored_audit",
+    "gpu_ig",
+    "app_visitors",
+)
 
 
 def test_the_quick_bench_writes_every_figure(tmp_path):
@@ -33,4 +40,12 @@ def test_the_quick_bench_writes_every_figure(tmp_path):
         "precompute_speedup",
         "engine_overhead",
         "audit_equal_numbers",
+        "visitors_first_widget_median_s",
+        "visitors_server_side_median_s",
+        "visitors_total_mb",
     }
+    visitor = results["app_visitors"]["crowds"]["1"]
+    assert visitor["first_widget_s"]["timed_out"] == 0
+    assert visitor["server_side_s"]["timed_out"] == 0
+    assert visitor["server_side_s"]["median"] > 0
+    assert visitor["memory_settled"]["per_visitor_kernel_mb"] > 0
