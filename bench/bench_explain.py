@@ -117,9 +117,7 @@ def distilbert_sized_model(
     torch.manual_seed(0)
     sizes = transformers.DistilBertConfig(vocab_size=len(vocabulary), num_labels=2, **config)
     transformers.DistilBertForSequenceClassification(sizes).save_pretrained(folder / "model")
-    tokenizer = transformers.DistilBertTokenizerFast(
-        vocab={w: i for i, w in enumerate(vocabulary)}
-    )
+    tokenizer = transformers.DistilBertTokenizerFast(vocab={w: i for i, w in enumerate(vocabulary)})
     tokenizer.save_pretrained(folder / "model")
     spec = {
         "name": "distilbert-sized",

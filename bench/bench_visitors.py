@@ -5,9 +5,10 @@ table. For each crowd size (1, 5 and 10 visitors) a fresh ``workbench serve`` (s
 browser tests start it, ``tests/browser/servers.py``, with ``--pool-size``) waits until its
 pool of pre-heated kernels has run the notebook and is quiet; then that many visitors open the
 page at the same moment, each in a Chromium of their own (a first visit, empty cache; the
-browsers have started before the clock starts). A visitor's time is from the common start to its model dropdown being visible
-and enabled (the first widget, as ``bench/bench_voila.py`` reads it); one who sees none within
-``TIMEOUT_S`` counts as that long and is reported as timed out.
+browsers have started before the clock starts). A visitor's time is from the common start to
+its model dropdown being visible and enabled (the first widget, as ``bench/bench_voila.py``
+reads it); one who sees none within ``TIMEOUT_S`` counts as that long and is reported as timed
+out.
 
 The pages' browsers share the machine's cores with the server, and each page spends seconds of
 CPU on its JavaScript, layout and drawing, which a real visitor spends on their own machine
