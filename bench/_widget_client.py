@@ -20,6 +20,7 @@ import struct
 import uuid
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
@@ -55,7 +56,7 @@ async def visit(url: str, *, static_paths: list[str], timeout_s: float) -> dict:
         if found is None:
             raise VisitFailed(f"no page config in the page at {url}")
         kernel_id = json.loads(found.group(1))["kernelId"]
-        origin = url.split("://", 1)[0] + "://" + url.split("://", 1)[1].split("/", 1)[0]
+        origin = f"http://{urlsplit(url).netloc}"
         # The page also asks the REST API about its kernel before connecting.
         paths = [*static_paths, f"/api/kernels/{kernel_id}"]
         files = await asyncio.gather(
@@ -70,11 +71,10 @@ async def visit(url: str, *, static_paths: list[str], timeout_s: float) -> dict:
         )
     finally:
         client.close()
-    base = origin.split("://", 1)[1]
     session = uuid.uuid4().hex
     channel = await websocket_connect(
         HTTPRequest(
-            f"ws://{base}/api/kernels/{kernel_id}/channels?session_id={session}",
+            f"ws://{urlsplit(url).netloc}/api/kernels/{kernel_id}/channels?session_id={session}",
             headers={"Cookie": cookie},
             request_timeout=timeout_s,
         )

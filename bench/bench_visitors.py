@@ -40,6 +40,8 @@ import re
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
@@ -202,17 +204,10 @@ async def crowd(server: Server, visitors: int, pool_size: int, review: bool) -> 
         finally:
             for browser in browsers:
                 await browser.close()
-    # A visitor who saw no widget within TIMEOUT_S counts as TIMEOUT_S (and is counted).
-    times = [run["first_widget_s"] or float(TIMEOUT_S) for run in runs]
     return {
         "visitors": visitors,
         "pool_size": pool_size,
-        "first_widget_s": {
-            "median": statistics.median(times),
-            "max": max(times),
-            "all": sorted(times),
-            "timed_out": sum(run["first_widget_s"] is None for run in runs),
-        },
+        "first_widget_s": _summary([run["first_widget_s"] for run in runs]),
         "memory_at_last_first_widget": at_first_widget,
         "memory_settled": settled,
         "memory_reviewing": reviewing,
@@ -224,21 +219,33 @@ async def crowd(server: Server, visitors: int, pool_size: int, review: bool) -> 
 
 async def server_crowd(server: Server, visitors: int, static_paths: list[str]) -> dict:
     """``visitors`` browserless visitors at once (``bench._widget_client``): seconds from the
-    common start until each has the page, its static files and the first widget's state."""
+    common start until each has the page, its static files and the first widget's state, and
+    the bytes and widget models of one page."""
     start = time.perf_counter()
 
-    async def one() -> float | None:
+    async def one() -> tuple[float | None, dict | None]:
         try:
-            await asyncio.wait_for(
+            page = await asyncio.wait_for(
                 widget_client.visit(server.url, static_paths=static_paths, timeout_s=TIMEOUT_S),
                 TIMEOUT_S,
             )
         except TimeoutError:
-            return None
-        return time.perf_counter() - start
+            return None, None
+        return time.perf_counter() - start, page
 
-    seconds = await asyncio.gather(*(one() for _ in range(visitors)))
-    times = [s or float(TIMEOUT_S) for s in seconds]
+    visits = await asyncio.gather(*(one() for _ in range(visitors)))
+    page = next((page for _, page in visits if page is not None), {})
+    return {
+        **_summary([seconds for seconds, _ in visits]),
+        "bytes_per_page": page.get("bytes"),
+        "widget_models": page.get("widget_models"),
+    }
+
+
+def _summary(seconds: list[float | None]) -> dict:
+    """Median, maximum and all of ``seconds``, a visitor who saw no widget within
+    ``TIMEOUT_S`` (None) counted as ``TIMEOUT_S`` and as timed out."""
+    times = [float(TIMEOUT_S) if s is None else s for s in seconds]
     return {
         "median": statistics.median(times),
         "max": max(times),
@@ -247,40 +254,40 @@ async def server_crowd(server: Server, visitors: int, static_paths: list[str]) -
     }
 
 
+@contextmanager
+def _served(workdir: Path, name: str, pool_size: int, refill_s: int) -> Iterator[Server]:
+    """A fresh ``workbench serve`` with its pool of ``pool_size`` heated and quiet, each kernel
+    taken replaced after ``refill_s`` seconds; stopped on leaving."""
+    server = start_app(
+        log_dir=workdir,
+        data_dir=workdir / f"data-{name}",
+        options=["--pool-size", str(pool_size), "--pool-refill-delay", str(refill_s)],
+    )
+    try:
+        wait_until_quiet(server, pool_size)
+        yield server
+    finally:
+        server.stop()
+
+
 def measure(
     visitors: int, pool_size: int, workdir: Path, *, refill_s: int, review: bool = False
 ) -> dict:
     """A fresh server with a heated pool of ``pool_size`` (each kernel taken replaced after
-    ``refill_s`` seconds), visited by ``visitors`` browser
-    pages at once; then another, visited by as many browserless visitors fetching the files
-    the first page loaded."""
-    server = start_app(
-        log_dir=workdir,
-        data_dir=workdir / f"data-{visitors}-{pool_size}",
-        options=["--pool-size", str(pool_size), "--pool-refill-delay", str(refill_s)],
-    )
-    try:
-        wait_until_quiet(server, pool_size)
+    ``refill_s`` seconds), visited by ``visitors`` browser pages at once; then another,
+    visited by as many browserless visitors fetching the files the first page loaded."""
+    name = f"{visitors}-{pool_size}"
+    with _served(workdir, name, pool_size, refill_s) as server:
         idle = memory(server, set())
         load = os.getloadavg()[0]
         result = asyncio.run(crowd(server, visitors, pool_size, review))
-        result["memory_idle_pool"] = idle
-        result["refill_delay_s"] = refill_s
-        result["load_average_1min_at_start"] = load
-    finally:
-        server.stop()
-    server = start_app(
-        log_dir=workdir,
-        data_dir=workdir / f"data-{visitors}-{pool_size}-server",
-        options=["--pool-size", str(pool_size), "--pool-refill-delay", str(refill_s)],
-    )
-    try:
-        wait_until_quiet(server, pool_size)
+    result["memory_idle_pool"] = idle
+    result["refill_delay_s"] = refill_s
+    result["load_average_1min_at_start"] = load
+    with _served(workdir, f"{name}-server", pool_size, refill_s) as server:
         result["server_side_s"] = asyncio.run(
             server_crowd(server, visitors, result.pop("static_paths"))
         )
-    finally:
-        server.stop()
     return result
 
 

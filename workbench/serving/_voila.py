@@ -6,7 +6,7 @@ import importlib.util
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from workbench._errors import WorkbenchError
@@ -66,7 +66,8 @@ VOILA_OPTIONS = (
     "--Voila.authorizer_class=workbench.serving.identity.VisitorAuthorizer",
     # plotly's JupyterLab extension renders plotly's mime output with a 4.8 MB bundle that
     # every page would load; the apps draw their charts as FigureWidgets, which bring their
-    # own code when one is shown. Half the first page's bytes; bench/bench_visitors.py.
+    # own code when one is shown. Half the first page's bytes (bench/bench_visitors.py,
+    # server_side_s's bytes_per_page).
     "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
 )
 POOL_SIZE_ENV = "WORKBENCH_POOL_SIZE"
@@ -82,7 +83,7 @@ MSG_BAD_POOL_SIZE = (
 REFILL_ENV = "WORKBENCH_POOL_REFILL_S"
 # Seconds before a kernel taken from the pool is replaced (Voila's default is 1). Replacing ten
 # at once, each running the notebook, takes the cores that the ten visitors' pages need
-# (bench/bench_visitors.py --refill-delays).
+# (bench/bench_visitors.py --refill-delay 1 against the default).
 DEFAULT_REFILL_S = 10
 MAX_REFILL_S = 3600
 MSG_BAD_REFILL = (
@@ -158,42 +159,58 @@ def abandoned_kernel_seconds(environ: Mapping[str, str]) -> int:
 def pool_size_setting(option: int | None, environ: Mapping[str, str]) -> int:
     """The number of pre-heated kernels: ``option``, else ``WORKBENCH_POOL_SIZE``, else
     :func:`default_pool_size`."""
-    if option is not None:
-        return check_pool_size(option)
-    value = environ.get(POOL_SIZE_ENV)
-    if value is None:
-        return default_pool_size()
-    if not re.fullmatch(r"[0-9]+", value.strip()):
-        raise WorkbenchError(MSG_BAD_POOL_SIZE.format(value=value))
-    return check_pool_size(int(value))
+    return _whole_number_setting(
+        option, environ.get(POOL_SIZE_ENV), check_pool_size, MSG_BAD_POOL_SIZE, default_pool_size
+    )
 
 
 def refill_delay_setting(option: int | None, environ: Mapping[str, str]) -> int:
     """Seconds before a kernel taken from the pool is replaced: ``option``, else
     ``WORKBENCH_POOL_REFILL_S``, else ``DEFAULT_REFILL_S``."""
-    if option is not None:
-        return check_refill_delay(option)
-    value = environ.get(REFILL_ENV)
-    if value is None:
-        return DEFAULT_REFILL_S
-    if not re.fullmatch(r"[0-9]+", value.strip()):
-        raise WorkbenchError(MSG_BAD_REFILL.format(value=value))
-    return check_refill_delay(int(value))
-
-
-def check_refill_delay(seconds: int) -> int:
-    """``seconds`` if it is a usable refill delay (0 to ``MAX_REFILL_S``)."""
-    whole = isinstance(seconds, int) and not isinstance(seconds, bool)
-    if not whole or not 0 <= seconds <= MAX_REFILL_S:
-        raise WorkbenchError(MSG_BAD_REFILL.format(value=seconds))
-    return seconds
+    return _whole_number_setting(
+        option,
+        environ.get(REFILL_ENV),
+        check_refill_delay,
+        MSG_BAD_REFILL,
+        lambda: DEFAULT_REFILL_S,
+    )
 
 
 def check_pool_size(size: int) -> int:
     """``size`` if it is a usable pool size (1 to 100 kernels)."""
-    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 100:
-        raise WorkbenchError(MSG_BAD_POOL_SIZE.format(value=size))
-    return size
+    return _checked_whole(size, 1, 100, MSG_BAD_POOL_SIZE)
+
+
+def check_refill_delay(seconds: int) -> int:
+    """``seconds`` if it is a usable refill delay (0 to ``MAX_REFILL_S``)."""
+    return _checked_whole(seconds, 0, MAX_REFILL_S, MSG_BAD_REFILL)
+
+
+def _whole_number_setting(
+    option: int | None,
+    variable: str | None,
+    check: Callable[[int], int],
+    message: str,
+    default: Callable[[], int],
+) -> int:
+    """``option`` if given, else the environment ``variable``'s whole number if set, else
+    ``default()``; each checked by ``check``, text that is no whole number refused with
+    ``message``."""
+    if option is not None:
+        return check(option)
+    if variable is None:
+        return default()
+    if not re.fullmatch(r"[0-9]+", variable.strip()):
+        raise WorkbenchError(message.format(value=variable))
+    return check(int(variable))
+
+
+def _checked_whole(value: int, low: int, high: int, message: str) -> int:
+    """``value`` if it is a whole number (not a bool) from ``low`` to ``high``; else
+    ``message``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise WorkbenchError(message.format(value=value))
+    return value
 
 
 def default_pool_size(memory_bytes: int | None = None) -> int:
