@@ -2,6 +2,7 @@
 and the same explanations as in-process ``explain_batch``."""
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,11 @@ from workbench.explain import explain_batch
 from workbench.models import load_model
 from workbench.store import SCHEDULER_ENV, ExplanationStore, StoreKey, precompute
 from workbench.store._engine import MSG_NO_SCHEDULER
-from workbench.store._precompute import MSG_BAD_ROWS, MSG_WORKERS_AND_SCHEDULER
+from workbench.store._precompute import (
+    MSG_BAD_ROWS,
+    MSG_NO_TEXT_COLUMN,
+    MSG_WORKERS_AND_SCHEDULER,
+)
 
 SPEC = Path(__file__).resolve().parents[2] / "sample_models" / "crisis_text" / "model.yaml"
 METHOD = "saliency"
@@ -138,6 +143,19 @@ def test_workers_and_scheduler_together_are_refused(tmp_path):
     with pytest.raises(StoreError) as raised:
         precompute(SPEC, workers=2, scheduler="tcp://127.0.0.1:1", store=tmp_path)
     assert str(raised.value) == MSG_WORKERS_AND_SCHEDULER
+
+
+def test_data_for_a_spec_without_a_text_column_is_refused(tmp_path, data):
+    folder = tmp_path / "model"
+    shutil.copytree(SPEC.parent, folder)
+    spec = folder / "model.yaml"
+    lines = spec.read_text(encoding="utf-8").splitlines()
+    unnamed = ("data:", "label_column:", "text_column:")
+    kept = [line for line in lines if not line.startswith(unnamed)]
+    spec.write_text("\n".join(kept), encoding="utf-8")
+    with pytest.raises(StoreError) as raised:
+        precompute(spec, data=data, rows=2, workers=1, store=tmp_path / "store", progress=False)
+    assert str(raised.value) == MSG_NO_TEXT_COLUMN.format(spec=spec)
 
 
 def test_an_unreachable_scheduler_is_named(tmp_path):

@@ -63,6 +63,10 @@ MSG_BAD_WORKERS = "--workers must be a positive whole number; got {value!r}"
 MSG_WORKERS_AND_SCHEDULER = (
     "give --workers (a local cluster) or --scheduler (an existing one), not both"
 )
+MSG_NO_TEXT_COLUMN = (
+    "model spec {spec} names no text_column, so the messages in --data cannot be found: add "
+    "'text_column: <the column of messages>' to the spec"
+)
 MSG_MODEL_CHANGED = (
     "the model at {spec} on a worker has fingerprint {found}, not {expected}: the workers must "
     "see the same model files as this machine (a shared path)"
@@ -682,6 +686,8 @@ def _chunk_rows(todo: int, workers: int) -> int:
 def _items(model: ModelAdapter, spec: Any, frame: pd.DataFrame) -> Any:
     """The messages (a list) or the feature rows (a DataFrame) to explain."""
     if model.kind == "text":
+        if spec.text_column is None:
+            raise StoreError(MSG_NO_TEXT_COLUMN.format(spec=spec.path))
         return frame[spec.text_column].tolist()
     return frame[list(spec.feature_columns)].reset_index(drop=True)
 
